@@ -1,0 +1,41 @@
+# Two entry points do all the set-up on a fresh machine with Python 3:
+#   make demo   - build the environment, the offline encoder, and run the main job
+#   make test   - build the environment and run the test suite
+# Users with a GPU: create .venv and install the torch build for your CUDA first;
+# the pinned CPU build below is then left alone (pip sees the requirement satisfied).
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+XLIE := $(VENV)/bin/xlie
+EXTRAS ?= dev,spacy,ray
+PYTEST_ARGS ?=
+
+.PHONY: install demo test test-fast bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	$(XLIE) models build e5-small
+	$(XLIE) demo
+
+# pytest exits 5 when it collected no test: that is a failure, not a pass.
+test: install
+	@$(PY) -m pytest -q $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest ran no test" >&2; exit 1; fi; exit $$rc
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -1,0 +1,54 @@
+"""Click groups: error handling for XlieError, and a group with a default command so that
+``xlie align IN OUT`` and ``xlie align eval GOLD PRED`` can live side by side."""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import XlieError
+
+
+class XlieGroup(click.Group):
+    """Turns an :class:`XlieError` into a message and hint on stderr and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except XlieError as e:
+            click.secho(f"error: {e.message}", err=True, fg="red")
+            if e.hint:
+                click.echo(f"  hint: {e.hint}", err=True)
+            sys.exit(e.exit_code)
+
+
+class DefaultCommandGroup(XlieGroup):
+    """A group that runs ``default_command`` when the first argument names no subcommand."""
+
+    def __init__(self, *args, default_command: str = "run", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.default_command = default_command
+
+    def parse_args(self, ctx, args):
+        if not args or args[0] in ("--help", "-h"):
+            return super().parse_args(ctx, args)
+        if args[0] not in self.commands:
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        cmd = self.commands.get(self.default_command)
+        if cmd is not None:
+            pieces = cmd.collect_usage_pieces(ctx)
+            formatter.write_usage(ctx.command_path, " ".join(pieces))
+            formatter.write_usage(ctx.command_path, "COMMAND [ARGS]...", prefix="   or: ")
+        else:
+            super().format_usage(ctx, formatter)
+
+    def format_help_text(self, ctx, formatter):
+        super().format_help_text(ctx, formatter)
+        cmd = self.commands.get(self.default_command)
+        if cmd is not None:
+            formatter.write_paragraph()
+            with formatter.section(f"Options of the default command ({self.default_command})"):
+                cmd.format_options(ctx, formatter)

@@ -1,0 +1,109 @@
+"""Every user-facing error of xlie.
+
+Each error carries a message (what went wrong) and a hint (what to do next). The CLI prints
+both and exits non-zero; Python callers catch :class:`XlieError`.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+
+class XlieError(Exception):
+    """Base class: a message and a hint for what to do next."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        if self.hint:
+            return f"{self.message}\n  hint: {self.hint}"
+        return self.message
+
+
+class InputFormatError(XlieError):
+    """A line of an input file is not what its format expects."""
+
+    def __init__(self, path: str | Path | None, line: int | None, expected: str,
+                 got: str | None = None, hint: str | None = None):
+        self.path = str(path) if path is not None else "<input>"
+        self.line = line
+        self.expected = expected
+        self.got = got
+        where = f"{self.path}:{line}" if line is not None else self.path
+        msg = f"{where}: expected {expected}"
+        if got is not None:
+            shown = got if len(got) <= 80 else got[:77] + "..."
+            msg += f", got {shown!r}"
+        super().__init__(msg, hint)
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}" if self.line is not None else self.path
+
+
+class UnknownNameError(XlieError):
+    """A component was asked for by a name that is not registered."""
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]):
+        known = sorted(known)
+        super().__init__(f"unknown {kind} {name!r}",
+                         f"choose one of: {', '.join(known)}")
+        self.kind, self.name, self.known = kind, name, known
+
+
+class ModelNotFoundError(XlieError):
+    """A model name is neither a local directory, a built-in model, nor reachable on the hub."""
+
+    def __init__(self, name: str, reason: str | None = None):
+        from .models.builtin import BUILTIN_MODELS
+        msg = f"cannot load model {name!r}"
+        if reason:
+            msg += f": {reason}"
+        hint = ("pass a local model directory, a Hugging Face hub id (needs network access), "
+                f"or a built-in name ({', '.join(sorted(BUILTIN_MODELS))}); build a built-in "
+                "one ahead of time with `xlie models build NAME`")
+        super().__init__(msg, hint)
+
+
+class ModelBuildError(XlieError):
+    """The offline encoder could not be rebuilt or failed verification."""
+
+
+class OutputExistsError(XlieError):
+    """Refuse to write over an input file."""
+
+    def __init__(self, path: str | Path):
+        super().__init__(f"refusing to write over input file {path}",
+                         "choose a different output path")
+
+
+class ConfigError(XlieError):
+    """A configuration key is unknown, mistyped or invalid."""
+
+    def __init__(self, path: str | Path | None, key: str, problem: str):
+        where = f"{path}: " if path else ""
+        super().__init__(f"{where}config key {key!r}: {problem}",
+                         "fix the key in the config file or override it with --set KEY=VALUE")
+        self.path, self.key, self.problem = path, key, problem
+
+
+def check_not_input(output: str | Path, *inputs: str | Path | None) -> None:
+    """Raise if ``output`` is the same file as one of ``inputs`` (nothing writes over an input)."""
+    out = Path(output)
+    if str(output) == "-":
+        return
+    for inp in inputs:
+        if inp is None or str(inp) == "-":
+            continue
+        p = Path(inp)
+        try:
+            same = out.exists() and p.exists() and out.samefile(p)
+        except OSError:
+            same = False
+        if same or out.resolve() == p.resolve():
+            raise OutputExistsError(out)

