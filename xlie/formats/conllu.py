@@ -1,0 +1,145 @@
+"""CoNLL-U (Universal Dependencies), parsed with the ``conllu`` package.
+
+Sample (10 TAB-separated columns: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS MISC;
+``26-27`` is a multiword token whose words follow it)::
+
+    # sent_id = n01001011
+    # text = Kori Schulman schrieb am Montag.
+    1	Kori	Kori	PROPN	NNP	_	3	nsubj	_	_
+    2	Schulman	Schulman	PROPN	NNP	_	1	flat:name	_	_
+    3	schrieb	schreiben	VERB	VVFIN	_	0	root	_	_
+    4-5	am	_	_	_	_	_	_	_	_
+    4	an	an	ADP	APPR	_	6	case	_	_
+    5	dem	der	DET	ART	_	6	det	_	_
+    6	Montag	Montag	NOUN	NN	_	3	obl	_	SpaceAfter=No
+    7	.	.	PUNCT	$.	_	3	punct	_	_
+
+Reading yields corpus :class:`~xlie.corpus.Sentence` records over the syntactic words
+(``an dem``, not ``am``; empty nodes ``8.1`` are left out): ``tokens`` are the forms,
+``tags`` the UPOS, ``id`` the ``sent_id`` (else ``{id_prefix}{k}``, k from 0). The other
+columns, the comments and the multiword tokens are kept under ``conllu`` so that writing
+the sentence back gives the same lines. A sentence made elsewhere (tokens and tags only)
+is written with ``_`` in the columns it lacks. Errors name file and line.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import conllu
+from conllu.exceptions import ParseException
+from conllu.serializer import serialize_field
+
+from ..corpus import Sentence
+from ..errors import InputFormatError
+from ..fileio import atomic_write, iter_lines
+
+_ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
+_REST = ("lemma", "xpos", "feats", "head", "deprel", "deps", "misc")  # kept columns, in order
+
+
+def _blocks(path: str | Path) -> Iterator[tuple[int, list[str], list[int]]]:
+    """Sentence blocks as ``(first_line, lines, line_numbers)``; token lines are checked."""
+    lines: list[str] = []
+    numbers: list[int] = []
+    for line, text, raw in iter_lines(path):
+        if text is None:
+            raise InputFormatError(path, line, "valid UTF-8 text", raw.decode("utf-8", "replace"))
+        if not text.strip():
+            if lines:
+                yield numbers[0], lines, numbers
+                lines, numbers = [], []
+            continue
+        if not text.startswith("#"):
+            cols = text.split("\t")
+            if len(cols) != 10:
+                raise InputFormatError(path, line, f"10 TAB-separated columns, not {len(cols)}",
+                                       text, hint="the file may be truncated or space-separated")
+            if not _ID.match(cols[0]):
+                raise InputFormatError(path, line, "a word ID like 3, 4-5 or 8.1", cols[0])
+            if not cols[1]:
+                raise InputFormatError(path, line, "a non-empty FORM", text)
+        lines.append(text)
+        numbers.append(line)
+    if lines:
+        yield numbers[0], lines, numbers
+
+
+def _parse(path, first: int, lines: list[str], numbers: list[int]) -> conllu.TokenList:
+    try:
+        sents = conllu.parse("\n".join(lines) + "\n\n")
+    except ParseException as e:
+        raise InputFormatError(path, first, f"a CoNLL-U sentence ({e})", lines[0]) from None
+    if len(sents) != 1 or not any(isinstance(t["id"], int) for t in sents[0]):
+        raise InputFormatError(path, first, "a sentence with at least one word", lines[0])
+    words = [t for t in sents[0] if isinstance(t["id"], int)]
+    expected = list(range(1, len(words) + 1))
+    if [t["id"] for t in words] != expected:
+        bad = next(i for i, t in enumerate(words) if t["id"] != i + 1)
+        tok_lines = [n for n, ln in zip(numbers, lines) if not ln.startswith("#")
+                     and _ID.match(ln.split("\t")[0]) and ln.split("\t")[0].isdigit()]
+        raise InputFormatError(path, tok_lines[bad], f"word ID {bad + 1} (IDs count from 1)",
+                               str(words[bad]["id"]))
+    return sents[0]
+
+
+def _kept_lines(lines: list[str]) -> tuple[list[str], list[list]]:
+    """Comment lines, and multiword/empty-node lines with the number of words before them."""
+    comments, extra, words = [], [], 0
+    for ln in lines:
+        if ln.startswith("#"):
+            comments.append(ln)
+        elif ln.split("\t", 1)[0].isdigit():
+            words += 1
+        else:
+            extra.append([words, ln])
+    return comments, extra
+
+
+def read_conllu(path: str | Path, lang: str | None = None, id_prefix: str = "") -> Iterator[Sentence]:
+    """Stream sentences from a CoNLL-U file."""
+    for k, (first, lines, numbers) in enumerate(_blocks(path)):
+        sent = _parse(path, first, lines, numbers)
+        words = [t for t in sent if isinstance(t["id"], int)]
+        meta = dict(sent.metadata)
+        sid = str(meta.get("sent_id") or f"{id_prefix}{k}")
+        comments, extra = _kept_lines(lines)
+        keep: dict[str, Any] = {"meta": meta, "comments": comments,
+                                "columns": [[serialize_field(w[c]) for c in _REST] for w in words]}
+        if extra:
+            keep["extra_lines"] = extra
+        yield Sentence(id=sid, lang=lang, tokens=[w["form"] for w in words],
+                       tags=[w["upos"] or "_" for w in words], conllu=keep)
+
+
+def format_conllu(sentence: Sentence) -> str:
+    """One sentence as CoNLL-U lines, ending with the blank line. Kept comments, multiword
+    tokens and empty nodes are written back only while the words are the ones read."""
+    kept = getattr(sentence, "conllu", None) or {}
+    cols = kept.get("columns")
+    same = bool(cols) and len(cols) == len(sentence.tokens)
+    if not same:
+        cols = [["_"] * len(_REST) for _ in sentence.tokens]
+    tags = sentence.tags or ["_"] * len(sentence.tokens)
+    out = list(kept.get("comments") or []) if same else []
+    if not out:
+        out = [f"# sent_id = {sentence.id}", f"# text = {' '.join(sentence.tokens)}"]
+    extra: dict[int, list[str]] = {}
+    for pos, line in (kept.get("extra_lines") or []) if same else []:
+        extra.setdefault(pos, []).append(line)
+    for i, (form, upos, rest) in enumerate(zip(sentence.tokens, tags, cols)):
+        out += extra.get(i, [])
+        out.append("\t".join([str(i + 1), form, rest[0], upos or "_", *rest[1:]]))
+    out += extra.get(len(sentence.tokens), [])
+    return "\n".join(out) + "\n\n"
+
+
+def write_conllu(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None) -> int:
+    """Write sentences atomically (never over ``inputs``); returns the count."""
+    n = 0
+    with atomic_write(path, *inputs) as f:
+        for sent in sentences:
+            f.write(format_conllu(sent))
+            n += 1
+    return n
