@@ -1,0 +1,1 @@
+"""Thin adapters that register the real stages; each calls its stage's public function."""

@@ -1,0 +1,68 @@
+"""What a run directory holds: per stage, done or not, counts, timings and metrics."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+from ..errors import XlieError
+from .manifest import done_fingerprint, read_manifest
+from .stages import get_registry
+
+
+@dataclass
+class StageStatus:
+    name: str
+    folder: str
+    state: str                       # done | partial | not run
+    seconds: Optional[float] = None
+    finished: Optional[str] = None
+    counts: dict = field(default_factory=dict)
+    metrics: dict = field(default_factory=dict)
+    shards_done: int = 0
+
+
+def run_status(run_dir: str | Path) -> list[StageStatus]:
+    """Read the run folder; never runs or changes anything."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise XlieError(f"no run directory at {run_dir}", "give the run_dir of a config that ran")
+    out = []
+    for st in get_registry().values():
+        folder = run_dir / st.dirname
+        partial = run_dir / f".{st.dirname}.partial"
+        man = read_manifest(folder)
+        if done_fingerprint(folder) and man:
+            t = man.get("timings", {})
+            out.append(StageStatus(st.name, st.dirname, "done", t.get("seconds"),
+                                   t.get("finished"), man.get("counts", {}),
+                                   man.get("metrics", {})))
+        elif partial.is_dir():
+            n = len(list(partial.glob("shard-*.counts.json")))
+            out.append(StageStatus(st.name, st.dirname, "partial", shards_done=n))
+        elif folder.exists() or any(run_dir.glob(f".{st.dirname}.*")):
+            out.append(StageStatus(st.name, st.dirname, "incomplete"))
+        else:
+            out.append(StageStatus(st.name, st.dirname, "not run"))
+    return out
+
+
+def format_status(run_dir: str | Path, rows: list[StageStatus]) -> str:
+    lines = [f"run {run_dir}"]
+    for r in rows:
+        if r.state == "done":
+            counts = ", ".join(f"{k} {v}" for k, v in r.counts.items())
+            line = f"  {r.folder:<14} done     {r.seconds or 0:8.1f} s  {r.finished}  {counts}"
+            for k, v in r.metrics.items():
+                line += f"\n  {'':<14} {k}: {v:.4f}" if isinstance(v, float) else f"\n  {'':<14} {k}: {v}"
+        elif r.state == "partial":
+            line = f"  {r.folder:<14} partial  {r.shards_done} shard(s) finished; `xlie run` resumes it"
+        else:
+            line = f"  {r.folder:<14} {r.state}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def status_json(rows: list[StageStatus]) -> str:
+    return json.dumps([r.__dict__ for r in rows], indent=2)
