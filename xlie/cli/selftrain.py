@@ -1,0 +1,120 @@
+"""`xlie selftrain`: train taggers on source + silver data, tag text, self-train in rounds."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from ._group import XlieGroup
+
+_COMMON = [
+    click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
+                 help="YAML settings (see xlie/selftrain/config.py for the keys)."),
+    click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                 help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
+    click.option("--model", help="Encoder: hub id, local directory or built-in name (e5-small)."),
+    click.option("--task", type=click.Choice(["ner", "pos"]), help="NER (spans, IOB2) or POS (tags)."),
+    click.option("--epochs", type=int, help="Training epochs."),
+    click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
+                 help="Silver (projected) corpus; repeatable."),
+    click.option("--min-silver-score", type=float,
+                 help="Filter silver spans whose projection score is below this."),
+    click.option("--silver-weight", type=float, help="Loss weight of silver examples."),
+    click.option("--silver-ratio", type=float,
+                 help="Silver examples drawn per source example each epoch."),
+    click.option("--dev", type=click.Path(exists=True, dir_okay=False),
+                 help="Gold dev corpus for early stopping."),
+    click.option("--test", type=click.Path(exists=True, dir_okay=False),
+                 help="Gold test corpus scored at the end."),
+]
+
+
+def _common(f):
+    for opt in reversed(_COMMON):
+        f = opt(f)
+    return f
+
+
+def _overrides(prefix: str, overrides, **opts) -> list[str]:
+    keys = {"model": "model", "task": "task", "epochs": "epochs",
+            "min_silver_score": "min_silver_score", "silver_weight": "silver_weight",
+            "silver_ratio": "silver_ratio"}
+    out = [f"{prefix}{keys[k]}={json.dumps(v)}" for k, v in opts.items() if v is not None]
+    return out + list(overrides)
+
+
+@click.group(cls=XlieGroup)
+def selftrain_cli():
+    """Taggers for the target language: train on source gold + silver data, tag text with
+    confidences, and self-train on the tagger's own confident labels."""
+
+
+selftrain_cli.name = "selftrain"
+
+
+@selftrain_cli.command("train")
+@click.argument("source", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", required=True, type=click.Path(file_okay=False),
+              help="Training directory: model/ (the tagger), checkpoint/, metrics.json.")
+@_common
+@click.option("--no-resume", is_flag=True, help="Start over instead of resuming a checkpoint.")
+def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume, **opts):
+    """Train a token-classification tagger on SOURCE gold corpora (JSONL, CoNLL, CoNLL-U)
+    and --silver data. An interrupted run resumes from its last checkpoint."""
+    from ..selftrain import RunConfig, load_config, train
+    cfg = load_config(RunConfig, config_path, _overrides("train.", overrides, **opts)).train
+    result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
+                   resume=not no_resume)
+    m = result.metrics
+    click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev {m.get('best')}; "
+               f"test {m.get('test', {}).get('f1', m.get('test', {}).get('accuracy'))})")
+
+
+@selftrain_cli.command("predict")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("-o", "--out", "output", required=True,
+              help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
+@click.option("--model", required=True, help="Tagger directory written by `xlie selftrain train`.")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "spacy"]),
+              help="Output format (default: from the suffix).")
+@click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
+@click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")
+def predict_cmd(inputs, output, model, fmt, batch_size, score):
+    """Tag INPUTS with a trained tagger: spans with scores (NER) or tags (POS), and a
+    confidence per word (tag_scores)."""
+    from ..selftrain.output import predict_file
+    report = predict_file(model, list(inputs), output, fmt, batch_size, score)
+    click.echo(json.dumps(report), err=True)
+
+
+@selftrain_cli.command("run")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--source", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Source gold corpus; repeatable.")
+@click.option("--unlabeled", multiple=True, required=True,
+              type=click.Path(exists=True, dir_okay=False),
+              help="Target-language text to pseudo-label (labels in it are ignored); repeatable.")
+@_common
+@click.option("--rounds", type=int, help="Self-training rounds after round 0.")
+@click.option("--threshold", type=float, help="Keep pseudo-labels with confidence >= this.")
+@click.option("--top-fraction", type=float,
+              help="Instead keep the most confident fraction of each label's pseudo-labels.")
+def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, test,
+            rounds, threshold, top_fraction, **opts):
+    """Self-train in RUN_DIR: round 0 on source + silver, then rounds of predict ->
+    keep confident pseudo-labels -> retrain. Finished steps are not redone."""
+    from ..selftrain import RunConfig, load_config
+    from ..selftrain.rounds import self_train
+    extra = [f"rounds={rounds}"] if rounds is not None else []
+    if threshold is not None:
+        extra += ["select.mode=threshold", f"select.threshold={threshold}"]
+    if top_fraction is not None:
+        extra += ["select.mode=top", f"select.top_fraction={top_fraction}"]
+    cfg = load_config(RunConfig, config_path, extra + _overrides("train.", overrides, **opts))
+    summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
+                         dev=dev, test=test)
+    for r in summary["rounds"]:
+        t = r.get("test", {})
+        click.echo(f"round {r['round']}: best dev {r['best_dev']}, "
+                   f"test {t.get('f1', t.get('accuracy'))}")
+    click.echo(f"final tagger: {summary['final_model']}")

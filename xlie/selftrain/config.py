@@ -1,0 +1,141 @@
+"""Typed, validated settings of the self-training stage, read from YAML or built in Python.
+
+Sample ``selftrain.yaml`` for ``xlie selftrain run --config``::
+
+    train:
+      model: xlm-roberta-base
+      task: ner
+      epochs: 3
+      min_silver_score: 0.5
+    rounds: 2
+    select: {mode: top, top_fraction: 0.5}
+    schedule:                      # optional, one entry per round, overrides `select`
+      - {mode: threshold, threshold: 0.95}
+      - {mode: threshold, threshold: 0.9}
+
+Unknown keys and wrong types are errors naming the key and the file.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+class TrainConfig(_Strict):
+    """How one tagger is trained."""
+
+    model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
+    task: Literal["ner", "pos"] = "ner"
+    labels: Optional[list[str]] = Field(None, description="entity types (NER) or tags (POS); "
+                                        "default: those of the source data")
+    unknown_labels: Literal["error", "skip"] = Field(
+        "error", description="a silver/pseudo label outside the label set: stop, or skip the "
+                             "sentence and count it")
+    epochs: int = Field(3, ge=1)
+    max_steps: Optional[int] = Field(None, ge=1, description="stop after this many optimizer steps")
+    batch_size: int = Field(16, ge=1)
+    grad_accum: int = Field(1, ge=1)
+    lr: float = Field(5e-5, gt=0)
+    weight_decay: float = Field(0.01, ge=0)
+    warmup_ratio: float = Field(0.1, ge=0, lt=1)
+    max_grad_norm: float = Field(1.0, gt=0)
+    max_length: Optional[int] = Field(None, ge=8, description="subwords per window, specials "
+                                      "included; default: the model's limit")
+    window_context: bool = Field(True, description="give split windows context words on both "
+                                 "sides (labels only on each window's own words)")
+    silver_weight: float = Field(1.0, ge=0, description="loss weight of silver/pseudo examples")
+    silver_ratio: Optional[float] = Field(None, gt=0, description="silver examples drawn per "
+                                          "source example each epoch (default: all, once)")
+    min_silver_score: Optional[float] = Field(None, description="silver spans scored below this "
+                                              "are filtered")
+    low_score: Literal["mask", "drop"] = Field(
+        "mask", description="a filtered silver span: ignore its tokens in the loss, or drop the "
+                            "whole sentence")
+    patience: Optional[int] = Field(2, ge=1, description="epochs without dev gain before stopping")
+    checkpoint_every: int = Field(200, ge=1, description="optimizer steps between checkpoints")
+    batch_predict: int = Field(32, ge=1)
+    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "auto"
+    seed: int = 0
+
+
+class SelectConfig(_Strict):
+    """Which pseudo-labels of a round are kept."""
+
+    mode: Literal["threshold", "top"] = "threshold"
+    threshold: float = Field(0.9, ge=0, le=1, description="keep units with confidence >= this")
+    top_fraction: float = Field(0.5, gt=0, le=1, description="keep this fraction of each label's "
+                                "units, most confident first, so rare labels are not starved")
+    min_labeled: float = Field(0.0, ge=0, le=1, description="drop sentences with a smaller "
+                               "share of labeled words")
+
+
+class RunConfig(_Strict):
+    """Rounds of predict -> select -> retrain."""
+
+    train: TrainConfig = Field(default_factory=TrainConfig)
+    rounds: int = Field(2, ge=0)
+    select: SelectConfig = Field(default_factory=SelectConfig)
+    schedule: Optional[list[SelectConfig]] = None
+    init: Literal["base", "previous"] = Field(
+        "base", description="each round starts from the base encoder, or from the previous "
+                            "round's tagger")
+    keep_silver: bool = Field(True, description="train later rounds on source + silver + pseudo")
+    round_epochs: Optional[int] = Field(None, ge=1, description="epochs of rounds >= 1")
+
+    def select_for(self, round_no: int) -> SelectConfig:
+        if self.schedule:
+            return self.schedule[min(round_no, len(self.schedule)) - 1]
+        return self.select
+
+
+def _set_key(data: dict, dotted: str, value: Any) -> None:
+    node = data
+    parts = dotted.split(".")
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+        if not isinstance(node, dict):
+            raise ConfigError(None, dotted, f"{p!r} is not a section")
+    node[parts[-1]] = value
+
+
+def parse_overrides(pairs: list[str]) -> list[tuple[str, Any]]:
+    """``["train.epochs=2"]`` -> ``[("train.epochs", 2)]``; values are read as YAML."""
+    import yaml
+    out = []
+    for pair in pairs:
+        if "=" not in pair:
+            raise ConfigError(None, pair, "expected KEY=VALUE")
+        key, value = pair.split("=", 1)
+        out.append((key.strip(), yaml.safe_load(value)))
+    return out
+
+
+def load_config(cls: type[_Strict], path: str | Path | None = None,
+                overrides: list[str] | None = None, base: dict | None = None):
+    """Read ``cls`` from a YAML file (or ``base``), apply ``--set`` overrides, validate."""
+    import yaml
+    data: dict = dict(base or {})
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as e:
+            raise ConfigError(path, "<file>", f"cannot read YAML: {e}") from None
+        if not isinstance(loaded, dict):
+            raise ConfigError(path, "<file>", "expected a mapping at the top level")
+        data.update(loaded)
+    for key, value in parse_overrides(overrides or []):
+        _set_key(data, key, value)
+    try:
+        return cls.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        key = ".".join(str(p) for p in err["loc"]) or "<root>"
+        raise ConfigError(path, key, err["msg"]) from None

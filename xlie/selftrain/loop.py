@@ -1,0 +1,127 @@
+"""The training loop, on ``accelerate``: one code path for CPU, one GPU and many processes.
+
+Every epoch has its own example order, drawn from ``seed + epoch`` (and, with a silver ratio,
+its own sample of silver examples), so a run resumed from a checkpoint sees the same batches
+it would have seen: the checkpoint records the epoch and the batches done, and the skipped
+batches are passed over with ``skip_first_batches``. Dev scoring runs on every process over
+the whole dev set, so that all processes take the same early-stopping decision.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable, Optional
+
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader
+
+from .checkpoint import TrainerState, save_checkpoint, save_tagger
+from .config import TrainConfig
+from .encode import IGNORE, collate
+from .metrics import evaluate, main_score
+from .predict import Tagger
+
+StepHook = Callable[[int, float], None]
+
+
+@dataclass
+class LoopData:
+    source: list[dict]   # features of gold source examples
+    silver: list[dict]   # features of silver and pseudo-labeled examples
+    dev: list            # gold Sentences for early stopping (may be empty)
+
+
+def epoch_features(data: LoopData, config: TrainConfig, epoch: int) -> list[dict]:
+    """This epoch's features in this epoch's order."""
+    rng = random.Random(config.seed * 1000 + epoch)
+    silver = data.silver
+    if config.silver_ratio is not None and silver:
+        k = max(1, round(config.silver_ratio * len(data.source)))
+        silver = rng.sample(silver, k) if k <= len(silver) else rng.choices(silver, k=k)
+    feats = data.source + silver
+    rng.shuffle(feats)
+    return feats
+
+
+def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy over labeled words, each scaled by its example's weight.
+    logits (B, T, C); labels (B, T); weight (B,)."""
+    ce = F.cross_entropy(logits.float().flatten(0, 1), labels.flatten(), reduction="none",
+                         ignore_index=IGNORE).view_as(labels)            # (B, T)
+    active = (labels != IGNORE).float()                                   # (B, T)
+    return (ce * active * weight[:, None]).sum() / active.sum().clamp(min=1.0)
+
+
+def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TrainConfig,
+             out: Path, state: TrainerState, optimizer, make_scheduler,
+             on_step: Optional[StepHook] = None) -> TrainerState:
+    """Train from ``state`` to the end (epochs, max_steps or early stopping)."""
+    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    loader = lambda e: DataLoader(epoch_features(data, config, e), batch_size=config.batch_size,
+                                  shuffle=False, collate_fn=partial(collate, pad_id=pad))
+    scheduler = None
+    while state.epoch < config.epochs and state.stopped is None:
+        dl = accelerator.prepare(loader(state.epoch))
+        if scheduler is None:
+            scheduler = accelerator.prepare(make_scheduler(len(dl)))
+            if state.step:  # the scheduler state came back with the checkpoint
+                _restore_scheduler(accelerator, out, scheduler)
+        model.train()
+        batches = accelerator.skip_first_batches(dl, state.batches_done) if state.batches_done else dl
+        for batch in batches:
+            with accelerator.accumulate(model):
+                logits = model(input_ids=batch["input_ids"],
+                               attention_mask=batch["attention_mask"]).logits  # (B, T, C)
+                loss = weighted_loss(logits, batch["labels"], batch["weight"])
+                accelerator.backward(loss)
+                if accelerator.sync_gradients:
+                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            state.batches_done += 1
+            if not accelerator.sync_gradients:
+                continue
+            state.step += 1
+            state.losses.append(round(accelerator.reduce(loss.detach(), "mean").item(), 5))
+            if config.max_steps and state.step >= config.max_steps:
+                state.stopped = "max_steps"
+                break
+            if state.step % config.checkpoint_every == 0:
+                save_checkpoint(accelerator, out, state)
+            if on_step is not None:
+                on_step(state.step, state.losses[-1])
+        _end_epoch(accelerator, model, tokenizer, tagger, data, config, out, state)
+        save_checkpoint(accelerator, out, state)
+    return state
+
+
+def _end_epoch(accelerator, model, tokenizer, tagger, data, config, out, state) -> None:
+    """Score on dev, keep the best tagger, decide on early stopping; move to the next epoch."""
+    if state.stopped is None:
+        state.epoch += 1
+        state.batches_done = 0
+    if not data.dev:
+        save_tagger(accelerator, model, tokenizer, out)
+        return
+    tagger.model = accelerator.unwrap_model(model)
+    scores = evaluate(tagger, data.dev)
+    score = main_score(config.task, scores)
+    state.dev.append({"epoch": state.epoch, "step": state.step, **scores})
+    if state.best is None or score > state.best:
+        state.best, state.bad_epochs = score, 0
+        save_tagger(accelerator, model, tokenizer, out)
+    else:
+        state.bad_epochs += 1
+        if config.patience and state.bad_epochs >= config.patience and state.stopped is None:
+            state.stopped = "early_stopping"
+
+
+def _restore_scheduler(accelerator, out: Path, scheduler) -> None:
+    """The scheduler is created after the first dataloader; reload its saved state."""
+    path = out / "checkpoint" / "scheduler.bin"
+    if path.exists():
+        scheduler.scheduler.load_state_dict(torch.load(path, weights_only=False))

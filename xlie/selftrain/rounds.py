@@ -1,0 +1,90 @@
+"""Self-training: rounds of predict -> keep confident pseudo-labels -> retrain.
+
+Run directory (each file written atomically; a finished step is not redone, so an
+interrupted run resumes)::
+
+    RUN/round-0/              tagger on source + silver (train's layout: model/, metrics.json)
+    RUN/round-1/predictions.jsonl   round-0 tagger on the unlabeled target text
+    RUN/round-1/pseudo.jsonl        the kept pseudo-labels (label_mask marks labeled words)
+    RUN/round-1/selection.json      candidates and kept units per label
+    RUN/round-1/model/, metrics.json
+    ...
+    RUN/summary.json          dev/test scores and selection counts of every round
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional, Sequence
+
+from ..fileio import atomic_write
+from ..formats.jsonl import write_jsonl
+from .config import RunConfig
+from .data import read_sentences
+from .predict import Tagger
+from .pseudo import select_pseudo_labels
+from .train import train
+
+Paths = Sequence[str | Path]
+
+
+def _round_summary(k: int, metrics: dict, selection: Optional[dict] = None) -> dict:
+    row = {"round": k, "steps": metrics.get("step"), "best_dev": metrics.get("best"),
+           "seconds": metrics.get("seconds"), "data": metrics.get("data")}
+    if "test" in metrics:
+        row["test"] = metrics["test"]
+    if selection is not None:
+        row["selection"] = {k2: selection[k2] for k2 in
+                            ("units", "kept_units", "kept_sentences", "dropped_sentences", "per_label")}
+    return row
+
+
+def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: RunConfig,
+                 round_no: int) -> tuple[Path, dict]:
+    """Predict the unlabeled text with the tagger of ``model_dir`` and keep the confident
+    labels; returns the pseudo-labeled corpus and the selection counts."""
+    pseudo_path, sel_path = out / "pseudo.jsonl", out / "selection.json"
+    if pseudo_path.exists() and sel_path.exists():
+        return pseudo_path, json.loads(sel_path.read_text(encoding="utf-8"))
+    tagger = Tagger.load(model_dir, batch_size=config.train.batch_predict)
+    sents = [s for path in unlabeled for _, s in read_sentences(path) if s.tokens]
+    predicted = tagger.predict(sents)
+    write_jsonl(out / "predictions.jsonl", predicted, *unlabeled)
+    kept, stats = select_pseudo_labels(predicted, config.train.task, config.select_for(round_no))
+    write_jsonl(pseudo_path, kept, *unlabeled)
+    with atomic_write(sel_path) as f:
+        json.dump(stats, f, indent=1)
+    return pseudo_path, stats
+
+
+def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: RunConfig,
+               silver: Paths = (), dev: Optional[str | Path] = None,
+               test: Optional[str | Path] = None) -> dict:
+    """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with
+    the previous tagger and retrains. Returns (and writes) the summary of all rounds."""
+    from accelerate import PartialState
+    run_dir = Path(run_dir)
+    state = PartialState()
+    result = train(source, run_dir / "round-0", config.train, silver=silver, dev=dev, test=test)
+    rounds = [_round_summary(0, result.metrics)]
+    prev = result.model_dir
+    for k in range(1, config.rounds + 1):
+        out = run_dir / f"round-{k}"
+        if state.is_main_process:
+            out.mkdir(parents=True, exist_ok=True)
+            pseudo_label(prev, unlabeled, out, config, k)
+        state.wait_for_everyone()
+        pseudo_path, stats = pseudo_label(prev, unlabeled, out, config, k)  # cached: read back
+        cfg = config.train
+        if config.round_epochs:
+            cfg = cfg.model_copy(update={"epochs": config.round_epochs})
+        result = train(source, out, cfg, silver=silver if config.keep_silver else (),
+                       pseudo=[pseudo_path], dev=dev, test=test,
+                       init_model=prev if config.init == "previous" else None)
+        rounds.append(_round_summary(k, result.metrics, stats))
+        prev = result.model_dir
+    summary = {"rounds": rounds, "final_model": str(prev), "config": config.model_dump()}
+    if state.is_main_process:
+        with atomic_write(run_dir / "summary.json") as f:
+            json.dump(summary, f, indent=1)
+    return summary

@@ -1,0 +1,142 @@
+"""Train a tagger on source gold plus silver data: :func:`train`.
+
+The tagger is a ``AutoModelForTokenClassification`` on any encoder; its directory
+(``OUT/model``) loads with plain ``transformers``, and its config carries the label map
+(``id2label``/``label2id``), the task (``xlie_task``) and the window length
+(``xlie_max_length``). A finished directory is not trained again; an interrupted one
+resumes from its last checkpoint.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Optional, Sequence
+
+import torch
+
+from ..errors import XlieError
+from ..fileio import atomic_write
+from ..models import load_pretrained, load_tokenizer
+from .checkpoint import TrainerState, load_checkpoint
+from .config import TrainConfig
+from .data import DataReport, ExampleBuilder, load_examples, load_label_map, read_sentences
+from .encode import training_features
+from .loop import LoopData, StepHook, run_loop
+from .metrics import evaluate
+from .predict import TASK_KEY, WINDOW_KEY, Tagger
+
+log = logging.getLogger(__name__)
+Paths = Sequence[str | Path]
+
+
+@dataclass
+class TrainResult:
+    model_dir: Path
+    metrics: dict
+
+
+def _mixed_precision(setting: str) -> str:
+    if setting != "auto":
+        return setting
+    if not torch.cuda.is_available():
+        return "no"
+    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+
+
+def _load_model(config: TrainConfig, labels, init_model: Optional[str | Path]):
+    from transformers import AutoModelForTokenClassification
+    kw = dict(num_labels=len(labels.labels), id2label=labels.id2label, label2id=labels.label2id)
+    model = load_pretrained(AutoModelForTokenClassification, init_model or config.model, **kw)
+    if init_model is not None and model.config.label2id != labels.label2id:
+        raise XlieError(f"the tagger {init_model} has other labels than the training data",
+                        "start from the base encoder instead (init: base)")
+    setattr(model.config, TASK_KEY, config.task)
+    return model
+
+
+def _features(examples, encoder, label2id) -> list[dict]:
+    return [f for ex in examples
+            for f in training_features(encoder, ex.words, ex.labels, label2id, ex.weight)]
+
+
+def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (),
+          dev: Optional[str | Path] = None, test: Optional[str | Path] = None,
+          init_model: Optional[str | Path] = None, resume: bool = True,
+          on_step: Optional[StepHook] = None, pseudo: Paths = ()) -> TrainResult:
+    """Train (or resume, or return the finished) tagger in ``out``; returns its metrics.
+
+    ``silver`` spans are filtered by their projection ``score``; ``pseudo`` (a tagger's own
+    selected labels) are not. Both are mixed with the source by ``silver_weight`` and
+    ``silver_ratio``."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    from transformers import get_linear_schedule_with_warmup
+
+    out = Path(out)
+    metrics_path = out / "metrics.json"
+    if resume and metrics_path.exists():
+        done = json.loads(metrics_path.read_text(encoding="utf-8"))
+        if done.get("finished"):
+            return TrainResult(out / "model", done)
+    if not source and not silver and not pseudo:
+        raise XlieError("nothing to train on", "pass source and/or silver corpora")
+    t0 = time.time()
+    accelerator = Accelerator(mixed_precision=_mixed_precision(config.mixed_precision),
+                              gradient_accumulation_steps=config.grad_accum)
+    set_seed(config.seed)
+    labels = load_label_map(config, list(source), list(silver) + list(pseudo))
+    report = DataReport()
+    builder = ExampleBuilder(labels, config, report)
+    src_ex = load_examples(list(source), "source", builder)
+    silver_ex = (load_examples(list(silver), "silver", builder)
+                 + load_examples(list(pseudo), "pseudo", builder))
+    if not src_ex and not silver_ex:
+        raise XlieError("no usable training sentence in the inputs",
+                        f"what became of them: {json.dumps(report.to_json())}")
+    tokenizer = load_tokenizer(config.model)
+    model = _load_model(config, labels, init_model)
+    tagger = Tagger(model, tokenizer, labels, config.max_length, config.window_context,
+                    config.batch_predict)
+    setattr(model.config, WINDOW_KEY, tagger.encoder.max_length)
+    dev_sents = [s for _, s in read_sentences(dev)] if dev else []
+    data = LoopData(_features(src_ex, tagger.encoder, labels.label2id),
+                    _features(silver_ex, tagger.encoder, labels.label2id), dev_sents)
+
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups = [{"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+               "weight_decay": config.weight_decay},
+              {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
+               "weight_decay": 0.0}]
+    optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    model, optimizer = accelerator.prepare(model, optimizer)
+
+    def make_scheduler(batches_per_epoch: int):
+        steps = max(1, batches_per_epoch // config.grad_accum) * config.epochs
+        if config.max_steps:
+            steps = min(steps, config.max_steps)
+        # accelerate steps a prepared scheduler once per process per optimizer step
+        steps *= accelerator.num_processes
+        return get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
+
+    state = (load_checkpoint(accelerator, out) if resume else None) or TrainerState()
+    resumed_at = state.step
+    state = run_loop(accelerator, model, tokenizer, tagger, data, config, out, state,
+                     optimizer, make_scheduler, on_step)
+
+    metrics = {"finished": True, "labels": labels.labels, "task": config.task,
+               "config": config.model_dump(), "data": report.to_json(),
+               "features": {"source": len(data.source), "silver": len(data.silver)},
+               "processes": accelerator.num_processes, "resumed_at_step": resumed_at,
+               **{k: v for k, v in asdict(state).items() if k != "batches_done"},
+               "seconds": round(time.time() - t0, 1)}
+    if test:
+        best = Tagger.load(out / "model", device=str(accelerator.device))
+        metrics["test"] = evaluate(best, [s for _, s in read_sentences(test)])
+    if accelerator.is_main_process:
+        with atomic_write(metrics_path) as f:
+            json.dump(metrics, f, indent=1)
+    accelerator.wait_for_everyone()
+    return TrainResult(out / "model", metrics)
