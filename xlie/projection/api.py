@@ -1,0 +1,102 @@
+"""``project``: source annotations + word links -> silver target-language corpus + report."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from pydantic import ValidationError
+
+from ..corpus import Sentence
+from ..errors import ConfigError
+from ..fileio import atomic_write
+from ..progress import progress
+from .edges import function_words
+from .inputs import Pair, load_pairs
+from .methods import get_method
+from .options import ProjectionOptions
+from .report import ProjectionReport
+from .sentence import project_sentence
+
+
+@dataclass
+class ProjectionResult:
+    sentences: list[Sentence]
+    report: ProjectionReport
+
+
+def make_options(options: ProjectionOptions | dict | None = None, **overrides: Any) -> ProjectionOptions:
+    """Options from an object or dict plus keyword overrides; bad keys raise ConfigError."""
+    base = options.model_dump() if isinstance(options, ProjectionOptions) else dict(options or {})
+    base.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        opts = ProjectionOptions(**base)
+    except ValidationError as e:
+        err = e.errors()[0]
+        raise ConfigError(None, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+    get_method(opts.method)  # unknown names fail before any work
+    return opts
+
+
+def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions,
+                  lang: str | None = None) -> ProjectionResult:
+    """Project loaded pairs (all in memory: function words are learnt from the whole set)."""
+    pairs = list(pairs)
+    tgt_fw = function_words((p.tgt_tokens for p in pairs if p.tgt_tokens), opts.function_words)
+    src_fw = function_words((p.source.tokens for p in pairs), opts.function_words)
+    report = ProjectionReport(method=opts.method)
+    out = []
+    for p in progress(pairs, total=len(pairs), desc="project"):
+        if p.tgt_tokens is None:
+            report.skip(p.source.id, "no_translation")
+            continue
+        if p.links is None and opts.method != "markers":
+            report.skip(p.source.id, "no_alignment")
+            continue
+        tl = lang or getattr(p.translation, "lang", None)
+        out.append(project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
+                                    translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw,
+                                    lang=tl))
+    return ProjectionResult(out, report)
+
+
+def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | None = None, *,
+            target: str | Path | None = None, alignment: str | Path | None = None,
+            alignment_probs: str | Path | None = None, method: str | None = None,
+            threshold: float | None = None, options: ProjectionOptions | dict | None = None,
+            src_format: str | None = None, out_format: str | None = None,
+            scheme: str = "iob2", src_lang: str | None = None, lang: str | None = None,
+            report_path: str | Path | None = None, **overrides: Any) -> ProjectionResult:
+    """Project span annotations, UPOS tags, relations and events onto the target side.
+
+    ``input`` is a JSONL corpus with ``translation`` and ``alignment`` (or sentences in
+    memory), or, with ``target`` and ``alignment``, a source annotation file. With
+    ``output`` the silver corpus is written (format from ``out_format`` or the extension)
+    and the report beside it as ``OUTPUT.report.json`` (or ``report_path``).
+    """
+    opts = make_options(options, method=method, threshold=threshold, **overrides)
+    if isinstance(input, (str, Path)):
+        pairs = load_pairs(input, target, alignment, alignment_probs, src_format, src_lang, lang)
+        inputs = [input, target, alignment, alignment_probs]
+    else:
+        from .inputs import _links
+        pairs, inputs = [], []
+        for k, rec in enumerate(input):
+            s = rec if isinstance(rec, Sentence) else Sentence.model_validate(rec)
+            tr = s.translation
+            toks = (tr.tokens or tr.text.split()) if tr is not None else None
+            links = (_links(s.alignment, len(s.tokens), len(toks), "<sentences>", k + 1)
+                     if toks is not None and s.alignment is not None else None)
+            pairs.append(Pair(s, toks, tr, links, f"sentence {k + 1}"))
+    result = project_pairs(pairs, opts, lang)
+    if output is not None:
+        from ..formats.detect import write_any
+        write_any(output, result.sentences, *inputs, fmt=out_format, scheme=scheme)
+        if report_path is None and str(output) != "-":
+            report_path = f"{output}.report.json"
+    if report_path is not None:
+        with atomic_write(report_path, *inputs) as f:
+            json.dump(result.report.to_dict(), f, indent=2, ensure_ascii=False)
+            f.write("\n")
+    return result

@@ -1,0 +1,34 @@
+"""Which words may be trimmed from the edges of a projected span: punctuation, and function
+words learnt from the corpus itself (frequent lowercase words), so no language list is needed."""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from typing import Iterable
+
+
+def is_punct(token: str) -> bool:
+    return bool(token) and all(unicodedata.category(c)[0] in "PS" for c in token)
+
+
+def function_words(sentences: Iterable[list[str]], top: int = 100) -> frozenset[str]:
+    """The ``top`` most frequent lowercase word types (seen at least 3 times) of a corpus side."""
+    counts = Counter(t for toks in sentences for t in toks if t.islower() or not t.isalpha())
+    frequent = [t for t, c in counts.most_common() if c >= 3 and not is_punct(t)
+                and not any(ch.isdigit() for ch in t)]
+    return frozenset(frequent[:top])
+
+
+def trimmable(token: str, words: frozenset[str]) -> bool:
+    return is_punct(token) or token in words
+
+
+def trim(tokens: list[str], a: int, b: int, words: frozenset[str],
+         keep_left: bool = False, keep_right: bool = False) -> tuple[int, int]:
+    """Shrink ``a:b`` past trimmable edge words (never to nothing). ``keep_*``: the source
+    span itself starts/ends with such a word, so the target may too."""
+    while not keep_left and b - a > 1 and trimmable(tokens[a], words):
+        a += 1
+    while not keep_right and b - a > 1 and trimmable(tokens[b - 1], words):
+        b -= 1
+    return a, b

@@ -1,0 +1,136 @@
+"""Load what projection needs, from either input form, with file:line errors:
+
+* one JSONL corpus whose records carry ``translation`` and ``alignment``; or
+* a source annotation file (JSONL, CoNLL, CoNLL-U) + a target file (one pretokenized
+  sentence per line, or a JSONL/CoNLL/CoNLL-U file to take tokens from) + a Pharaoh file
+  of 0-indexed ``i-j`` links, optionally with a file of link probabilities (one line per
+  pair, one number per link in the same order, as awesome-align's ``--output_prob_file``).
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from pydantic import ValidationError
+
+from ..corpus import Sentence, Translation
+from ..errors import InputFormatError
+from ..fileio import iter_lines
+from ..formats.detect import _EXT, read_any
+from ..formats.jsonl import read_jsonl
+from .links import Links
+
+_LINK = re.compile(r"^(\d+)-(\d+)$")
+
+
+@dataclass
+class Pair:
+    source: Sentence
+    tgt_tokens: list[str] | None
+    translation: Any
+    links: Links | None
+    where: str  # file:line of the record, for messages
+
+
+def _links(triples, n_src: int, n_tgt: int, path, line) -> Links:
+    try:
+        return Links.from_triples(triples, n_src, n_tgt)
+    except (ValueError, TypeError, IndexError) as e:
+        raise InputFormatError(path, line, f"alignment links within the sentence ({e})",
+                               hint="was the alignment made for these tokens?") from None
+
+
+def _from_corpus(path: str | Path) -> Iterator[Pair]:
+    for line, rec in read_jsonl(path):
+        try:
+            sent = Sentence.model_validate(rec)
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "record"
+            raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
+                                   json.dumps(rec, ensure_ascii=False)) from None
+        tr = sent.translation
+        toks = (tr.tokens or tr.text.split()) if tr is not None else None
+        links = None
+        if toks is not None and sent.alignment is not None:
+            links = _links(sent.alignment, len(sent.tokens), len(toks), path, line)
+        yield Pair(sent, toks, tr, links, f"{path}:{line}")
+
+
+def _target_lines(path: str | Path, lang: str | None) -> Iterator[tuple[int, list[str]]]:
+    if Path(str(path)).suffix.lower() in _EXT:
+        for k, s in enumerate(read_any(path, lang=lang)):
+            yield k + 1, s.tokens
+        return
+    for line, text, raw in iter_lines(path):
+        if text is None:
+            raise InputFormatError(path, line, "valid UTF-8 text", raw.decode("utf-8", "replace"))
+        yield line, text.split()
+
+
+def _pharaoh_lines(path, probs) -> Iterator[tuple[int, list[tuple[int, int, float]]]]:
+    prob_lines = iter_lines(probs) if probs else None
+    for line, text, raw in iter_lines(path):
+        if text is None:
+            raise InputFormatError(path, line, "valid UTF-8 text", raw.decode("utf-8", "replace"))
+        pairs = []
+        for item in text.split():
+            m = _LINK.match(item)
+            if not m:
+                raise InputFormatError(path, line, "0-indexed links written 'i-j'", item)
+            pairs.append((int(m.group(1)), int(m.group(2))))
+        ps = [1.0] * len(pairs)
+        if prob_lines is not None:
+            got = next(prob_lines, None)
+            if got is None:
+                raise InputFormatError(probs, line, f"a line of probabilities for {path}:{line}")
+            try:
+                ps = [float(x) for x in (got[1] or "").split()]
+            except ValueError:
+                raise InputFormatError(probs, line, "numbers", got[1]) from None
+            if len(ps) != len(pairs):
+                raise InputFormatError(probs, line, f"{len(pairs)} probabilities, one per link "
+                                       f"of {path}:{line}", got[1])
+        yield line, [(i, j, p) for (i, j), p in zip(pairs, ps)]
+
+
+def _from_files(source, target, alignment, probs, src_format, lang, tgt_lang) -> Iterator[Pair]:
+    sources = read_any(source, src_format, lang=lang)
+    targets = _target_lines(target, tgt_lang)
+    aligns = _pharaoh_lines(alignment, probs)
+    k = 0
+    for sent in sources:
+        k += 1
+        tgt, al = next(targets, None), next(aligns, None)
+        if tgt is None or al is None:
+            short = target if tgt is None else alignment
+            raise InputFormatError(short, None, f"a line for sentence {k} of {source}",
+                                   "end of file", hint="the files must have one line per "
+                                   "source sentence")
+        tline, toks = tgt
+        aline, triples = al
+        links = _links(triples, len(sent.tokens), len(toks), alignment, aline)
+        tr = Translation(lang=tgt_lang, text=" ".join(toks), tokens=toks)
+        yield Pair(sent, toks, tr, links, f"{source} sentence {k}")
+    for path, rest in ((target, targets), (alignment, aligns)):
+        extra = next(rest, None)
+        if extra is not None:
+            raise InputFormatError(path, extra[0], f"{k} lines, one per sentence of {source}",
+                                   "a line more")
+
+
+def load_pairs(input: str | Path, target: str | Path | None = None,
+               alignment: str | Path | None = None, probs: str | Path | None = None,
+               src_format: str | None = None, lang: str | None = None,
+               tgt_lang: str | None = None) -> Iterator[Pair]:
+    if target is None and alignment is None:
+        return _from_corpus(input)
+    if target is None or alignment is None:
+        from ..errors import XlieError
+        raise XlieError("a source annotation file needs both a target file and an alignment "
+                        "file", "pass --target TGT.txt and --alignment ALIGN.pharaoh, or give "
+                        "a JSONL corpus with translation and alignment")
+    return _from_files(input, target, alignment, probs, src_format, lang, tgt_lang)

@@ -1,0 +1,32 @@
+"""Settings of the projection stage, one typed object (validated by pydantic)."""
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ProjectionOptions(BaseModel):
+    """Every knob of ``project``; the defaults are the ones the benchmark uses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    method: str = "xlie"
+    threshold: float = Field(0.0, ge=0.0, le=1.0,
+                             description="drop projected spans scoring below this")
+    # heuristic
+    max_hull_ratio: float = Field(2.0, gt=0, description="heuristic: hull / linked words")
+    # xlie's method
+    max_len_ratio: float = Field(3.0, gt=1, description="reject target spans longer than "
+                                 "ratio * source + 1 words (or shorter, the other way round)")
+    weak_link: float = Field(0.2, ge=0, description="a target word's link counts above this")
+    gap_cost: float = Field(0.15, ge=0, description="cost of an unlinked word inside a span")
+    trim: bool = Field(True, description="trim punctuation and function words at span edges")
+    function_words: int = Field(100, ge=0, description="the N most frequent lowercase target "
+                                "words count as function words when trimming")
+    string_match: bool = Field(True, description="also look for the source span's words in "
+                               "the target text (names often survive translation)")
+    string_bonus: float = Field(0.5, ge=0)
+    # markers
+    marker_fallback: bool = Field(True, description="markers: project spans whose markers "
+                                  "were lost through the alignment instead")
+    # POS
+    pos_rules: bool = Field(True, description="tag unlinked punctuation PUNCT and numbers NUM")

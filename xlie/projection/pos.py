@@ -1,0 +1,40 @@
+"""Token-level projection of UPOS tags.
+
+Each target word takes the tag with the most link probability among the source words linked
+to it (many-to-one: a weighted vote; one-to-many: each target word gets the tag). Unlinked
+target words stay unlabeled (``_``), which taggers ignore in the loss; with ``rules``, unlinked
+punctuation becomes PUNCT and unlinked numbers NUM, since those need no alignment.
+"""
+from __future__ import annotations
+
+import re
+
+from .edges import is_punct
+from .links import Links
+
+UNLABELED = "_"
+_NUMBER = re.compile(r"^[+-]?\d[\d.,:/'’-]*%?$")
+
+
+def project_tags(src_tags: list[str], links: Links, tgt_tokens: list[str],
+                 vote: bool = True, rules: bool = True) -> list[str]:
+    """Tags for the target words, ``_`` where none could be given."""
+    out = []
+    for j, tok in enumerate(tgt_tokens):
+        linked = links.bwd.get(j, {})
+        if linked:
+            if vote:
+                weight: dict[str, float] = {}
+                for i, p in linked.items():
+                    weight[src_tags[i]] = weight.get(src_tags[i], 0.0) + p
+                best = max(weight.items(), key=lambda kv: kv[1])[0]
+            else:  # the seed's way: the most probable single link
+                best = src_tags[min(linked.items(), key=lambda kv: (-kv[1], kv[0]))[0]]
+            out.append(best)
+        elif rules and is_punct(tok):
+            out.append("PUNCT")
+        elif rules and _NUMBER.match(tok):
+            out.append("NUM")
+        else:
+            out.append(UNLABELED)
+    return out

@@ -1,0 +1,47 @@
+"""Project one sentence: spans by the chosen method, then tags, relations and events."""
+from __future__ import annotations
+
+from ..corpus import Sentence, Span
+from .links import Links
+from .methods import get_method
+from .options import ProjectionOptions
+from .pos import UNLABELED, project_tags
+from .relations import project_relations
+from .report import ProjectionReport
+from .result import LOW_CONFIDENCE, Projected
+
+
+def with_span_ids(sent: Sentence) -> list[Span]:
+    """Source spans, each with an id (``{sentence id}-{k}`` where it had none)."""
+    return [s if s.id is not None else s.model_copy(update={"id": f"{sent.id}-{k}"})
+            for k, s in enumerate(sent.spans)]
+
+
+def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
+                     opts: ProjectionOptions, report: ProjectionReport, translation=None,
+                     src_fw: frozenset[str] = frozenset(), tgt_fw: frozenset[str] = frozenset(),
+                     lang: str | None = None) -> Sentence:
+    spans = with_span_ids(src)
+    method = get_method(opts.method)
+    results: list[Projected] = []
+    if spans:
+        results = method(spans, links, tgt_tokens, opts, src_tokens=src.tokens,
+                         src_fw=src_fw, tgt_fw=tgt_fw, translation=translation)
+        for r in results:
+            if r.ok and r.score < opts.threshold:
+                r.reason = LOW_CONFIDENCE
+        report.add_spans(results)
+    kept = sorted((r for r in results if r.ok), key=lambda r: (r.start, r.end))
+    out = {"id": src.id, "lang": lang, "tokens": tgt_tokens, "spans": [r.to_span() for r in kept]}
+    if src.tags is not None and links is not None:
+        heuristic = opts.method == "heuristic"
+        tags = project_tags(src.tags, links, tgt_tokens, vote=not heuristic,
+                            rules=opts.pos_rules and not heuristic)
+        report.pos["tokens"] += len(tags)
+        report.pos["labeled"] += sum(t != UNLABELED for t in tags)
+        out["tags"] = tags
+    if src.relations:
+        out["relations"] = project_relations(src.relations, {r.source.id for r in kept},
+                                             report.relations)
+    report.sentences += 1
+    return Sentence(**out)
