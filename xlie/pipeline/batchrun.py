@@ -20,18 +20,26 @@ def _shard(partial: Path, index: int) -> tuple[Path, Path]:
     return partial / f"shard-{index:06d}.jsonl", partial / f"shard-{index:06d}.counts.json"
 
 
+def open_partial(partial: Path, fp: str, force: bool) -> bool:
+    """Keep the work folder of an interrupted run of the same stage fingerprint (returns
+    True), else start it empty; work of another config or input is worthless."""
+    fp_file = partial / FINGERPRINT
+    keep = (partial.exists() and not force and fp_file.exists()
+            and fp_file.read_text(encoding="utf-8").strip() == fp)
+    if partial.exists() and not keep:
+        shutil.rmtree(partial)
+    partial.mkdir(parents=True, exist_ok=True)
+    if not keep:
+        with atomic_write(fp_file) as f:
+            f.write(fp + "\n")
+    return keep and any(p.name != FINGERPRINT for p in partial.iterdir())
+
+
 def run_batch_stage(st: Stage, ctx: StageContext, partial: Path, fp: str, shard_size: int,
                     engine, force: bool, echo: Callable[[str], None]) -> tuple[dict, dict]:
     """Write the stage output into ``ctx.out_dir``; returns (summed counts, metrics)."""
     src = ctx.inputs[st.needs[0]]
-    fp_file = partial / FINGERPRINT
-    if partial.exists() and (force or not fp_file.exists()
-                             or fp_file.read_text(encoding="utf-8").strip() != fp):
-        shutil.rmtree(partial)  # shards of another config or input: worthless
-    partial.mkdir(parents=True, exist_ok=True)
-    if not fp_file.exists():
-        with atomic_write(fp_file) as f:
-            f.write(fp + "\n")
+    open_partial(partial, fp, force)
     chunks = plan_chunks(src, shard_size)
     todo = [c for c in chunks if not all(p.exists() for p in _shard(partial, c.index))]
     if len(todo) < len(chunks):

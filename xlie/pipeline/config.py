@@ -58,6 +58,8 @@ class RayConfig(Section):
     concurrency: int = Field(1, ge=1, description="workers (actors) per batch stage")
     num_cpus_per_worker: float = Field(1.0, gt=0)
     num_gpus_per_worker: float = Field(0.0, ge=0)
+    runtime_env: Optional[dict[str, Any]] = Field(None, description="passed to ray.init, e.g. "
+                                                  "{env_vars: {XLIE_HOME: /shared/xh}}")
 
 
 class RunConfig(Section):
@@ -160,6 +162,8 @@ def _from_validation(err: ValidationError, prefix: str, model: type[BaseModel],
         problem = "unknown key" + (f"; known keys here: {', '.join(known)}" if known else "")
     elif e["type"] == "missing":
         problem = "is required but missing"
+    elif e["type"] == "value_error":
+        problem = e["msg"].removeprefix("Value error, ")
     else:
         problem = f"{e['msg']} (got {e.get('input')!r})"
     hit = next((o for o in overrides if o.partition("=")[0].strip() == key), None)
@@ -215,8 +219,6 @@ def validate_config(data: dict, path: str | None = None,
             stages[name] = stage.config_model.model_validate(section)
         except ValidationError as err:
             raise _from_validation(err, name, stage.config_model, path, overrides) from None
-        except ValueError as err:  # an unknown component name from a validator
-            raise ConfigError(_where(path, None), name, str(err)) from None
     return PipelineConfig(run=run, stages=stages, path=path, data=data)
 
 

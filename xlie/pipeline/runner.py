@@ -133,15 +133,19 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
                             metrics=man.get("metrics", {}), folder=folder)
     echo(f"[{st.dirname}] running")
     t0, started = time.perf_counter(), _now()
-    tmp = ctx.out_dir
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True)
+    partial = run_dir / f".{st.dirname}.partial"
     if st.is_batch:
         from .batchrun import run_batch_stage
-        counts, metrics = run_batch_stage(st, ctx, run_dir / f".{st.dirname}.partial", fp,
-                                          shard_size, engine, force, echo)
-    else:
+        tmp = ctx.out_dir
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir(parents=True)
+        counts, metrics = run_batch_stage(st, ctx, partial, fp, shard_size, engine, force, echo)
+    else:  # a whole stage works in its .partial folder, which it may resume from
+        from .batchrun import open_partial
+        if open_partial(partial, fp, force):
+            echo(f"  resuming in {partial}")
+        tmp = ctx.out_dir = partial
         result = st.run(ctx) or {}
         counts = dict(result.get("counts", {}))
         metrics = dict(result.get("metrics", {}))
@@ -164,7 +168,6 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
     write_manifest(tmp, manifest)
     mark_done(tmp, fp)
     commit_folder(tmp, folder)
-    partial = run_dir / f".{st.dirname}.partial"
     if partial.exists():
         shutil.rmtree(partial)
     shown = ", ".join(f"{k} {v}" for k, v in counts.items())

@@ -9,6 +9,7 @@ and run folder must be on storage every node can read.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -59,7 +60,10 @@ class RayEngine:
         import ray
         if ray.is_initialized():
             return
-        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
+                                  "logging_level": logging.WARNING}
+        if self.cfg.runtime_env:
+            kwargs["runtime_env"] = self.cfg.runtime_env
         if self.cfg.address:
             kwargs["address"] = self.cfg.address
         elif self.cfg.num_cpus:
@@ -74,13 +78,17 @@ class RayEngine:
         self._ensure_ray()
         import ray.data
 
-        ray.data.DataContext.get_current().execution_options.preserve_order = True
+        dctx = ray.data.DataContext.get_current()
+        dctx.execution_options.preserve_order = True
+        dctx.enable_progress_bars = False
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         rows = [{"index": c.index, "start": c.start, "end": c.end, "first_line": c.first_line}
                 for c in chunks]
         ds = ray.data.from_items(rows, override_num_blocks=len(rows))
         ds = ds.map_batches(
             _ShardWorker, fn_constructor_args=(stage, ctx, str(path)), batch_size=1,
-            batch_format="numpy", concurrency=min(self.cfg.concurrency, len(rows)),
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=min(self.cfg.concurrency, len(rows))),
             num_cpus=self.cfg.num_cpus_per_worker, num_gpus=self.cfg.num_gpus_per_worker or None)
         for row in ds.iter_rows():
             yield ChunkResult(int(row["index"]), str(row["text"]), json.loads(row["counts"]))
