@@ -45,7 +45,9 @@ def _evaluate(span: Span, a: int, b: int, links: Links, linked: dict[int, float]
 
 
 def plausible_length(src_len: int, tgt_len: int, ratio: float) -> bool:
-    return tgt_len <= ratio * src_len + 1 and src_len <= ratio * tgt_len + 1
+    """Too long a target is implausible; a short one is not (compounds: "Committee on
+    Industry, ..." is one German word, "Industrieausschuss")."""
+    return tgt_len <= ratio * src_len + 1
 
 
 def string_matches(span: Span, src_tokens: list[str], tgt_tokens: list[str]) -> list[tuple[int, int]]:
@@ -78,6 +80,9 @@ def candidates(span: Span, src_tokens: list[str], tgt_tokens: list[str], links: 
     for a, b in bounds | matches:
         if opts.trim and (a, b) not in matches:
             a, b = trim(tgt_tokens, a, b, tgt_fw, keep_l, keep_r)
+        if opts.trim and not (keep_l or keep_r) and all(trimmable(t, tgt_fw)
+                                                        for t in tgt_tokens[a:b]):
+            continue  # only function words or punctuation left: not a name
         if not plausible_length(src_len, b - a, opts.max_len_ratio):
             rejected += 1
             continue

@@ -11,15 +11,20 @@ def is_punct(token: str) -> bool:
     return bool(token) and all(unicodedata.category(c)[0] in "PS" for c in token)
 
 
+MAX_LEN = 5  # function words are short; long frequent words are content words (e.g. adjectives)
+
+
 def function_words(sentences: Iterable[list[str]], top: int = 100) -> frozenset[str]:
     """The ``top`` most frequent lowercase word types (seen at least 3 times) of a corpus side."""
     counts = Counter(t for toks in sentences for t in toks if t.islower() or not t.isalpha())
     frequent = [t for t, c in counts.most_common() if c >= 3 and not is_punct(t)
-                and not any(ch.isdigit() for ch in t)]
+                and len(t) <= MAX_LEN and not any(ch.isdigit() for ch in t)]
     return frozenset(frequent[:top])
 
 
 def trimmable(token: str, words: frozenset[str]) -> bool:
+    """Punctuation, or a function word as written (a capitalised form may be a name part:
+    German ``Europäischen`` in a name, ``europäischen`` as a frequent lowercase adjective)."""
     return is_punct(token) or token in words
 
 

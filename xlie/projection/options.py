@@ -16,7 +16,7 @@ class ProjectionOptions(BaseModel):
     max_hull_ratio: float = Field(2.0, gt=0, description="heuristic: hull / linked words")
     # xlie's method
     max_len_ratio: float = Field(3.0, gt=1, description="reject target spans longer than "
-                                 "ratio * source + 1 words (or shorter, the other way round)")
+                                 "ratio * source words + 1")
     weak_link: float = Field(0.2, ge=0, description="a target word's link counts above this")
     gap_cost: float = Field(0.15, ge=0, description="cost of an unlinked word inside a span")
     trim: bool = Field(True, description="trim punctuation and function words at span edges")

@@ -1,0 +1,175 @@
+"""Span projection on hand-made sentence pairs with known links, one test per hard case."""
+from __future__ import annotations
+
+import pytest
+
+import xlie
+from xlie.corpus import Sentence
+from xlie.errors import ConfigError, InputFormatError, UnknownNameError
+from xlie.projection.api import project
+
+
+def pair(src: str, tgt: str, spans, links, sid="s", extra=None) -> Sentence:
+    """``spans``: (start, end, label); ``links``: (i, j) or (i, j, p)."""
+    return Sentence.model_validate({
+        "id": sid, "lang": "en", "tokens": src.split(),
+        "spans": [{"start": a, "end": b, "label": lab} for a, b, lab in spans],
+        "translation": {"lang": "xx", "text": tgt, "tokens": tgt.split(), **(extra or {})},
+        "alignment": [list(l) + [1.0] * (3 - len(l)) for l in links]})
+
+
+def spans_of(result, k=0):
+    return [(s.start, s.end, s.label) for s in result.sentences[k].spans]
+
+
+def run(sent, method="xlie", **kw):
+    return project([sent], method=method, **kw)
+
+
+def test_one_to_one_both_methods():
+    s = pair("John lives in Berlin", "John wohnt in Berlin", [(0, 1, "PER"), (3, 4, "LOC")],
+             [(0, 0), (1, 1), (2, 2), (3, 3)])
+    for method in ("xlie", "heuristic"):
+        r = run(s, method)
+        assert spans_of(r) == [(0, 1, "PER"), (3, 4, "LOC")]
+        out = r.sentences[0]
+        assert [x.id for x in out.spans] == ["s-0", "s-1"]  # source span ids are kept
+        assert out.lang == "xx" and out.tokens == ["John", "wohnt", "in", "Berlin"]
+        assert r.report.projected == 2 and not r.report.dropped
+
+
+def test_split_one_word_to_two():
+    s = pair("the EU decided", "die Europäische Union entschied", [(1, 2, "ORG")],
+             [(0, 0), (1, 1, 0.8), (1, 2, 0.9), (2, 3)])
+    for method in ("xlie", "heuristic"):
+        assert spans_of(run(s, method)) == [(1, 3, "ORG")]
+
+
+def test_reordered_words():
+    s = pair("the Economic Commission met", "la Comisión Económica se reunió",
+             [(1, 3, "ORG")], [(0, 0), (1, 2), (2, 1), (3, 4)])
+    for method in ("xlie", "heuristic"):
+        assert spans_of(run(s, method)) == [(1, 3, "ORG")]
+
+
+def test_discontinuous_links_keep_the_best_part():
+    # "Prodi" is linked to the right word and, weakly, to a far one in between other words
+    s = pair("Mr Prodi said that the plan works",
+             "Herr Prodi sagte , dass der Plan funktioniert Prodi", [(1, 2, "PER")],
+             [(0, 0), (1, 1, 0.95), (1, 8, 0.3), (2, 2), (3, 4), (4, 5), (5, 6), (6, 7)])
+    r = run(s, "xlie", string_match=False)
+    assert spans_of(r) == [(1, 2, "PER")] and r.report.split == 1
+    h = run(s, "heuristic")
+    assert spans_of(h) == [] and h.report.dropped["hull_too_long"] == 1
+
+
+def test_unaligned_span_is_dropped_or_found_by_string_match():
+    s = pair("we thank Mr Segni", "wir danken Herrn Segni", [(3, 4, "PER")],
+             [(0, 0), (1, 1), (2, 2)])
+    assert run(s, "heuristic").report.dropped["unaligned"] == 1
+    assert run(s, "xlie", string_match=False).report.dropped["unaligned"] == 1
+    r = run(s, "xlie")
+    assert spans_of(r) == [(3, 4, "PER")] and r.report.how["string"] == 1
+    assert 0 < r.sentences[0].spans[0].score < 1
+
+
+def test_overlapping_projections_are_resolved():
+    # both source spans link to target word 2; the stronger claim wins it
+    s = pair("Bank of England Governor", "der Gouverneur Bank-of-England", [(0, 3, "ORG"),
+             (3, 4, "PER")], [(0, 2, 0.9), (1, 2, 0.9), (2, 2, 0.9), (3, 1, 0.9), (3, 2, 0.3)])
+    r = run(s, "xlie")
+    assert spans_of(r) == [(1, 2, "PER"), (2, 3, "ORG")]
+    h = run(s, "heuristic")  # hull of PER is 1..2, overlapping ORG: the later one goes
+    assert spans_of(h) == [(2, 3, "ORG")] and h.report.dropped["overlap"] == 1
+
+
+def test_name_mentioned_twice_goes_to_two_places():
+    # the aligner links each "John" to both target "John"s
+    s = pair("John told John", "John sagte John", [(0, 1, "PER"), (2, 3, "PER")],
+             [(0, 0, 0.9), (0, 2, 0.8), (1, 1), (2, 0, 0.8), (2, 2, 0.9)])
+    r = run(s, "xlie")
+    assert spans_of(r) == [(0, 1, "PER"), (2, 3, "PER")]
+    ids = {x.start: x.id for x in r.sentences[0].spans}
+    assert ids == {0: "s-0", 2: "s-1"}
+    h = run(s, "heuristic")  # hull 0..3 for both
+    assert spans_of(h) == [(0, 3, "PER")]
+
+
+def test_unaligned_function_words_inside_a_multiword_name():
+    s = pair("the United Nations Economic Commission met",
+             "la Comisión de Economía de las Naciones Unidas se reunió", [(1, 5, "ORG")],
+             [(0, 0), (1, 7), (2, 6), (3, 3), (4, 1), (5, 9)])
+    for method in ("xlie", "heuristic"):
+        assert spans_of(run(s, method)) == [(1, 8, "ORG")]
+
+
+def test_punctuation_at_the_edge_is_trimmed():
+    s = pair("thanks , Mr Prodi .", "danke , Herr Prodi .", [(3, 4, "PER")],
+             [(0, 0), (1, 1), (2, 2), (3, 3, 0.9), (3, 4, 0.5)])
+    assert spans_of(run(s, "xlie")) == [(3, 4, "PER")]
+    assert spans_of(run(s, "heuristic")) == [(3, 5, "PER")]
+    assert spans_of(run(s, "xlie", trim=False, string_match=False)) == [(3, 5, "PER")]
+
+
+def test_implausible_length_is_rejected():
+    # one source word linked to seven target words: no target span longer than 3 * 1 + 1
+    s = pair("Bonn is nice", "die ganz alte schöne große kleine Stadt ist schön", [(0, 1, "LOC")],
+             [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4), (0, 5), (0, 6), (1, 7), (2, 8)])
+    (span,) = run(s, "xlie", trim=False, string_match=False).sentences[0].spans
+    assert span.end - span.start <= 4
+    assert spans_of(run(s, "heuristic")) == [(0, 7, "LOC")]  # the baseline keeps the hull
+
+
+def test_plausible_length_rule():
+    from xlie.projection.candidates import plausible_length
+    assert plausible_length(1, 4, 3.0) and not plausible_length(1, 5, 3.0)
+    assert plausible_length(9, 1, 3.0)  # compounds: a long name may become one word
+
+
+def test_threshold_filters_by_confidence():
+    s = pair("John met Mary", "John traf Mary", [(0, 1, "PER"), (2, 3, "PER")],
+             [(0, 0, 0.9), (1, 1, 0.9), (2, 2, 0.3)], )
+    r = run(s, "xlie", string_match=False)
+    scores = {x.start: x.score for x in r.sentences[0].spans}
+    assert scores[0] > 0.8 and scores[2] < 0.5
+    r = run(s, "xlie", string_match=False, threshold=0.5)
+    assert spans_of(r) == [(0, 1, "PER")] and r.report.dropped["low_confidence"] == 1
+    assert r.report.per_label["PER"]["dropped:low_confidence"] == 1
+
+
+def test_markers_method_reads_translation_spans_and_falls_back():
+    s = pair("John lives in Berlin", "John wohnt in Berlin", [(0, 1, "PER"), (3, 4, "LOC")],
+             [(0, 0), (1, 1), (2, 2), (3, 3)],
+             extra={"spans": [{"start": 0, "end": 1, "id": "s-0"}], "markers_lost": ["s-1"]})
+    r = run(s, "markers")
+    assert spans_of(r) == [(0, 1, "PER"), (3, 4, "LOC")]
+    assert r.report.how["marker"] == 1 and r.report.how["alignment+string"] == 1
+    r = run(s, "markers", marker_fallback=False)
+    assert spans_of(r) == [(0, 1, "PER")] and r.report.dropped["marker_lost"] == 1
+    no_links = s.model_copy(update={"alignment": None})
+    assert spans_of(project([no_links], method="markers")) == [(0, 1, "PER")]
+
+
+def test_sentences_without_alignment_are_skipped_and_reported():
+    s = pair("John", "John", [(0, 1, "PER")], [(0, 0)])
+    bare = s.model_copy(update={"alignment": None, "id": "t"})
+    r = project([s, bare])
+    assert [x.id for x in r.sentences] == ["s"]
+    assert r.report.skipped["no_alignment"] == 1 and r.report.skipped_ids == ["t"]
+
+
+def test_bad_links_and_options_raise_clear_errors():
+    s = pair("John", "John", [(0, 1, "PER")], [(0, 5)])
+    with pytest.raises(InputFormatError, match="outside"):
+        project([s])
+    with pytest.raises(UnknownNameError) as e:
+        project([], method="nope")
+    assert "heuristic" in str(e.value) and "xlie" in str(e.value)
+    with pytest.raises(ConfigError, match="max_len_ratio"):
+        project([], max_len_ratio=-1)
+    with pytest.raises(ConfigError, match="no_such_option"):
+        project([], no_such_option=1)
+
+
+def test_project_is_exported_lazily():
+    assert xlie.project is project
