@@ -76,6 +76,12 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     and the report beside it as ``OUTPUT.report.json`` (or ``report_path``).
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
+    if output is not None:  # fail before any work on a bad output path
+        from ..errors import check_not_input
+        from ..formats.detect import detect_format
+        detect_format(output, out_format)
+        check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)
+                                  if isinstance(x, (str, Path))])
     if isinstance(input, (str, Path)):
         pairs = load_pairs(input, target, alignment, alignment_probs, src_format, src_lang, lang)
         inputs = [input, target, alignment, alignment_probs]
