@@ -1,0 +1,122 @@
+"""``xlie.translate``: a corpus file in, the same corpus with ``translation`` out."""
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from ..progress import progress
+from .backends import Backend, load_backend
+from .batching import windows
+from .cache import open_cache
+from .options import BatchOptions, GenerationOptions
+from .resume import PartialOutput
+from .session import Counts, TranslationSession
+from .sources import SourceItem, detect_format, read_source
+
+
+@dataclass
+class TranslateReport:
+    output: str
+    counts: Counts
+    resumed: int            # records found complete in a partial output and kept
+    seconds: float
+    cache: Optional[str]
+
+    def summary(self) -> str:
+        c = self.counts
+        parts = [f"{c.sentences} sentences -> {self.output} in {self.seconds:.1f}s",
+                 f"{c.translated} translated in {c.model_calls} batches",
+                 f"{c.cache_hits} from the cache"]
+        if self.resumed:
+            parts.append(f"{self.resumed} kept from an interrupted run")
+        for name in ("empty", "split", "skipped", "cut"):
+            if getattr(c, name):
+                parts.append(f"{getattr(c, name)} {name}")
+        if c.spans:
+            parts.append(f"markers lost {c.markers_lost}/{c.spans}")
+        return "; ".join(parts)
+
+
+def _count_lines(path: str | Path, fmt: str) -> Optional[int]:
+    if str(path) == "-" or fmt not in ("jsonl", "text"):
+        return None
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+def _skip_done(out: PartialOutput, n: int, items: Iterator[SourceItem]) -> bool:
+    """Consume the first ``n`` items, checking that the partial output has their ids."""
+    done = out.done_ids()
+    for _ in range(n):
+        item = next(items, None)
+        if item is None or next(done, None) != str(item.record.get("id")):
+            return False
+    return True
+
+
+def translate(input: str | Path, output: str | Path, model: str | Path | None = None,
+              src_lang: str = "en", tgt_lang: str = "de", *, backend: str | Backend = "hf",
+              input_format: str = "auto", beam: int = 4, sample: bool = False,
+              top_k: int | None = None, top_p: float | None = None,
+              temperature: float | None = None, max_new_tokens: int = 256, seed: int = 0,
+              batch_size: int = 32, max_tokens: int = 4096, sort_window: int = 2048,
+              device: str = "auto", dtype: str = "auto", tokenizer: str | Path | None = None,
+              max_input_tokens: int | None = None, cache: str | Path | bool = True,
+              resume: bool = True, word_tokenizer: str = "moses", markers: str | None = None,
+              too_long: str = "split") -> TranslateReport:
+    """Translate a corpus (JSONL, CoNLL NER, CoNLL-U or plain text) and write the JSONL corpus
+    with ``translation: {lang, text, tokens, offsets}`` added to each record, in input order.
+
+    Repeated sentences are translated once: a persistent cache (``cache``: True for
+    ``$XLIE_HOME/cache/translations.sqlite``, a path, or False) keyed by model, generation
+    options, language pair and text. An interrupted run resumes where its output stopped.
+    ``backend`` is ``hf``, ``ct2`` or a ready :class:`Backend`. ``markers`` (``xml`` or
+    ``brackets``) wraps source spans in numbered markers and records where they land.
+    """
+    t0 = time.perf_counter()
+    fmt = detect_format(input) if input_format == "auto" else input_format
+    gen = GenerationOptions(num_beams=beam, do_sample=sample, top_k=top_k, top_p=top_p,
+                            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed)
+    batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
+    to_stdout = str(output) == "-"
+    out = None if to_stdout else PartialOutput(output, "", input)  # refuse input before loading
+    if isinstance(backend, str):
+        if model is None:
+            from ..errors import XlieError
+            raise XlieError("no translation model given", "pass --model NAME_OR_DIR")
+        backend = load_backend(backend, model, src_lang, tgt_lang, gen, device, dtype, tokenizer)
+    store = open_cache(cache)
+    session = TranslationSession(backend, src_lang, tgt_lang, gen, batching, store,
+                                 word_tokenizer, markers, too_long, max_input_tokens)
+    items = read_source(input, src_lang, fmt)
+    resumed = 0
+    sink = sys.stdout
+    if out is not None:
+        out.settings = json.dumps([session.settings_key(), fmt, str(Path(input).resolve())])
+        resumed = out.resumable() if resume else 0
+        if resumed and not _skip_done(out, resumed, items):
+            session.warn(f"{out.partial} does not match {input}; starting over")
+            resumed, items = 0, read_source(input, src_lang, fmt)
+        sink = out.open(keep=resumed > 0)
+    bar = progress(total=_count_lines(input, fmt), initial=resumed, unit="sent", desc="translate")
+    try:
+        for window in windows(items, batching.sort_window):
+            lines = [json.dumps(r, ensure_ascii=False) for r in session.translate_items(window)]
+            if out is not None:
+                out.commit(lines)
+            else:
+                sink.write("".join(line + "\n" for line in lines))
+            bar.update(len(window))
+        if out is not None:
+            out.finish()
+    finally:
+        bar.close()
+        store.close()
+        if out is not None:
+            out.close()
+    return TranslateReport(str(output), session.counts, resumed, time.perf_counter() - t0,
+                           str(store.path) if store.path else None)

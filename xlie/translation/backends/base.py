@@ -1,0 +1,67 @@
+"""The interface every MT backend implements: token ids in, text out, with call counters."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Hypothesis:
+    text: str
+    cut: bool = False  # decoding stopped at max_new_tokens without an end-of-sentence token
+
+
+class Backend:
+    """A loaded translation model for one language pair.
+
+    ``encode`` turns texts into the model's input ids (special tokens included) so the
+    batcher can sort and budget by length; ``translate_ids`` translates one batch.
+    ``key`` names the model and its numerics (dtype, quantization) for the cache.
+    """
+
+    name = "base"
+    key: str
+    max_input_tokens: int
+
+    def __init__(self) -> None:
+        self.calls = 0          # batches sent to the model
+        self.sentences = 0      # sentences translated by the model
+
+    def encode(self, texts: list[str]) -> list[list[int]]:
+        raise NotImplementedError
+
+    def translate_ids(self, batch: list[list[int]]) -> list[Hypothesis]:
+        self.calls += 1
+        self.sentences += len(batch)
+        return self._translate(batch)
+
+    def _translate(self, batch: list[list[int]]) -> list[Hypothesis]:
+        raise NotImplementedError
+
+
+def model_fingerprint(path_or_id: str) -> str:
+    """Identify a model for the cache: a hub id as written; a local directory by its files'
+    names, sizes and first and last MiB (cheap for GB-sized weights, yet two random models
+    of the same shape differ)."""
+    import hashlib
+    from pathlib import Path
+
+    p = Path(path_or_id)
+    if not p.is_dir():
+        return f"hub:{path_or_id}"
+    h = hashlib.sha256()
+    for f in sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith(".")):
+        size = f.stat().st_size
+        h.update(f"{f.name}\x00{size}\x00".encode())
+        with open(f, "rb") as fh:
+            h.update(fh.read(1 << 20))
+            if size > 2 << 20:
+                fh.seek(-(1 << 20), 2)
+                h.update(fh.read())
+    return "dir:" + h.hexdigest()[:32]
+
+
+def pick_device(device: str) -> str:
+    import torch
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    return device

@@ -1,0 +1,128 @@
+"""What the translation stage reads: the JSONL corpus, CoNLL NER, CoNLL-U or plain text (one
+sentence a line), as corpus records with the text to translate.
+
+Each record keeps every key it came with. The text sent to MT is the record's ``text`` when
+its tokens can be found in it (CoNLL-U's ``# text`` too), else the tokens detokenized by
+Moses; plain-text lines keep the line as ``text``, are Moses-tokenized for ``tokens`` and
+get their line number as ``id``. Empty or undecodable lines still yield a record (with
+nothing to translate), so the output stays one-to-one with the input.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+from pydantic import ValidationError
+
+from ..corpus import Sentence
+from ..errors import InputFormatError, UnknownNameError
+from ..fileio import iter_lines
+from .wordtok import Offsets, detokenize, locate, moses_tokenize
+
+FORMATS = ("auto", "jsonl", "conll", "conllu", "text")
+_SUFFIX = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "conll",
+           ".conll03": "conll", ".iob": "conll", ".bio": "conll", ".conllu": "conllu",
+           ".txt": "text"}
+
+
+@dataclass
+class SourceItem:
+    where: str                     # "file:line" (or "file: sentence ID") for messages
+    record: dict                   # the corpus record
+    text: str                      # what MT translates; "" when there is nothing
+    offsets: Optional[Offsets]     # character offsets of record["tokens"] in text
+    problem: Optional[str] = None  # why there is nothing to translate
+
+
+def detect_format(path: str | Path) -> str:
+    """By suffix; otherwise by the first non-blank line."""
+    fmt = _SUFFIX.get(Path(str(path)).suffix.lower())
+    if fmt or str(path) == "-":
+        return fmt or "jsonl"
+    for _, text, _ in iter_lines(path):
+        if text is None or not text.strip():
+            continue
+        s = text.strip()
+        if s.startswith("{"):
+            return "jsonl"
+        cols = text.split("\t")
+        if s.startswith("# sent_id") or s.startswith("# text") or len(cols) == 10:
+            return "conllu"
+        if len(cols) >= 2 or (len(s.split()) >= 2 and s.split()[-1][:2] in ("O", "B-", "I-", "E-", "S-")):
+            return "conll"
+        return "text"
+    return "text"
+
+
+def _text_of(rec: dict, lang: str, preferred: Optional[str]) -> tuple[str, Offsets]:
+    tokens = rec.get("tokens") or []
+    if isinstance(preferred, str) and preferred.strip():
+        offsets = locate(preferred, tokens)
+        if offsets is not None:
+            return preferred, offsets
+    return detokenize(tokens, rec.get("lang") or lang)
+
+
+def _item(where: str, rec: dict, lang: str, preferred: Optional[str] = None) -> SourceItem:
+    if not rec.get("tokens"):
+        return SourceItem(where, rec, "", [], problem="empty sentence")
+    text, offsets = _text_of(rec, lang, preferred)
+    return SourceItem(where, rec, text, offsets)
+
+
+def _jsonl(path, lang: str) -> Iterator[SourceItem]:
+    from ..formats.jsonl import read_jsonl
+    for line, rec in read_jsonl(path):
+        if "tokens" not in rec and isinstance(rec.get("text"), str):
+            rec["tokens"] = moses_tokenize(rec["text"], rec.get("lang") or lang)[0]
+        try:
+            sent = Sentence.model_validate(rec)
+        except ValidationError as e:
+            err = e.errors()[0]
+            loc = ".".join(str(p) for p in err["loc"]) or "record"
+            raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
+                                   json.dumps(rec, ensure_ascii=False)) from None
+        rec["id"] = sent.id
+        yield _item(f"{path}:{line}", rec, lang, rec.get("text"))
+
+
+def _text(path, lang: str) -> Iterator[SourceItem]:
+    for line, text, _ in iter_lines(path):
+        rec: dict = {"id": str(line), "lang": lang}
+        if text is None:
+            rec.update(text="", tokens=[])
+            yield SourceItem(f"{path}:{line}", rec, "", [], problem="a line that is not valid UTF-8")
+            continue
+        text = text.strip()
+        tokens, offsets = moses_tokenize(text, lang)
+        rec.update(text=text, tokens=tokens)
+        problem = None if tokens else "empty line"
+        yield SourceItem(f"{path}:{line}", rec, text if tokens else "", offsets, problem)
+
+
+def _conll(path, lang: str) -> Iterator[SourceItem]:
+    from ..formats.conll import read_conll
+    for sent in read_conll(path, lang=lang):
+        yield _item(f"{path}: sentence {sent.id}", sent.to_json(), lang)
+
+
+def _conllu(path, lang: str) -> Iterator[SourceItem]:
+    from ..formats.conllu import read_conllu
+    for sent in read_conllu(path, lang=lang):
+        rec = sent.to_json()
+        meta = (rec.get("conllu") or {}).get("meta") or {}
+        yield _item(f"{path}: sentence {sent.id}", rec, lang, meta.get("text"))
+
+
+_READERS = {"jsonl": _jsonl, "text": _text, "conll": _conll, "conllu": _conllu}
+
+
+def read_source(path: str | Path, src_lang: str, fmt: str = "auto") -> Iterator[SourceItem]:
+    """Stream :class:`SourceItem` records; malformed input raises with file and line."""
+    if fmt not in FORMATS:
+        raise UnknownNameError("input format", fmt, FORMATS)
+    if fmt == "auto":
+        fmt = detect_format(path)
+    return _READERS[fmt](path, src_lang)
