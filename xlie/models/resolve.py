@@ -64,6 +64,9 @@ def load_tokenizer(name: str | Path, **kwargs):
 def load_pretrained(cls, name: str | Path, **kwargs):
     """``cls.from_pretrained`` on a resolved name, with a clear error when it cannot load."""
     path = resolve_model(name)
+    from transformers.utils import logging as hf_logging
+    hf_logging.set_verbosity_error()   # no load reports for heads we do not use
+    hf_logging.disable_progress_bar()
     try:
         return cls.from_pretrained(path, **kwargs)
     except OSError as e:

@@ -1,0 +1,168 @@
+"""The word aligner: encoder -> similarity -> extraction -> symmetrisation -> word links."""
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from .batching import token_budget_batches
+from .encoder import EncodedSentence, Encoder
+from .extraction import get_method
+from .symmetrize import SYMMETRIZATIONS, symmetrize
+
+Link = tuple[int, int, float]
+
+
+@dataclass
+class PairAlignment:
+    """Word links of one pair: ``(source word, target word, probability)``, 0-indexed."""
+
+    links: list[Link] = field(default_factory=list)
+    score: float = 0.0           # mean over all words of their best link probability
+    error: str | None = None     # why the pair was not aligned (empty output line)
+
+    def pharaoh(self) -> str:
+        return " ".join(f"{i}-{j}" for i, j, _ in self.links)
+
+
+def is_punctuation_only(words: Sequence[str]) -> bool:
+    return all(all(unicodedata.category(c)[0] in "PS" for c in w) for w in words)
+
+
+@dataclass
+class _PairVectors:
+    x: torch.Tensor          # (n, H) source vectors at the extraction granularity
+    y: torch.Tensor          # (m, H)
+    x_words: torch.Tensor    # (n,) word index of each row
+    y_words: torch.Tensor    # (m,)
+    n_words: int
+    m_words: int
+
+
+def _word_mean(enc: EncodedSentence) -> tuple[torch.Tensor, torch.Tensor]:
+    """Average the subword vectors of each word (words with no vector get zeros)."""
+    h = enc.vectors
+    sums = torch.zeros(enc.n_words, h.shape[1]).index_add_(0, enc.word_ids, h)
+    counts = torch.zeros(enc.n_words).index_add_(0, enc.word_ids, torch.ones(len(enc.word_ids)))
+    return sums / counts.clamp(min=1).unsqueeze(-1), torch.arange(enc.n_words)
+
+
+def _to_words(links: np.ndarray, prob: np.ndarray, xw: np.ndarray, yw: np.ndarray,
+              n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Subword links -> word links (two words link if any of their pieces do); a word
+    link's probability is the best of its linked pieces."""
+    word_links = np.zeros((n, m), dtype=bool)
+    word_prob = np.zeros((n, m), dtype=np.float32)
+    ii, jj = np.nonzero(links)
+    wi, wj = xw[ii], yw[jj]
+    word_links[wi, wj] = True
+    np.maximum.at(word_prob, (wi, wj), prob[ii, jj])
+    return word_links, word_prob
+
+
+class WordAligner:
+    """Aligns batches of pre-split sentence pairs with one loaded encoder."""
+
+    def __init__(self, encoder: Encoder, extraction: str = "softmax",
+                 symmetrization: str = "intersection", threshold: float | None = None,
+                 min_prob: float = 0.0, granularity: str | None = None,
+                 extraction_options: dict | None = None, token_budget: int = 8192,
+                 pair_batch: int = 64):
+        self.encoder = encoder
+        self.extraction = extraction
+        self.method, self.sim_kind, default_gran = get_method(extraction)
+        if symmetrization not in SYMMETRIZATIONS:
+            from ..errors import UnknownNameError
+            raise UnknownNameError("symmetrisation", symmetrization, SYMMETRIZATIONS)
+        self.symmetrization = symmetrization
+        self.granularity = granularity or default_gran
+        self.options = dict(extraction_options or {})
+        if threshold is not None:
+            self.options["threshold"] = threshold
+        self.min_prob = min_prob
+        self.token_budget = token_budget
+        self.pair_batch = pair_batch
+
+    def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
+        """Align usable pairs; unusable ones come back with ``error`` set and no links."""
+        results: list[PairAlignment | None] = [None] * len(pairs)
+        usable = []
+        for k, (src, tgt) in enumerate(pairs):
+            if not src or not tgt:
+                results[k] = PairAlignment(error="a non-empty source and target side")
+            elif is_punctuation_only(src) and is_punctuation_only(tgt):
+                results[k] = PairAlignment(error="words, not only punctuation")
+            else:
+                usable.append(k)
+        if usable:
+            encoded = self.encoder.encode([pairs[k][0] for k in usable] + [pairs[k][1] for k in usable],
+                                          token_budget=self.token_budget)
+            vecs = [self._pair_vectors(encoded[i], encoded[i + len(usable)]) for i in range(len(usable))]
+            for k, res in zip(usable, self._extract(vecs)):
+                results[k] = res
+        return results  # type: ignore[return-value]
+
+    def _pair_vectors(self, src: EncodedSentence, tgt: EncodedSentence) -> _PairVectors:
+        if self.granularity == "word":
+            x, xw = _word_mean(src)
+            y, yw = _word_mean(tgt)
+        else:
+            x, xw, y, yw = src.vectors, src.word_ids, tgt.vectors, tgt.word_ids
+        return _PairVectors(x, y, xw, yw, src.n_words, tgt.n_words)
+
+    @torch.inference_mode()
+    def _extract(self, vecs: list[_PairVectors]) -> list[PairAlignment]:
+        device = self.encoder.device
+        out: list[PairAlignment | None] = [None] * len(vecs)
+        sizes = [len(v.x) * len(v.y) for v in vecs]
+        for batch in token_budget_batches(sizes, max(max(sizes), 1 << 20)):
+            for sub in [batch[i:i + self.pair_batch] for i in range(0, len(batch), self.pair_batch)]:
+                n = max(len(vecs[b].x) for b in sub)
+                m = max(len(vecs[b].y) for b in sub)
+                hid = vecs[sub[0]].x.shape[1]
+                X = torch.zeros(len(sub), n, hid)
+                Y = torch.zeros(len(sub), m, hid)
+                mask = torch.zeros(len(sub), n, m, dtype=torch.bool)
+                for r, b in enumerate(sub):
+                    v = vecs[b]
+                    X[r, :len(v.x)] = v.x
+                    Y[r, :len(v.y)] = v.y
+                    mask[r, :len(v.x), :len(v.y)] = True
+                X, Y, mask = X.to(device), Y.to(device), mask.to(device)
+                if self.sim_kind == "cos":
+                    X = torch.nn.functional.normalize(X, dim=-1)
+                    Y = torch.nn.functional.normalize(Y, dim=-1)
+                sim = X @ Y.transpose(1, 2)                             # (B, n, m)
+                ext = self.method(sim, mask, **self.options)
+                fwd, bwd = ext.forward.cpu().numpy(), ext.backward.cpu().numpy()
+                prob = ext.prob.float().cpu().numpy()
+                for r, b in enumerate(sub):
+                    out[b] = self._finish(vecs[b], fwd[r], bwd[r], prob[r])
+        return out  # type: ignore[return-value]
+
+    def _finish(self, v: _PairVectors, fwd, bwd, prob) -> PairAlignment:
+        n, m = len(v.x), len(v.y)
+        links = symmetrize(fwd[:n, :m], bwd[:n, :m], self.symmetrization)
+        links, prob = _to_words(links, prob[:n, :m], v.x_words.numpy(), v.y_words.numpy(),
+                                v.n_words, v.m_words)
+        if self.min_prob > 0:
+            links &= prob >= self.min_prob
+        ii, jj = np.nonzero(links)
+        result = [(int(i), int(j), round(float(prob[i, j]), 4)) for i, j in zip(ii, jj)]
+        best_x = np.where(links, prob, 0).max(axis=1) if m else np.zeros(n)
+        best_y = np.where(links, prob, 0).max(axis=0) if n else np.zeros(m)
+        total = v.n_words + v.m_words
+        score = float((best_x.sum() + best_y.sum()) / total) if total else 0.0
+        return PairAlignment(result, round(score, 4) if math.isfinite(score) else 0.0)
+
+
+def align_all(aligner: WordAligner, pairs: Iterable[tuple[Sequence[str], Sequence[str]]],
+              chunk_size: int = 2048) -> Iterable[PairAlignment]:
+    """Stream alignments in input order, a chunk at a time (memory flat in corpus size)."""
+    from .batching import chunked
+    for chunk in chunked(pairs, chunk_size):
+        yield from aligner.align(chunk)

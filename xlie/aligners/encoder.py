@@ -1,0 +1,192 @@
+"""Encode pre-split sentences with any Hugging Face encoder, one layer, no truncation.
+
+Words become subwords through the fast tokenizer (``word_ids()`` maps them back); special
+tokens come from ``build_inputs_with_special_tokens``, never hard-coded ids. Sentences longer
+than the model's position limit are cut into overlapping windows; each subword keeps the
+vector from the window in which it sits furthest from an edge. Only the layers up to the one
+the aligner reads are run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import torch
+
+from ..models import KNOWN_ALIGN_DEFAULTS, fallback_layer, load_pretrained, load_tokenizer
+from ..models.builtin import BUILTIN_MODELS
+from .batching import token_budget_batches
+
+
+@dataclass
+class EncodedSentence:
+    """Subword vectors of one sentence at the chosen layer."""
+
+    vectors: torch.Tensor       # (n_subwords, hidden)
+    word_ids: torch.Tensor      # (n_subwords,) word index of each subword
+    n_words: int
+
+
+@dataclass
+class _Segment:
+    sentence: int               # index of the sentence in the batch
+    start: int                  # first subword (of the sentence) inside this window
+    ids: list[int]              # content ids of the window (no special tokens)
+
+
+def default_layer(model_name: str, num_layers: int) -> int:
+    name = str(model_name).rstrip("/")
+    if name in KNOWN_ALIGN_DEFAULTS:
+        return KNOWN_ALIGN_DEFAULTS[name].layer
+    for key, d in KNOWN_ALIGN_DEFAULTS.items():  # local copies keep the hub name's tail
+        if name.endswith("/" + key.split("/")[-1]):
+            return d.layer
+    return fallback_layer(num_layers)
+
+
+class Encoder:
+    """Loads a model once and turns batches of word lists into subword vectors."""
+
+    def __init__(self, model: str = "e5-small", layer: int | None = None,
+                 device: str | None = None, dtype: str | None = None,
+                 window_stride: float = 0.5):
+        from transformers import AutoModel
+
+        self.name = str(model)
+        self.tokenizer = load_tokenizer(model)
+        self.model = load_pretrained(AutoModel, model)
+        cfg = self.model.config
+        self.num_layers = int(getattr(cfg, "num_hidden_layers", 12))
+        if self.name in BUILTIN_MODELS:
+            self.layer = layer if layer is not None else BUILTIN_MODELS[self.name].align.layer
+        else:
+            self.layer = layer if layer is not None else default_layer(self.name, self.num_layers)
+        if not 0 <= self.layer <= self.num_layers:
+            from ..errors import XlieError
+            raise XlieError(f"layer {self.layer} is out of range for {self.name} "
+                            f"({self.num_layers} layers)", f"choose a layer from 0 to {self.num_layers}")
+        self._keep_layers(self.layer)
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if dtype in ("fp16", "bf16") and self.device.type == "cuda":
+            self.model.to(torch.float16 if dtype == "fp16" else torch.bfloat16)
+        self.model.to(self.device).eval()
+        self.max_content = self._max_content_length()
+        self.window_stride = window_stride
+        self._before, self._after = self._special_frame()
+        self._prefix = len(self._before)
+        self._empty_piece: dict[int, bool] = {}
+
+    # ---- model surgery and limits -------------------------------------------------------
+    def _keep_layers(self, layer: int) -> None:
+        """Drop the layers above ``layer``: the aligner never reads them."""
+        enc = getattr(self.model, "encoder", None)
+        layers = getattr(enc, "layer", None)
+        if isinstance(layers, torch.nn.ModuleList):
+            enc.layer = layers[:layer]
+            self._read_hidden = None  # the last hidden state is the wanted layer
+        else:
+            self._read_hidden = layer  # unknown architecture: ask for all hidden states
+
+    def _max_content_length(self) -> int:
+        cfg = self.model.config
+        limit = int(getattr(cfg, "max_position_embeddings", 512))
+        if "roberta" in str(getattr(cfg, "model_type", "")):
+            limit -= int(getattr(cfg, "pad_token_id", 1) or 0) + 1  # positions start after pad
+        tok_max = getattr(self.tokenizer, "model_max_length", None)
+        if tok_max and tok_max < 1_000_000:
+            limit = min(limit, int(tok_max))
+        before, after = self._special_frame()
+        return max(8, limit - len(before) - len(after))
+
+    def _special_frame(self) -> tuple[list[int], list[int]]:
+        """The special tokens the tokenizer puts before and after a sentence, read off a
+        probe encoding (no ids are hard-coded)."""
+        enc = self.tokenizer(["a"], is_split_into_words=True, return_special_tokens_mask=True)
+        ids, special = enc["input_ids"], enc["special_tokens_mask"]
+        first = special.index(0) if 0 in special else len(ids)
+        last = len(special) - special[::-1].index(0) if 0 in special else len(ids)
+        return ids[:first], ids[last:]
+
+    def build_inputs(self, content: list[int]) -> list[int]:
+        return self._before + content + self._after
+
+    def is_empty_piece(self, token_id: int) -> bool:
+        """A piece that carries no character of its word (a lone '▁' before punctuation or
+        CJK). Such pieces are near-identical vectors that link to each other falsely."""
+        hit = self._empty_piece.get(token_id)
+        if hit is None:
+            hit = self.tokenizer.decode([token_id]).strip() == ""
+            self._empty_piece[token_id] = hit
+        return hit
+
+    # ---- encoding -----------------------------------------------------------------------
+    def tokenize(self, sentences: Sequence[Sequence[str]]):
+        enc = self.tokenizer([list(s) for s in sentences], is_split_into_words=True,
+                             add_special_tokens=False)
+        out = []
+        for k in range(len(sentences)):
+            ids = enc["input_ids"][k]
+            wids = enc.word_ids(k)
+            keep = [i for i, t in enumerate(ids) if not self.is_empty_piece(t)]
+            # a word made only of empty pieces keeps them
+            kept_words = {wids[i] for i in keep}
+            keep = [i for i in range(len(ids)) if i in set(keep) or wids[i] not in kept_words]
+            out.append(([ids[i] for i in keep], [wids[i] for i in keep]))
+        return out
+
+    def _segments(self, k: int, ids: list[int]) -> list[_Segment]:
+        size = self.max_content
+        if len(ids) <= size:
+            return [_Segment(k, 0, ids)]
+        step = max(1, int(size * self.window_stride))
+        segs, start = [], 0
+        while True:
+            segs.append(_Segment(k, start, ids[start:start + size]))
+            if start + size >= len(ids):
+                return segs
+            start = min(start + step, len(ids) - size)
+
+    @torch.inference_mode()
+    def encode(self, sentences: Sequence[Sequence[str]], token_budget: int = 8192
+               ) -> list[EncodedSentence]:
+        """Encode word-split sentences; one forward pass per token-budget batch."""
+        tokenized = self.tokenize(sentences)
+        segments = [s for k, (ids, _) in enumerate(tokenized) for s in self._segments(k, ids)]
+        hidden = self.model.config.hidden_size
+        out_vecs = [torch.zeros(len(ids), hidden) for ids, _ in tokenized]
+        best_margin = [torch.full((len(ids),), -1, dtype=torch.long) for ids, _ in tokenized]
+        n_extra = len(self._before) + len(self._after)
+        lengths = [len(s.ids) + n_extra for s in segments]
+        for batch in token_budget_batches(lengths, token_budget):
+            inputs = [self.build_inputs(segments[b].ids) for b in batch]
+            width = max(len(x) for x in inputs)
+            pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+            input_ids = torch.full((len(inputs), width), pad, dtype=torch.long)
+            mask = torch.zeros((len(inputs), width), dtype=torch.long)
+            for r, x in enumerate(inputs):
+                input_ids[r, :len(x)] = torch.tensor(x)
+                mask[r, :len(x)] = 1
+            h = self._forward(input_ids.to(self.device), mask.to(self.device))  # (B, T, H)
+            h = h.float().cpu()
+            for r, b in enumerate(batch):
+                seg = segments[b]
+                n = len(seg.ids)
+                vec = h[r, self._prefix:self._prefix + n]                       # (n, H)
+                pos = torch.arange(n)
+                margin = torch.minimum(pos, n - 1 - pos)                         # distance to edge
+                if seg.start == 0:
+                    margin = torch.where(pos < n // 2, torch.full_like(pos, n), margin)
+                if seg.start + n >= len(tokenized[seg.sentence][0]):
+                    margin = torch.where(pos >= n // 2, torch.full_like(pos, n), margin)
+                tgt = slice(seg.start, seg.start + n)
+                better = margin > best_margin[seg.sentence][tgt]
+                out_vecs[seg.sentence][tgt][better] = vec[better]
+                best_margin[seg.sentence][tgt] = torch.where(better, margin, best_margin[seg.sentence][tgt])
+        return [EncodedSentence(out_vecs[k], torch.tensor(wids, dtype=torch.long), len(sentences[k]))
+                for k, (_, wids) in enumerate(tokenized)]
+
+    def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self._read_hidden is None:
+            return self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+        return out.hidden_states[self._read_hidden]

@@ -1,0 +1,118 @@
+"""`xlie align`: word-align parallel text; `xlie align eval`: score against gold.
+
+Accepts awesome-align's flag names too (--data_file, --output_file, --model_name_or_path,
+--extraction, --softmax_threshold, --align_layer, --batch_size, --output_prob_file,
+--output_word_file), so its users switch by changing the command name.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import click
+
+from ._group import DefaultCommandGroup
+
+
+def setup_warnings() -> None:
+    logging.basicConfig(format="warning: %(message)s", level=logging.WARNING)
+
+
+@click.group("align", cls=DefaultCommandGroup, default_command="run",
+             context_settings={"help_option_names": ["-h", "--help"]})
+def align_cli():
+    """Word-align sentence pairs: `xlie align INPUT OUTPUT [options]`.
+
+    INPUT has one pair per line, `source words ||| target words` (pretokenized unless
+    --tokenize); OUTPUT gets one line of 0-indexed Pharaoh links `i-j` per input line.
+    """
+
+
+@align_cli.command("run")
+@click.argument("input_path", required=False, metavar="INPUT")
+@click.argument("output_path", required=False, metavar="OUTPUT")
+@click.option("--data_file", "--data-file", "data_file", help="Same as INPUT (awesome-align's name).")
+@click.option("--output_file", "--output-file", "output_file", help="Same as OUTPUT.")
+@click.option("--model", "--model_name_or_path", "model", default="e5-small", show_default=True,
+              help="Hub id, local model directory, or built-in name (xlie models list).")
+@click.option("--extraction", default="softmax", show_default=True,
+              type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]))
+@click.option("--layer", "--align_layer", "layer", type=int, default=None,
+              help="Encoder layer to read (default: the model's known best, else 2/3 of its depth).")
+@click.option("--threshold", "--softmax_threshold", "threshold", type=float, default=None,
+              help="Link threshold of softmax/entmax/ot (default per method).")
+@click.option("--symmetrization", default="intersection", show_default=True,
+              type=click.Choice(["intersection", "union", "grow-diag", "grow-diag-final",
+                                 "grow-diag-final-and", "forward", "backward"]))
+@click.option("--min-prob", type=float, default=0.0, show_default=True,
+              help="Drop links whose probability is below this.")
+@click.option("--alpha", type=float, default=None, help="α of α-entmax (default 1.5).")
+@click.option("--ot-reg", type=float, default=None, help="Entropic regularisation of OT.")
+@click.option("--ot-unbalanced", type=float, default=None,
+              help="KL weight τ on the OT marginals (unbalanced OT); unset = balanced.")
+@click.option("--granularity", type=click.Choice(["subword", "word"]), default=None,
+              help="Extract on subwords (then map to words) or on averaged word vectors.")
+@click.option("--output_prob_file", "--output-prob-file", "prob_file",
+              help="Write each link's probability, in the order of the links.")
+@click.option("--output_word_file", "--output-word-file", "word_file",
+              help="Write the aligned word pairs as src<sep>tgt.")
+@click.option("--output-jsonl", "jsonl_file", help="Write links, probabilities and scores as JSONL.")
+@click.option("--tokenize", type=click.Choice(["moses", "spacy", "whitespace"]), default=None,
+              help="Input is raw text: split words with this tokenizer (offsets go to --output-jsonl).")
+@click.option("--src-lang", default="en", show_default=True, help="Source language (for --tokenize).")
+@click.option("--tgt-lang", default="en", show_default=True, help="Target language (for --tokenize).")
+@click.option("--token-budget", type=int, default=8192, show_default=True,
+              help="Padded subword tokens per forward batch.")
+@click.option("--batch_size", "--batch-size", "batch_size", type=int, default=None,
+              help="awesome-align's sentences per batch; mapped to a token budget of 128 per sentence.")
+@click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available).")
+@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16"]), default="fp32", show_default=True,
+              help="Half precision on CUDA.")
+@click.option("--threads", type=int, default=None, help="CPU threads for torch.")
+@click.option("--strict", is_flag=True, help="Stop with an error at the first unusable line.")
+def run_cmd(input_path, output_path, data_file, output_file, model, extraction, layer, threshold,
+            symmetrization, min_prob, alpha, ot_reg, ot_unbalanced, granularity, prob_file,
+            word_file, jsonl_file, tokenize, src_lang, tgt_lang, token_budget, batch_size, device,
+            dtype, threads, strict):
+    """Align INPUT and write Pharaoh links to OUTPUT."""
+    from ..aligners.api import Aligner
+    from ..aligners.files import align_file
+
+    input_path = input_path or data_file
+    output_path = output_path or output_file
+    if not input_path or not output_path:
+        raise click.UsageError("give INPUT and OUTPUT (or --data_file and --output_file)")
+    setup_warnings()
+    options = {k: v for k, v in (("alpha", alpha), ("reg", ot_reg), ("unbalanced", ot_unbalanced))
+               if v is not None}
+    if batch_size:
+        token_budget = batch_size * 128
+    aligner = Aligner(model, layer=layer, extraction=extraction, symmetrization=symmetrization,
+                      threshold=threshold, min_prob=min_prob, granularity=granularity,
+                      extraction_options=options, device=device, dtype=dtype,
+                      token_budget=token_budget, threads=threads)
+    report = align_file(input_path, output_path, aligner, prob_file=prob_file, word_file=word_file,
+                        jsonl_file=jsonl_file, strict=strict, tokenize=tokenize,
+                        src_lang=src_lang, tgt_lang=tgt_lang)
+    click.echo(f"aligned {report.aligned} of {report.pairs} pairs with {model} "
+               f"(layer {aligner.layer}, {extraction}); {len(report.skipped)} empty lines "
+               f"-> {output_path}", err=True)
+
+
+@align_cli.command("eval")
+@click.argument("gold")
+@click.argument("pred")
+@click.option("--zero-indexed", is_flag=True, help="The gold file is 0-indexed (default: 1-indexed).")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
+def eval_cmd(gold, pred, zero_indexed, as_json):
+    """Score PRED (0-indexed Pharaoh) against GOLD: AER, precision, recall, F1.
+
+    GOLD links are `i-j` (sure) or `ipj` (possible), 1-indexed unless --zero-indexed.
+    """
+    from ..aligners.aer import evaluate_files
+    s = evaluate_files(gold, pred, gold_one_indexed=not zero_indexed)
+    if as_json:
+        click.echo(json.dumps(s.as_dict()))
+    else:
+        click.echo(f"AER {100 * s.aer:.2f}  P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  "
+                   f"F1 {100 * s.f1:.2f}  ({s.pairs} pairs, {s.predicted} links, {s.sure} sure)")
