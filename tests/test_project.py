@@ -173,3 +173,15 @@ def test_bad_links_and_options_raise_clear_errors():
 
 def test_project_is_exported_lazily():
     assert xlie.project is project
+
+
+def test_unlinked_edge_word_grows_onto_unlinked_target_word():
+    # the aligner missed Committee-Ausschuss; "für" is linked to "on", inside the span
+    s = pair("the Committee on Regional Policy met", "der Ausschuss für Regionalpolitik tagte",
+             [(1, 5, "ORG")], [(0, 0), (2, 2), (3, 3), (4, 3), (5, 4)])
+    assert spans_of(run(s, "xlie")) == [(1, 4, "ORG")]
+    assert spans_of(run(s, "xlie", grow=False)) == [(2, 4, "ORG")]
+    # a linked neighbour is never taken over
+    s = pair("the Committee on Regional Policy met", "der Ausschuss für Regionalpolitik tagte",
+             [(1, 5, "ORG")], [(0, 1), (2, 2), (3, 3), (4, 3), (5, 4)])
+    assert spans_of(run(s, "xlie")) == [(2, 4, "ORG")]

@@ -37,3 +37,27 @@ def trim(tokens: list[str], a: int, b: int, words: frozenset[str],
     while not keep_right and b - a > 1 and trimmable(tokens[b - 1], words):
         b -= 1
     return a, b
+
+
+def grow(tgt_tokens: list[str], a: int, b: int, n_left: int, n_right: int,
+         unlinked, words: frozenset[str], inside=lambda j: False,
+         max_skip: int = 2) -> tuple[int, int]:
+    """Extend ``a:b`` over up to ``n_left``/``n_right`` unlinked target words beside it.
+
+    The source span's own unlinked edge words (``Committee`` in "Committee on Regional
+    Policy", which the aligner missed) most likely sit beside the projection on an equally
+    unlinked target word (``Ausschuss für Regionalpolitik``); up to ``max_skip`` function
+    words may lie between if they are unlinked or linked into the span (``inside(j)``).
+    ``unlinked(j)`` tells whether target word j has no link at all."""
+    def step(edge: int, direction: int, budget: int) -> int:
+        while budget > 0:
+            j, skipped = edge + direction, 0
+            while (0 <= j < len(tgt_tokens) and skipped < max_skip and tgt_tokens[j] in words
+                   and (unlinked(j) or inside(j))):
+                j += direction
+                skipped += 1
+            if not (0 <= j < len(tgt_tokens)) or not unlinked(j) or trimmable(tgt_tokens[j], words):
+                break
+            edge, budget = j, budget - 1
+        return edge
+    return step(a, -1, n_left), step(b - 1, 1, n_right) + 1

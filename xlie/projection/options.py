@@ -22,6 +22,8 @@ class ProjectionOptions(BaseModel):
     trim: bool = Field(True, description="trim punctuation and function words at span edges")
     function_words: int = Field(100, ge=0, description="the N most frequent lowercase target "
                                 "words count as function words when trimming")
+    grow: bool = Field(True, description="extend a span over unlinked target words beside it "
+                       "when the source span has as many unlinked words at that edge")
     string_match: bool = Field(True, description="also look for the source span's words in "
                                "the target text (names often survive translation)")
     string_bonus: float = Field(0.5, ge=0)

@@ -4,16 +4,27 @@ spans do) and two mentions of one name go to two different places."""
 from __future__ import annotations
 
 from ..corpus import Span
-from .candidates import candidates
+from .candidates import candidates, plausible_length
+from .edges import grow
 from .links import Links
 from .options import ProjectionOptions
 from .result import LENGTH_RATIO, OVERLAP, UNALIGNED, WEAK, Projected
 
-MAX_CANDIDATES = 6
+MAX_CANDIDATES = 10
 
 
 def _overlap(a: int, b: int, c: int, d: int) -> bool:
     return a < d and c < b
+
+
+def _unlinked_edge(links: Links, first: int, stop: int, step: int) -> int:
+    """How many source words from ``first`` (towards ``stop``) in a row have no link."""
+    n = 0
+    for i in range(first, stop, step):
+        if i in links.fwd:
+            break
+        n += 1
+    return n
 
 
 def _groups(js: list[int]) -> int:
@@ -26,7 +37,7 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
                   src_fw: frozenset[str] = frozenset(), tgt_fw: frozenset[str] = frozenset(),
                   **_) -> list[Projected]:
     results = [Projected(s) for s in spans]
-    pool = []  # (score, span index, candidate)
+    pool = []  # (score per source word, span index, candidate): strong short claims first
     for k, span in enumerate(spans):
         cands, rejected = candidates(span, list(src_tokens), tgt_tokens, links, opts,
                                      src_fw, tgt_fw)
@@ -34,7 +45,8 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
             linked = links.targets(span.start, span.end)
             results[k].reason = UNALIGNED if not linked else (LENGTH_RATIO if rejected else WEAK)
             continue
-        pool += [(c.score, k, c) for c in cands[:MAX_CANDIDATES]]
+        n = span.end - span.start
+        pool += [(c.score / n, k, c) for c in cands[:MAX_CANDIDATES]]
     pool.sort(key=lambda x: (-x[0], x[1], x[2].start))
     taken: list[tuple[int, int, Span]] = []
     for _, k, c in pool:
@@ -42,13 +54,23 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
         if res.start is not None:
             continue
         src = spans[k]
-        if any(_overlap(c.start, c.end, a, b) and not _overlap(src.start, src.end, s.start, s.end)
-               for a, b, s in taken):
+        def free(x: int, y: int) -> bool:
+            return not any(_overlap(x, y, a, b) and not _overlap(src.start, src.end, s.start, s.end)
+                           for a, b, s in taken)
+        if not free(c.start, c.end):
             continue
-        res.start, res.end, res.score, res.how = c.start, c.end, c.confidence, c.how
+        start, end = c.start, c.end
+        if opts.grow:
+            g = grow(tgt_tokens, start, end, _unlinked_edge(links, src.start, src.end, 1),
+                     _unlinked_edge(links, src.end - 1, src.start - 1, -1),
+                     lambda j: not links.aligned_target(j), tgt_fw,
+                     inside=lambda j: links.outside(j, src.start, src.end) == 0.0)
+            if free(*g) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
+                start, end = g
+        res.start, res.end, res.score, res.how = start, end, c.confidence, c.how
         linked = links.targets(src.start, src.end)
         res.split = bool(linked) and _groups(list(linked)) > 1
-        taken.append((c.start, c.end, src))
+        taken.append((start, end, src))
     for k, res in enumerate(results):
         if res.start is None and res.reason is None:
             res.reason = OVERLAP
