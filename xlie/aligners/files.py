@@ -10,7 +10,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from ..errors import InputFormatError
 from ..fileio import atomic_write
@@ -58,9 +58,10 @@ def align_file(input_path: str | Path, output_path: str | Path, aligner: Aligner
                prob_file: str | Path | None = None, word_file: str | Path | None = None,
                jsonl_file: str | Path | None = None, strict: bool = False,
                tokenize: str | None = None, src_lang: str = "en", tgt_lang: str = "en",
-               chunk_size: int = 2048) -> AlignReport:
+               chunk_size: int = 2048, warn: Callable[[str], None] | None = None) -> AlignReport:
     """Align every line of ``input_path``; returns counts and the skipped lines."""
     report = AlignReport()
+    warn = warn or log.warning
     inputs = [input_path]
     if tokenize:
         items = _raw_pairs(input_path, tokenize, src_lang, tgt_lang)
@@ -83,7 +84,7 @@ def align_file(input_path: str | Path, output_path: str | Path, aligner: Aligner
                     msg = f"{input_path}:{it.pair.line}: expected {res.error}; wrote an empty line"
                     if strict:
                         raise InputFormatError(input_path, it.pair.line, res.error)
-                    log.warning(msg)
+                    warn(msg)
                     report.skipped.append(msg)
                 else:
                     report.aligned += 1

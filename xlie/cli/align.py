@@ -7,15 +7,10 @@ Accepts awesome-align's flag names too (--data_file, --output_file, --model_name
 from __future__ import annotations
 
 import json
-import logging
 
 import click
 
 from ._group import DefaultCommandGroup
-
-
-def setup_warnings() -> None:
-    logging.basicConfig(format="warning: %(message)s", level=logging.WARNING)
 
 
 @click.group("align", cls=DefaultCommandGroup, default_command="run",
@@ -82,7 +77,6 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
     output_path = output_path or output_file
     if not input_path or not output_path:
         raise click.UsageError("give INPUT and OUTPUT (or --data_file and --output_file)")
-    setup_warnings()
     options = {k: v for k, v in (("alpha", alpha), ("reg", ot_reg), ("unbalanced", ot_unbalanced))
                if v is not None}
     if batch_size:
@@ -93,7 +87,8 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
                       token_budget=token_budget, threads=threads)
     report = align_file(input_path, output_path, aligner, prob_file=prob_file, word_file=word_file,
                         jsonl_file=jsonl_file, strict=strict, tokenize=tokenize,
-                        src_lang=src_lang, tgt_lang=tgt_lang)
+                        src_lang=src_lang, tgt_lang=tgt_lang,
+                        warn=lambda m: click.echo(f"warning: {m}", err=True))
     click.echo(f"aligned {report.aligned} of {report.pairs} pairs with {model} "
                f"(layer {aligner.layer}, {extraction}); {len(report.skipped)} empty lines "
                f"-> {output_path}", err=True)
