@@ -1,0 +1,75 @@
+"""The project stage: ``xlie.projection.project`` over each batch of aligned records.
+
+Output: the silver target-language corpus (each span keeps its source span's id); counts
+of what was projected and what was dropped, by reason, go into the manifest. With
+``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
+
+``project`` learns edge-trimming function words from the sentences it is given, so they are
+learnt per batch: keep ``batch_size`` (default 1024) at least the shard size to learn them
+from whole shards.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+
+from ..config import BatchStageConfig
+from ..stages import BatchResult, Stage, StageContext, register_stage
+from ._names import check_name, known_names
+
+try:  # the projection's own typed options, so every knob is a config key
+    from ...projection.options import ProjectionOptions
+except ImportError:  # pragma: no cover - the projection package is part of xlie
+    from pydantic import BaseModel as ProjectionOptions
+
+
+class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
+    """``xlie.projection.ProjectionOptions`` plus the batch size."""
+    batch_size: int = Field(1024, ge=1)
+
+    @field_validator("method")
+    @classmethod
+    def _method(cls, v):
+        return check_name("projection method", v,
+                          known_names("xlie.projection.methods", "METHODS"))
+
+
+def setup(cfg: ProjectStageConfig, ctx: StageContext):
+    from ...projection.api import make_options
+    opts = make_options(cfg.model_dump(exclude={"enabled", "batch_size"}))
+    return opts, ctx.tgt_lang
+
+
+def _counts(report: dict) -> dict[str, int]:
+    spans = report.get("spans", {})
+    counts = {"sentences": report.get("sentences", 0), "spans_in": spans.get("in", 0),
+              "spans_projected": spans.get("projected", 0)}
+    counts.update({f"spans_dropped:{k}": v for k, v in spans.get("dropped", {}).items()})
+    counts.update({f"sentences_skipped:{k}": v
+                   for k, v in report.get("sentences_skipped", {}).items()})
+    return counts
+
+
+def process_batch(state, records: list[dict]) -> BatchResult:
+    from ...projection.api import project
+    opts, lang = state
+    result = project(records, options=opts, lang=lang)
+    return BatchResult([s.to_json() for s in result.sentences], _counts(result.report.to_dict()))
+
+
+def finalize(ctx: StageContext, output: Path) -> dict:
+    """Projected-F1 against the target gold, when the config names one."""
+    if ctx.eval_gold is None:
+        return {}
+    from ...projection import evaluate
+    scores = evaluate(ctx.eval_gold, output, task="ner")["ner"]["micro"]
+    return {"projected_f1": round(100 * scores["f1"], 2),
+            "projected_precision": round(100 * scores["precision"], 2),
+            "projected_recall": round(100 * scores["recall"], 2)}
+
+
+STAGE = register_stage(Stage(
+    "project", 3, needs=("alignment",), provides=("silver",), config_model=ProjectStageConfig,
+    outputs={"silver": "silver.jsonl"}, setup=setup, process_batch=process_batch,
+    finalize=finalize, description="project source spans through the alignment"), replace=True)
