@@ -83,3 +83,10 @@ def test_event_dropped_with_its_trigger():
                                                                         "span": "v"}]}],
                              {"v"}, counts)
     assert kept == [] and counts["events_dropped"] == 1 and counts["event_args_dropped"] == 1
+
+
+def test_pos_rules_punctuation_wins_over_a_stray_link_and_symbols():
+    links = Links.from_triples([(0, 0, .9), (1, 1, .9)], 2, 3)
+    tags = project_tags(["PART", "VERB"], links, [",", "gehen", "%"])
+    assert tags == ["PUNCT", "VERB", "SYM"]
+    assert project_tags(["PART", "VERB"], links, [",", "gehen", "%"], rules=False) == ["PART", "VERB", "_"]

@@ -2,12 +2,15 @@
 
 Each target word takes the tag with the most link probability among the source words linked
 to it (many-to-one: a weighted vote; one-to-many: each target word gets the tag). Unlinked
-target words stay unlabeled (``_``), which taggers ignore in the loss; with ``rules``, unlinked
-punctuation becomes PUNCT and unlinked numbers NUM, since those need no alignment.
+target words stay unlabeled (``_``), which taggers ignore in the loss. With ``rules``, words
+made of punctuation characters are PUNCT whatever they are linked to (a comma linked to "to"
+is an alignment slip, not a particle), and unlinked numbers and symbols become NUM and SYM:
+those need no alignment.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from .edges import is_punct
 from .links import Links
@@ -22,7 +25,9 @@ def project_tags(src_tags: list[str], links: Links, tgt_tokens: list[str],
     out = []
     for j, tok in enumerate(tgt_tokens):
         linked = links.bwd.get(j, {})
-        if linked:
+        if rules and tok and all(unicodedata.category(c)[0] == "P" for c in tok):
+            out.append("PUNCT")
+        elif linked:
             if vote:
                 weight: dict[str, float] = {}
                 for i, p in linked.items():
@@ -32,7 +37,7 @@ def project_tags(src_tags: list[str], links: Links, tgt_tokens: list[str],
                 best = src_tags[min(linked.items(), key=lambda kv: (-kv[1], kv[0]))[0]]
             out.append(best)
         elif rules and is_punct(tok):
-            out.append("PUNCT")
+            out.append("SYM")
         elif rules and _NUMBER.match(tok):
             out.append("NUM")
         else:
