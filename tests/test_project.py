@@ -185,3 +185,15 @@ def test_unlinked_edge_word_grows_onto_unlinked_target_word():
     s = pair("the Committee on Regional Policy met", "der Ausschuss für Regionalpolitik tagte",
              [(1, 5, "ORG")], [(0, 1), (2, 2), (3, 3), (4, 3), (5, 4)])
     assert spans_of(run(s, "xlie")) == [(2, 4, "ORG")]
+
+
+def test_trim_edges_and_sentence_initial_function_word():
+    from xlie.projection.edges import function_words, trim
+    corpus = [["das", "ist", "die", "Sache"], ["die", "das", "der"], ["der", "das", "die", "der"]]
+    fw = function_words(corpus)
+    assert {"das", "die", "der"} <= fw and "Sache" not in fw
+    toks = ["Das", "Gemeinschaftsrecht", "der", "Union", ","]
+    assert trim(toks, 1, 5, fw) == (1, 4)  # the comma goes; "der" inside stays
+    assert trim(toks, 0, 4, fw) == (1, 4)  # sentence-initial "Das" goes too
+    assert trim(toks, 0, 4, fw, keep_left=True) == (0, 4)
+    assert trim(["der", "der"], 0, 2, fw) == (1, 2)  # never to nothing

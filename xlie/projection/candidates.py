@@ -60,6 +60,20 @@ def string_matches(span: Span, src_tokens: list[str], tgt_tokens: list[str]) -> 
     return [(a, a + n) for a in range(len(low) - n + 1) if low[a:a + n] == words]
 
 
+def between_neighbours(span: Span, links: Links, n_tgt: int) -> tuple[int, int] | None:
+    """For a span with no links: the unlinked target words between where its nearest linked
+    neighbours went (``the X met`` -> ``der Y traf``), if they are in order."""
+    left = next((i for i in range(span.start - 1, -1, -1) if i in links.fwd), None)
+    right = next((i for i in range(span.end, links.n_src) if i in links.fwd), None)
+    a = max(links.fwd[left], key=links.fwd[left].get) + 1 if left is not None else 0
+    b = min(links.fwd[right], key=links.fwd[right].get) if right is not None else n_tgt
+    if left is None and right is None or a >= b:
+        return None
+    if any(links.aligned_target(j) for j in range(a, b)):
+        return None
+    return a, b
+
+
 def candidates(span: Span, src_tokens: list[str], tgt_tokens: list[str], links: Links,
                opts: ProjectionOptions, src_fw: frozenset[str], tgt_fw: frozenset[str]
                ) -> tuple[list[Candidate], int]:
@@ -77,6 +91,12 @@ def candidates(span: Span, src_tokens: list[str], tgt_tokens: list[str], links: 
     matches = set(string_matches(span, src_tokens, tgt_tokens)) if opts.string_match else set()
     out: dict[tuple[int, int], Candidate] = {}
     rejected = 0
+    gap = between_neighbours(span, links, len(tgt_tokens)) if opts.neighbours and not linked else None
+    if gap is not None:
+        a, b = trim(tgt_tokens, *gap, tgt_fw, keep_l, keep_r) if opts.trim else gap
+        if plausible_length(src_len, b - a, opts.max_len_ratio) and not (
+                opts.trim and all(trimmable(t, tgt_fw) for t in tgt_tokens[a:b])):
+            out[(a, b)] = Candidate(a, b, 0.25 * src_len, 0.3, "neighbours")
     for a, b in bounds | matches:
         if opts.trim and (a, b) not in matches:
             a, b = trim(tgt_tokens, a, b, tgt_fw, keep_l, keep_r)

@@ -32,32 +32,43 @@ def trim(tokens: list[str], a: int, b: int, words: frozenset[str],
          keep_left: bool = False, keep_right: bool = False) -> tuple[int, int]:
     """Shrink ``a:b`` past trimmable edge words (never to nothing). ``keep_*``: the source
     span itself starts/ends with such a word, so the target may too."""
-    while not keep_left and b - a > 1 and trimmable(tokens[a], words):
-        a += 1
+    while not keep_left and b - a > 1 and (trimmable(tokens[a], words) or
+                                            (a == 0 and tokens[0].lower() in words)):
+        a += 1  # a sentence-initial function word is capitalised: "Das Gemeinschaftsrecht"
     while not keep_right and b - a > 1 and trimmable(tokens[b - 1], words):
         b -= 1
     return a, b
 
 
-def grow(tgt_tokens: list[str], a: int, b: int, n_left: int, n_right: int,
+def same_case(src_word: str, tgt_word: str) -> bool:
+    """Capitalised on both sides or on neither; always true where a side has no case."""
+    a, b = src_word[:1], tgt_word[:1]
+    if not (a.isupper() or a.islower()) or not (b.isupper() or b.islower()):
+        return True
+    return a.isupper() == b.isupper()
+
+
+def grow(tgt_tokens: list[str], a: int, b: int, left: list[str], right: list[str],
          unlinked, words: frozenset[str], inside=lambda j: False,
          max_skip: int = 2) -> tuple[int, int]:
-    """Extend ``a:b`` over up to ``n_left``/``n_right`` unlinked target words beside it.
+    """Extend ``a:b`` over unlinked target words beside it, one per unlinked source edge word.
 
     The source span's own unlinked edge words (``Committee`` in "Committee on Regional
-    Policy", which the aligner missed) most likely sit beside the projection on an equally
-    unlinked target word (``Ausschuss für Regionalpolitik``); up to ``max_skip`` function
-    words may lie between if they are unlinked or linked into the span (``inside(j)``).
+    Policy", which the aligner missed; ``left``/``right`` list them from the edge inwards)
+    most likely sit beside the projection on an equally unlinked target word (``Ausschuss
+    für Regionalpolitik``), written in the same case. Up to ``max_skip`` function words may
+    lie between if they are unlinked or linked into the span (``inside(j)``).
     ``unlinked(j)`` tells whether target word j has no link at all."""
-    def step(edge: int, direction: int, budget: int) -> int:
-        while budget > 0:
+    def step(edge: int, direction: int, sources: list[str]) -> int:
+        for word in sources:
             j, skipped = edge + direction, 0
             while (0 <= j < len(tgt_tokens) and skipped < max_skip and tgt_tokens[j] in words
                    and (unlinked(j) or inside(j))):
                 j += direction
                 skipped += 1
-            if not (0 <= j < len(tgt_tokens)) or not unlinked(j) or trimmable(tgt_tokens[j], words):
+            if (not (0 <= j < len(tgt_tokens)) or not unlinked(j)
+                    or trimmable(tgt_tokens[j], words) or not same_case(word, tgt_tokens[j])):
                 break
-            edge, budget = j, budget - 1
+            edge = j
         return edge
-    return step(a, -1, n_left), step(b - 1, 1, n_right) + 1
+    return step(a, -1, left), step(b - 1, 1, right) + 1

@@ -24,6 +24,8 @@ class ProjectionOptions(BaseModel):
                                 "words count as function words when trimming")
     grow: bool = Field(True, description="extend a span over unlinked target words beside it "
                        "when the source span has as many unlinked words at that edge")
+    neighbours: bool = Field(False, description="a span with no links goes to the unlinked "
+                             "target words between its linked neighbours' targets")
     string_match: bool = Field(True, description="also look for the source span's words in "
                                "the target text (names often survive translation)")
     string_bonus: float = Field(0.5, ge=0)

@@ -17,14 +17,14 @@ def _overlap(a: int, b: int, c: int, d: int) -> bool:
     return a < d and c < b
 
 
-def _unlinked_edge(links: Links, first: int, stop: int, step: int) -> int:
-    """How many source words from ``first`` (towards ``stop``) in a row have no link."""
-    n = 0
+def _unlinked_edge(links: Links, tokens: list[str], first: int, stop: int, step: int) -> list[str]:
+    """The source words from ``first`` (towards ``stop``) that in a row have no link."""
+    out = []
     for i in range(first, stop, step):
         if i in links.fwd:
             break
-        n += 1
-    return n
+        out.append(tokens[i])
+    return out
 
 
 def _groups(js: list[int]) -> int:
@@ -61,8 +61,9 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
             continue
         start, end = c.start, c.end
         if opts.grow:
-            g = grow(tgt_tokens, start, end, _unlinked_edge(links, src.start, src.end, 1),
-                     _unlinked_edge(links, src.end - 1, src.start - 1, -1),
+            toks = list(src_tokens)
+            g = grow(tgt_tokens, start, end, _unlinked_edge(links, toks, src.start, src.end, 1),
+                     _unlinked_edge(links, toks, src.end - 1, src.start - 1, -1),
                      lambda j: not links.aligned_target(j), tgt_fw,
                      inside=lambda j: links.outside(j, src.start, src.end) == 0.0)
             if free(*g) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
