@@ -125,3 +125,20 @@ def test_eval_command(tmp_path):
     assert r.exit_code == 0, r.output
     scores = json.loads(r.output)
     assert scores["aer"] == 0.0 and scores["precision"] == 1.0
+
+
+def test_show_writes_html_and_png_with_the_words_and_links(tmp_path, tiny_bert):
+    src = tmp_path / "in.txt"
+    src.write_text("\n".join(GOOD) + "\n")
+    page, png = tmp_path / "p.html", tmp_path / "p.png"
+    r = CliRunner().invoke(cli, ["align", "show", str(src), "--line", "2", "-o", str(page),
+                                 "--png", str(png), "--model", str(tiny_bert), "--extraction", "argmax"])
+    assert r.exit_code == 0, r.output
+    text = page.read_text()
+    for w in GOOD[1].replace("|||", " ").split():
+        assert w in text
+    assert text.count("●") >= 1 and "<li>" in text
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = CliRunner().invoke(cli, ["align", "show", str(src), "--line", "9", "-o", str(page),
+                                 "--model", str(tiny_bert)])
+    assert r.exit_code == 2 and f"{src}:9" in r.output

@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import torch
 
+from ..models.builtin import known_defaults
 from .batching import token_budget_batches
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
@@ -81,6 +82,9 @@ class WordAligner:
         self.symmetrization = symmetrization
         self.granularity = granularity or default_gran
         self.options = dict(extraction_options or {})
+        if threshold is None and extraction == "softmax":
+            known = known_defaults(encoder.name)
+            threshold = known.softmax_threshold if known else None
         if threshold is not None:
             self.options["threshold"] = threshold
         self.min_prob = min_prob

@@ -13,8 +13,8 @@ from typing import Sequence
 
 import torch
 
-from ..models import KNOWN_ALIGN_DEFAULTS, fallback_layer, load_pretrained, load_tokenizer
-from ..models.builtin import BUILTIN_MODELS
+from ..models import fallback_layer, load_pretrained, load_tokenizer
+from ..models.builtin import known_defaults
 from .batching import token_budget_batches
 
 
@@ -35,13 +35,8 @@ class _Segment:
 
 
 def default_layer(model_name: str, num_layers: int) -> int:
-    name = str(model_name).rstrip("/")
-    if name in KNOWN_ALIGN_DEFAULTS:
-        return KNOWN_ALIGN_DEFAULTS[name].layer
-    for key, d in KNOWN_ALIGN_DEFAULTS.items():  # local copies keep the hub name's tail
-        if name.endswith("/" + key.split("/")[-1]):
-            return d.layer
-    return fallback_layer(num_layers)
+    known = known_defaults(model_name)
+    return known.layer if known else fallback_layer(num_layers)
 
 
 class Encoder:
@@ -49,7 +44,7 @@ class Encoder:
 
     def __init__(self, model: str = "e5-small", layer: int | None = None,
                  device: str | None = None, dtype: str | None = None,
-                 window_stride: float = 0.5):
+                 window_stride: float = 0.5, multi_gpu: bool = True):
         from transformers import AutoModel
 
         self.name = str(model)
@@ -57,10 +52,7 @@ class Encoder:
         self.model = load_pretrained(AutoModel, model)
         cfg = self.model.config
         self.num_layers = int(getattr(cfg, "num_hidden_layers", 12))
-        if self.name in BUILTIN_MODELS:
-            self.layer = layer if layer is not None else BUILTIN_MODELS[self.name].align.layer
-        else:
-            self.layer = layer if layer is not None else default_layer(self.name, self.num_layers)
+        self.layer = layer if layer is not None else default_layer(self.name, self.num_layers)
         if not 0 <= self.layer <= self.num_layers:
             from ..errors import XlieError
             raise XlieError(f"layer {self.layer} is out of range for {self.name} "
@@ -70,6 +62,11 @@ class Encoder:
         if dtype in ("fp16", "bf16") and self.device.type == "cuda":
             self.model.to(torch.float16 if dtype == "fp16" else torch.bfloat16)
         self.model.to(self.device).eval()
+        self.hidden_size = int(cfg.hidden_size)
+        # several GPUs: split each batch across them (the model is small; data parallel is enough)
+        self._forward_model = self.model
+        if multi_gpu and self.device.type == "cuda" and torch.cuda.device_count() > 1:
+            self._forward_model = torch.nn.DataParallel(self.model)
         self.max_content = self._max_content_length()
         self.window_stride = window_stride
         self._before, self._after = self._special_frame()
@@ -152,7 +149,7 @@ class Encoder:
         """Encode word-split sentences; one forward pass per token-budget batch."""
         tokenized = self.tokenize(sentences)
         segments = [s for k, (ids, _) in enumerate(tokenized) for s in self._segments(k, ids)]
-        hidden = self.model.config.hidden_size
+        hidden = self.hidden_size
         out_vecs = [torch.zeros(len(ids), hidden) for ids, _ in tokenized]
         best_margin = [torch.full((len(ids),), -1, dtype=torch.long) for ids, _ in tokenized]
         n_extra = len(self._before) + len(self._after)
@@ -187,6 +184,6 @@ class Encoder:
 
     def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         if self._read_hidden is None:
-            return self.model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-        out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
+            return self._forward_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
+        out = self._forward_model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
         return out.hidden_states[self._read_hidden]

@@ -138,13 +138,15 @@ def _cos_prob(cos, mask) -> torch.Tensor:
     return torch.sqrt(p_xy * p_yx)
 
 
-# name -> (function, similarity it reads: "dot" or "cos", granularity: "subword" or "word")
+# name -> (function, similarity it reads: "dot" or "cos", default granularity). Subword
+# extraction (then any-piece-links-the-words) beat averaged word vectors for all but match
+# in the e5-small sweep (benchmarks/RESULTS.md), as SimAlign's "bpe" mode does.
 METHODS = {
     "softmax": (softmax_extract, "dot", "subword"),
     "entmax": (entmax_extract, "dot", "subword"),
     "ot": (ot_extract, "cos", "subword"),
-    "argmax": (argmax_extract, "cos", "word"),
-    "itermax": (itermax_extract, "cos", "word"),
+    "argmax": (argmax_extract, "cos", "subword"),
+    "itermax": (itermax_extract, "cos", "subword"),
     "match": (match_extract, "cos", "word"),
 }
 

@@ -111,3 +111,43 @@ def eval_cmd(gold, pred, zero_indexed, as_json):
     else:
         click.echo(f"AER {100 * s.aer:.2f}  P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  "
                    f"F1 {100 * s.f1:.2f}  ({s.pairs} pairs, {s.predicted} links, {s.sure} sure)")
+
+
+@align_cli.command("show")
+@click.argument("input_path", required=False, metavar="INPUT")
+@click.option("--line", "line_no", type=int, default=1, show_default=True,
+              help="Which line of INPUT to draw.")
+@click.option("--pair", help="Draw this pair instead: 'source words ||| target words'.")
+@click.option("--output", "-o", required=True, help="HTML file to write.")
+@click.option("--png", help="Also write a PNG of the matrix (needs matplotlib).")
+@click.option("--model", default="e5-small", show_default=True)
+@click.option("--layer", type=int, default=None)
+@click.option("--extraction", default="ot", show_default=True,
+              type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]))
+def show_cmd(input_path, line_no, pair, output, png, model, layer, extraction):
+    """Draw one pair's similarity matrix and links as HTML (and PNG)."""
+    from ..aligners.api import Aligner
+    from ..aligners.show import word_similarity, write_html, write_png
+    from ..errors import InputFormatError
+    from ..formats.parallel import parse_parallel_line, read_parallel
+
+    if pair:
+        chosen = parse_parallel_line(pair, 1)
+        where = "--pair"
+    elif input_path:
+        chosen = next((p for p in read_parallel(input_path) if p.line == line_no), None)
+        if chosen is None:
+            raise InputFormatError(input_path, line_no, f"a line {line_no}", "end of file")
+        where = input_path
+    else:
+        raise click.UsageError("give INPUT (with --line) or --pair")
+    if not chosen.ok:
+        raise InputFormatError(where, chosen.line, chosen.error)
+    aligner = Aligner(model, layer=layer, extraction=extraction)
+    [res] = aligner.align_pairs([(chosen.src, chosen.tgt)])
+    sim = word_similarity(aligner, chosen.src, chosen.tgt)
+    title = f"{where}:{chosen.line} — {model}, layer {aligner.layer}, {extraction}"
+    write_html(output, chosen.src, chosen.tgt, sim, res.links, title=title)
+    if png:
+        write_png(png, chosen.src, chosen.tgt, sim, res.links)
+    click.echo(f"wrote {output}" + (f" and {png}" if png else ""), err=True)

@@ -55,6 +55,21 @@ KNOWN_ALIGN_DEFAULTS: dict[str, AlignDefaults] = {
 }
 
 
+def known_defaults(model_name: str) -> AlignDefaults | None:
+    """Settings for a built-in or known hub model; a local copy of a hub model counts by the
+    last part of its path (``.../xlm-roberta-base``)."""
+    name = str(model_name).rstrip("/")
+    if name in BUILTIN_MODELS:
+        return BUILTIN_MODELS[name].align
+    if name in KNOWN_ALIGN_DEFAULTS:
+        return KNOWN_ALIGN_DEFAULTS[name]
+    tail = name.split("/")[-1]
+    for key, d in KNOWN_ALIGN_DEFAULTS.items():
+        if key.split("/")[-1] == tail:
+            return d
+    return None
+
+
 def fallback_layer(num_layers: int) -> int:
     """Middle-to-upper layers align best across encoders (8 of 12 in mBERT, 16 of 24 in
     XLM-R large); for an unknown model take two thirds of its depth."""
