@@ -90,3 +90,34 @@ def test_every_stage_runs_and_an_interrupted_run_resumes_identically(tiny_config
     assert calls["align"] == 24                      # not one pair aligned again
     assert stage_files(tmp_path / "run") == stage_files(tmp_path / "ref")
     assert result.metrics == ref.metrics
+
+
+def test_translate_through_selftrain_from_an_untranslated_corpus(tmp_path, tiny_xlmr):
+    from translate_helpers import tiny_marian
+    src = [json.loads(x) for x in islice(open(resolve_path("xlie:data/demo/en-de.train.jsonl"),
+                                              encoding="utf-8"), 12)]
+    corpus = tmp_path / "en.jsonl"
+    corpus.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "translation"}) + "\n"
+                              for r in src))
+    test = head("xlie:data/demo/de.test.jsonl", tmp_path / "test.jsonl", 6)
+    data = {"run_dir": str(tmp_path / "run"), "shard_size": 5,
+            "input": {"corpus": str(corpus), "src_lang": "en", "tgt_lang": "de"},
+            "eval": {"test": str(test)},
+            "translate": {"model": str(tiny_marian()), "beam": 1, "max_new_tokens": 16,
+                          "cache": False, "batch_size": 4},
+            "align": {"model": str(tiny_xlmr)}, "project": {"method": "heuristic"},
+            "selftrain": {"rounds": 0, "train": {"model": str(tiny_xlmr), "epochs": 1,
+                                                 "batch_size": 8}}}
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = run_pipeline(load_config(path))
+    assert [s.name for s in result.stages] == ["translate", "align", "project", "selftrain"]
+    translated = [json.loads(x) for x in (tmp_path / "run/01-translate/corpus.jsonl").open()]
+    assert [r["id"] for r in translated] == [r["id"] for r in src]
+    assert all(r["translation"]["lang"] == "de" for r in translated)
+    aligned = [json.loads(x) for x in (tmp_path / "run/02-align/aligned.jsonl").open()]
+    assert [r["translation"] for r in aligned] == [r["translation"] for r in translated]
+    silver = [json.loads(x) for x in (tmp_path / "run/03-project/silver.jsonl").open()]
+    assert [r["tokens"] for r in silver] == [r["translation"]["tokens"] for r in translated]
+    assert "tagger_f1" in result.metrics
+    assert result.stages[0].counts["translated"] >= 1

@@ -1,2 +1,2 @@
 """Thin adapters that register the real stages; each calls its stage's public function."""
-from . import align, project, selftrain  # noqa: F401
+from . import align, project, selftrain, translate  # noqa: F401

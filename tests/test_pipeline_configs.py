@@ -1,0 +1,40 @@
+"""The shipped configs parse, validate and form a chain (the hub one is not run here)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from xlie.pipeline import load_config
+from xlie.pipeline.config import resolve_path
+from xlie.pipeline.inputs import input_provides
+from xlie.pipeline.stages import plan_chain
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+
+
+@pytest.mark.parametrize("name,stages,first_models", [
+    ("demo.yaml", ["align", "project", "selftrain"], {"align": "e5-small"}),
+    ("hub-mt.yaml", ["translate", "align", "project", "selftrain"],
+     {"translate": "Helsinki-NLP/opus-mt-en-de", "align": "bert-base-multilingual-cased"}),
+])
+def test_shipped_configs_validate_and_chain(name, stages, first_models):
+    cfg = load_config(CONFIGS / name)
+    enabled = [n for n in cfg.stages if cfg.stage(n)]
+    assert enabled == stages
+    for stage, model in first_models.items():
+        assert cfg.stage(stage).model == model
+    corpus = resolve_path(cfg.run.input.corpus)
+    assert corpus.is_file()
+    for key in ("gold", "test"):
+        value = getattr(cfg.run.eval, key)
+        assert value is None or resolve_path(value).is_file()
+    plan = plan_chain(enabled, input_provides(corpus))
+    assert [s.name for s in plan.stages] == stages
+
+
+def test_hub_config_overrides_like_any_other():
+    cfg = load_config(CONFIGS / "hub-mt.yaml", ["engine=ray", "translate.beam=1",
+                                                "selftrain.train.epochs=1"])
+    assert cfg.run.engine == "ray" and cfg.stage("translate").beam == 1
+    assert cfg.stage("selftrain").train.epochs == 1
