@@ -197,3 +197,12 @@ def test_trim_edges_and_sentence_initial_function_word():
     assert trim(toks, 0, 4, fw) == (1, 4)  # sentence-initial "Das" goes too
     assert trim(toks, 0, 4, fw, keep_left=True) == (0, 4)
     assert trim(["der", "der"], 0, 2, fw) == (1, 2)  # never to nothing
+
+
+def test_growth_needs_the_same_case_and_a_word_with_letters():
+    # "Fund" is unlinked because "Kohäsionsfonds" already covers it: no growth onto a verb
+    s = pair("the Cohesion Fund helped", "der Kohäsionsfonds half", [(1, 3, "MISC")],
+             [(0, 0), (1, 1)])
+    assert spans_of(run(s, "xlie")) == [(1, 2, "MISC")]
+    s = pair("Objective 2 regions got", "Ziel-2-Regionen bekamen", [(0, 2, "MISC")], [(0, 0)])
+    assert spans_of(run(s, "xlie")) == [(0, 1, "MISC")]

@@ -57,7 +57,7 @@ def grow(tgt_tokens: list[str], a: int, b: int, left: list[str], right: list[str
     Policy", which the aligner missed; ``left``/``right`` list them from the edge inwards)
     most likely sit beside the projection on an equally unlinked target word (``Ausschuss
     für Regionalpolitik``), written in the same case. Up to ``max_skip`` function words may
-    lie between if they are unlinked or linked into the span (``inside(j)``).
+    lie between if they are unlinked or linked into the span (``inside(j)``: "für" - "on").
     ``unlinked(j)`` tells whether target word j has no link at all."""
     def step(edge: int, direction: int, sources: list[str]) -> int:
         for word in sources:
@@ -66,9 +66,10 @@ def grow(tgt_tokens: list[str], a: int, b: int, left: list[str], right: list[str
                    and (unlinked(j) or inside(j))):
                 j += direction
                 skipped += 1
-            if (not (0 <= j < len(tgt_tokens)) or not unlinked(j)
-                    or trimmable(tgt_tokens[j], words) or not same_case(word, tgt_tokens[j])):
-                break
+            if (not any(c.isalpha() for c in word) or not (0 <= j < len(tgt_tokens))
+                    or not unlinked(j) or trimmable(tgt_tokens[j], words)
+                    or tgt_tokens[j].lower() in words or not same_case(word, tgt_tokens[j])):
+                break  # numbers and symbols are not grown for: "Objective 2" -> "Ziel-2-..."
             edge = j
         return edge
     return step(a, -1, left), step(b - 1, 1, right) + 1
