@@ -75,7 +75,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("-o", "--out", "output", required=True,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
 @click.option("--model", required=True, help="Tagger directory written by `xlie selftrain train`.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "spacy"]),
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "docbin"]),
               help="Output format (default: from the suffix).")
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")

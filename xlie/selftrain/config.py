@@ -47,6 +47,13 @@ class TrainConfig(_Strict):
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     max_grad_norm: float = Field(1.0, gt=0)
+    freeze_embeddings: bool = Field(False, description="keep the input embeddings fixed: "
+                                    "cheaper steps, and the target language's word vectors "
+                                    "stay where pretraining put them")
+    freeze_layers: int = Field(0, ge=0, description="also keep the lowest N encoder layers "
+                               "fixed (backward stops above them: cheaper CPU training)")
+    group_by_length: bool = Field(True, description="batch windows of similar length (less "
+                                  "padding); batches are still drawn in random order")
     max_length: Optional[int] = Field(None, ge=8, description="subwords per window, specials "
                                       "included; default: the model's limit")
     window_context: bool = Field(True, description="give split windows context words on both "

@@ -43,7 +43,16 @@ def epoch_features(data: LoopData, config: TrainConfig, epoch: int) -> list[dict
         silver = rng.sample(silver, k) if k <= len(silver) else rng.choices(silver, k=k)
     feats = data.source + silver
     rng.shuffle(feats)
-    return feats
+    if not config.group_by_length:
+        return feats
+    # sort within chunks of 32 batches, cut into batches, then shuffle the batches
+    size, chunk = config.batch_size, config.batch_size * 32
+    batches = []
+    for k in range(0, len(feats), chunk):
+        part = sorted(feats[k:k + chunk], key=lambda f: len(f["input_ids"]))
+        batches += [part[i:i + size] for i in range(0, len(part), size)]
+    rng.shuffle(batches)
+    return [f for b in batches for f in b]
 
 
 def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
@@ -60,8 +69,11 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
              on_step: Optional[StepHook] = None) -> TrainerState:
     """Train from ``state`` to the end (epochs, max_steps or early stopping)."""
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    # the loader's own generator: starting to iterate must not draw from the global RNG,
+    # or a resumed run's dropout masks would differ from an uninterrupted one's
     loader = lambda e: DataLoader(epoch_features(data, config, e), batch_size=config.batch_size,
-                                  shuffle=False, collate_fn=partial(collate, pad_id=pad))
+                                  shuffle=False, collate_fn=partial(collate, pad_id=pad),
+                                  generator=torch.Generator().manual_seed(config.seed + e))
     scheduler = None
     while state.epoch < config.epochs and state.stopped is None:
         dl = accelerator.prepare(loader(state.epoch))
@@ -124,4 +136,8 @@ def _restore_scheduler(accelerator, out: Path, scheduler) -> None:
     """The scheduler is created after the first dataloader; reload its saved state."""
     path = out / "checkpoint" / "scheduler.bin"
     if path.exists():
-        scheduler.scheduler.load_state_dict(torch.load(path, weights_only=False))
+        inner = scheduler.scheduler
+        inner.load_state_dict(torch.load(path, weights_only=False))
+        # a new scheduler set the optimizer to the first step's rate: put back the saved one
+        for group, lr in zip(inner.optimizer.param_groups, inner.get_last_lr()):
+            group["lr"] = lr

@@ -23,7 +23,7 @@ from .config import RunConfig
 from .data import read_sentences
 from .predict import Tagger
 from .pseudo import select_pseudo_labels
-from .train import train
+from .train import train, use_cpu
 
 Paths = Sequence[str | Path]
 
@@ -64,7 +64,7 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Run
     the previous tagger and retrains. Returns (and writes) the summary of all rounds."""
     from accelerate import PartialState
     run_dir = Path(run_dir)
-    state = PartialState()
+    state = PartialState(cpu=use_cpu())
     result = train(source, run_dir / "round-0", config.train, silver=silver, dev=dev, test=test)
     rounds = [_round_summary(0, result.metrics)]
     prev = result.model_dir

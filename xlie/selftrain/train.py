@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,6 +39,12 @@ class TrainResult:
     metrics: dict
 
 
+def use_cpu() -> bool:
+    """No CUDA: run on CPU, and as gloo processes when launched several times (torchrun or
+    ``accelerate launch --multi_gpu``), since accelerate joins CPU processes only when told."""
+    return not torch.cuda.is_available()
+
+
 def _mixed_precision(setting: str) -> str:
     if setting != "auto":
         return setting
@@ -55,6 +62,28 @@ def _load_model(config: TrainConfig, labels, init_model: Optional[str | Path]):
                         "start from the base encoder instead (init: base)")
     setattr(model.config, TASK_KEY, config.task)
     return model
+
+
+def freeze(model, config: TrainConfig) -> None:
+    """Fix the input embeddings and/or the lowest ``freeze_layers`` layers (parameter names
+    with ``.layer.N.`` or ``.layers.N.``, as in BERT, XLM-R and most encoders)."""
+    if config.freeze_embeddings or config.freeze_layers:
+        model.get_input_embeddings().weight.requires_grad_(False)
+    if not config.freeze_layers:
+        return
+    pattern = re.compile(r"(?:^|\.)(?:encoder\.)?layers?\.(\d+)\.")
+    found = False
+    for name, p in model.named_parameters():
+        m = pattern.search(name)
+        if m:
+            found = True
+            if int(m.group(1)) < config.freeze_layers:
+                p.requires_grad_(False)
+        elif ".embeddings." in name or name.startswith("embeddings."):
+            p.requires_grad_(False)
+    if not found:
+        raise XlieError(f"cannot find numbered layers in {config.model} to freeze",
+                        "set train.freeze_layers=0")
 
 
 def _features(examples, encoder, label2id) -> list[dict]:
@@ -84,7 +113,8 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     if not source and not silver and not pseudo:
         raise XlieError("nothing to train on", "pass source and/or silver corpora")
     t0 = time.time()
-    accelerator = Accelerator(mixed_precision=_mixed_precision(config.mixed_precision),
+    accelerator = Accelerator(cpu=use_cpu(),
+                              mixed_precision=_mixed_precision(config.mixed_precision),
                               gradient_accumulation_steps=config.grad_accum)
     set_seed(config.seed)
     labels = load_label_map(config, list(source), list(silver) + list(pseudo))
@@ -105,11 +135,12 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     data = LoopData(_features(src_ex, tagger.encoder, labels.label2id),
                     _features(silver_ex, tagger.encoder, labels.label2id), dev_sents)
 
+    freeze(model, config)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    groups = [{"params": [p for n, p in model.named_parameters() if not n.endswith(no_decay)],
+    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    groups = [{"params": [p for n, p in params if not n.endswith(no_decay)],
                "weight_decay": config.weight_decay},
-              {"params": [p for n, p in model.named_parameters() if n.endswith(no_decay)],
-               "weight_decay": 0.0}]
+              {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0}]
     optimizer = torch.optim.AdamW(groups, lr=config.lr)
     model, optimizer = accelerator.prepare(model, optimizer)
 
