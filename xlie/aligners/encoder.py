@@ -39,6 +39,29 @@ def default_layer(model_name: str, num_layers: int) -> int:
     return known.layer if known else fallback_layer(num_layers)
 
 
+class _Stitcher:
+    """Joins overlapping windows: each subword keeps the vector from the window in which it
+    sits furthest from an inner edge (the sentence's own ends count as far from any edge)."""
+
+    def __init__(self, length: int, hidden: int):
+        self.length = length
+        self.vectors = torch.zeros(length, hidden)
+        self.margin = torch.full((length,), -1, dtype=torch.long)
+
+    def add(self, start: int, vec: torch.Tensor) -> None:
+        n = len(vec)
+        pos = torch.arange(n)
+        margin = torch.minimum(pos, n - 1 - pos)                 # distance to the window's edges
+        if start == 0:
+            margin = torch.where(pos < n // 2, n, margin)
+        if start + n >= self.length:
+            margin = torch.where(pos >= n // 2, n, margin)
+        span = slice(start, start + n)
+        better = margin > self.margin[span]
+        self.vectors[span][better] = vec[better]
+        self.margin[span] = torch.where(better, margin, self.margin[span])
+
+
 class Encoder:
     """Loads a model once and turns batches of word lists into subword vectors."""
 
@@ -148,38 +171,29 @@ class Encoder:
                ) -> list[EncodedSentence]:
         """Encode word-split sentences; one forward pass per token-budget batch."""
         tokenized = self.tokenize(sentences)
-        segments = [s for k, (ids, _) in enumerate(tokenized) for s in self._segments(k, ids)]
-        hidden = self.hidden_size
-        out_vecs = [torch.zeros(len(ids), hidden) for ids, _ in tokenized]
-        best_margin = [torch.full((len(ids),), -1, dtype=torch.long) for ids, _ in tokenized]
+        per_sentence = [self._segments(k, ids) for k, (ids, _) in enumerate(tokenized)]
+        segments = [s for segs in per_sentence for s in segs]
+        windowed = {k: _Stitcher(len(tokenized[k][0]), self.hidden_size)
+                    for k, segs in enumerate(per_sentence) if len(segs) > 1}
+        vectors: list[torch.Tensor | None] = [None] * len(tokenized)
         n_extra = len(self._before) + len(self._after)
-        lengths = [len(s.ids) + n_extra for s in segments]
-        for batch in token_budget_batches(lengths, token_budget):
-            inputs = [self.build_inputs(segments[b].ids) for b in batch]
-            width = max(len(x) for x in inputs)
-            pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-            input_ids = torch.full((len(inputs), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(inputs), width), dtype=torch.long)
-            for r, x in enumerate(inputs):
-                input_ids[r, :len(x)] = torch.tensor(x)
-                mask[r, :len(x)] = 1
+        pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
+        for batch in token_budget_batches([len(s.ids) + n_extra for s in segments], token_budget):
+            rows = [torch.tensor(self.build_inputs(segments[b].ids)) for b in batch]
+            input_ids = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=pad)
+            mask = torch.nn.utils.rnn.pad_sequence([torch.ones_like(r) for r in rows], batch_first=True)
             h = self._forward(input_ids.to(self.device), mask.to(self.device))  # (B, T, H)
             h = h.float().cpu()
             for r, b in enumerate(batch):
                 seg = segments[b]
-                n = len(seg.ids)
-                vec = h[r, self._prefix:self._prefix + n]                       # (n, H)
-                pos = torch.arange(n)
-                margin = torch.minimum(pos, n - 1 - pos)                         # distance to edge
-                if seg.start == 0:
-                    margin = torch.where(pos < n // 2, torch.full_like(pos, n), margin)
-                if seg.start + n >= len(tokenized[seg.sentence][0]):
-                    margin = torch.where(pos >= n // 2, torch.full_like(pos, n), margin)
-                tgt = slice(seg.start, seg.start + n)
-                better = margin > best_margin[seg.sentence][tgt]
-                out_vecs[seg.sentence][tgt][better] = vec[better]
-                best_margin[seg.sentence][tgt] = torch.where(better, margin, best_margin[seg.sentence][tgt])
-        return [EncodedSentence(out_vecs[k], torch.tensor(wids, dtype=torch.long), len(sentences[k]))
+                vec = h[r, self._prefix:self._prefix + len(seg.ids)]             # (n, H)
+                if seg.sentence in windowed:
+                    windowed[seg.sentence].add(seg.start, vec)
+                else:
+                    vectors[seg.sentence] = vec
+        for k, stitcher in windowed.items():
+            vectors[k] = stitcher.vectors
+        return [EncodedSentence(vectors[k], torch.tensor(wids, dtype=torch.long), len(sentences[k]))
                 for k, (_, wids) in enumerate(tokenized)]
 
     def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
