@@ -24,6 +24,11 @@ _EXT = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "con
         ".conllu": "conllu", ".spacy": "docbin", ".docbin": "docbin"}
 
 
+def known_extension(path: str | Path) -> bool:
+    """Whether the extension names one of the corpus formats."""
+    return Path(str(path)).suffix.lower() in _EXT
+
+
 def detect_format(path: str | Path, fmt: str | None = None) -> str:
     """The format named, else the one the extension says; unknown ones raise with a hint."""
     if fmt:

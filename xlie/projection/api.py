@@ -13,7 +13,7 @@ from ..errors import ConfigError
 from ..fileio import atomic_write
 from ..progress import progress
 from .edges import function_words
-from .inputs import Pair, load_pairs
+from .inputs import Pair, load_pairs, make_links
 from .methods import get_method
 from .options import ProjectionOptions
 from .report import ProjectionReport
@@ -86,13 +86,12 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
         pairs = load_pairs(input, target, alignment, alignment_probs, src_format, src_lang, lang)
         inputs = [input, target, alignment, alignment_probs]
     else:
-        from .inputs import _links
         pairs, inputs = [], []
         for k, rec in enumerate(input):
             s = rec if isinstance(rec, Sentence) else Sentence.model_validate(rec)
             tr = s.translation
             toks = (tr.tokens or tr.text.split()) if tr is not None else None
-            links = (_links(s.alignment, len(s.tokens), len(toks), "<sentences>", k + 1)
+            links = (make_links(s.alignment, len(s.tokens), len(toks), "<sentences>", k + 1)
                      if toks is not None and s.alignment is not None else None)
             pairs.append(Pair(s, toks, tr, links, f"sentence {k + 1}"))
     result = project_pairs(pairs, opts, lang)

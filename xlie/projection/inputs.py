@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from ..corpus import Sentence, Translation
 from ..errors import InputFormatError
 from ..fileio import iter_lines
-from ..formats.detect import _EXT, read_any
+from ..formats.detect import known_extension, read_any
 from ..formats.jsonl import read_jsonl
 from .links import Links
 
@@ -35,7 +35,7 @@ class Pair:
     where: str  # file:line of the record, for messages
 
 
-def _links(triples, n_src: int, n_tgt: int, path, line) -> Links:
+def make_links(triples, n_src: int, n_tgt: int, path, line) -> Links:
     try:
         return Links.from_triples(triples, n_src, n_tgt)
     except (ValueError, TypeError, IndexError) as e:
@@ -56,12 +56,12 @@ def _from_corpus(path: str | Path) -> Iterator[Pair]:
         toks = (tr.tokens or tr.text.split()) if tr is not None else None
         links = None
         if toks is not None and sent.alignment is not None:
-            links = _links(sent.alignment, len(sent.tokens), len(toks), path, line)
+            links = make_links(sent.alignment, len(sent.tokens), len(toks), path, line)
         yield Pair(sent, toks, tr, links, f"{path}:{line}")
 
 
 def _target_lines(path: str | Path, lang: str | None) -> Iterator[tuple[int, list[str]]]:
-    if Path(str(path)).suffix.lower() in _EXT:
+    if known_extension(path):
         for k, s in enumerate(read_any(path, lang=lang)):
             yield k + 1, s.tokens
         return
@@ -112,7 +112,7 @@ def _from_files(source, target, alignment, probs, src_format, lang, tgt_lang) ->
                                    "source sentence")
         tline, toks = tgt
         aline, triples = al
-        links = _links(triples, len(sent.tokens), len(toks), alignment, aline)
+        links = make_links(triples, len(sent.tokens), len(toks), alignment, aline)
         tr = Translation(lang=tgt_lang, text=" ".join(toks), tokens=toks)
         yield Pair(sent, toks, tr, links, f"{source} sentence {k}")
     for path, rest in ((target, targets), (alignment, aligns)):
