@@ -216,3 +216,28 @@ def test_docbin_output_is_readable_by_spacy(trained, toy, tmp_path):
         assert [t.text for t in doc] == row.tokens
         assert [(e.start, e.end, e.label_) for e in doc.ents] == \
             [(s.start, s.end, s.label) for s in row.spans]
+
+
+def test_pos_tagger_from_conllu_and_ner_from_conll(tiny_xlmr, toy, tmp_path):
+    from xlie.corpus import Sentence
+    from xlie.formats.conll import write_conll
+    from xlie.formats.conllu import read_conllu, write_conllu
+    from xlie.selftrain.output import predict_file
+    sents = [Sentence.model_validate(r) for r in toy_corpus(24, 7)]
+    tagged = [s.model_copy(update={"tags": ["PROPN" if w[0].isupper() else "PUNCT" if w == "."
+                                            else "X" for w in s.tokens], "spans": []})
+              for s in sents]
+    write_conllu(tmp_path / "pos.conllu", tagged)
+    r = train([tmp_path / "pos.conllu"], tmp_path / "pos", cfg(tiny_xlmr, task="pos", epochs=1))
+    assert r.metrics["labels"] == ["PROPN", "PUNCT", "X"]
+    report = predict_file(r.model_dir, [tmp_path / "pos.conllu"], tmp_path / "out.conllu", score=True)
+    assert report["task"] == "pos" and 0 <= report["scores"]["accuracy"] <= 100
+    out = list(read_conllu(tmp_path / "out.conllu"))
+    assert [len(s.tags) for s in out] == [len(s.tokens) for s in tagged]
+    # NER from CoNLL in, CoNLL out
+    write_conll(tmp_path / "ner.conll", sents)
+    r = train([tmp_path / "ner.conll"], tmp_path / "ner", cfg(tiny_xlmr, epochs=1))
+    assert r.metrics["data"]["source"]["kept"] == 24
+    predict_file(r.model_dir, [toy / "dev.jsonl"], tmp_path / "pred.conll")
+    blocks = (tmp_path / "pred.conll").read_text().strip().split("\n\n")
+    assert len(blocks) == 12
