@@ -78,6 +78,13 @@ def _project(cfg, records):
 
 def _train(ctx):
     CALLS["ftrain"] += 1
+    progress = ctx.out_dir / "progress.txt"   # work kept in the stage's .partial folder
+    resumed = progress.exists()
+    progress.write_text("epoch 1 done")
+    if CRASH.get("ftrain"):
+        raise KeyboardInterrupt("ftrain interrupted")
+    if resumed:
+        CALLS["ftrain_resumed"] += 1
     labels = Counter()
     with open(ctx.inputs["silver"], encoding="utf-8") as f:
         for line in f:

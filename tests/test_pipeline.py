@@ -202,3 +202,28 @@ def test_a_run_dir_in_use_is_refused(tmp_path):
         run_pipeline(load_config(path))
     (tmp_path / "run" / ".lock").write_text("999999999")   # a dead runner's lock is taken over
     run_pipeline(load_config(path))
+
+
+def test_an_interrupted_whole_stage_resumes_in_its_work_folder(tmp_path):
+    path = make_config(tmp_path)
+    fakes.CRASH["ftrain"] = "yes"
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(load_config(path))
+    run = tmp_path / "run"
+    assert {s.name: s.state for s in run_status(run)}["ftrain"] == "partial"
+    from xlie.pipeline.status import format_status
+    line = [ln for ln in format_status(run, run_status(run)).splitlines() if "14-ftrain" in ln]
+    assert "partial  interrupted" in line[0]
+    fakes.CRASH.clear()
+    fakes.CALLS.clear()
+    result = run_pipeline(load_config(path))
+    assert [s.status for s in result.stages] == ["skipped"] * 3 + ["ran"]
+    assert fakes.CALLS["ftrain_resumed"] == 1
+    # a changed config throws the half-done work away
+    fakes.CRASH["ftrain"] = "yes"
+    with pytest.raises(KeyboardInterrupt):
+        run_pipeline(load_config(path, ["ftrain.epochs=2"]))
+    fakes.CRASH.clear()
+    fakes.CALLS.clear()
+    run_pipeline(load_config(path, ["ftrain.epochs=3"]))
+    assert fakes.CALLS["ftrain"] == 1 and fakes.CALLS["ftrain_resumed"] == 0

@@ -29,14 +29,15 @@ def test_ray_and_local_engines_write_identical_bytes(tmp_path, tiny_xlmr, local_
     for engine in ("local", "ray"):
         data = {"run_dir": str(tmp_path / engine), "engine": engine, "shard_size": 12,
                 "input": {"corpus": str(corpus)},
-                "align": {"model": str(tiny_xlmr), "batch_size": 5}}
+                "align": {"model": str(tiny_xlmr), "batch_size": 5},
+                "project": {"batch_size": 7}}
         path = tmp_path / f"{engine}.yaml"
         path.write_text(yaml.safe_dump(data))
         result = run_pipeline(load_config(path))
         assert [s.status for s in result.stages] == ["ran"] * len(result.stages)
         runs[engine] = result
     files = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.jsonl"))
-    assert Path("02-align/aligned.jsonl") in files
+    assert {Path("02-align/aligned.jsonl"), Path("03-project/silver.jsonl")} <= set(files)
     for rel in files:
         assert (tmp_path / "local" / rel).read_bytes() == (tmp_path / "ray" / rel).read_bytes(), rel
     lines = (tmp_path / "ray" / "02-align" / "aligned.jsonl").read_text().splitlines()

@@ -176,7 +176,7 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
 
 
 def format_metrics(metrics: dict) -> list[str]:
-    return [f"{k}: {v:.4f}" if isinstance(v, float) else f"{k}: {v}"
+    return [f"{k}: {v:.2f}" if isinstance(v, float) else f"{k}: {v}"
             for k, v in metrics.items()]
 
 

@@ -55,9 +55,11 @@ def format_status(run_dir: str | Path, rows: list[StageStatus]) -> str:
             counts = ", ".join(f"{k} {v}" for k, v in r.counts.items())
             line = f"  {r.folder:<14} done     {r.seconds or 0:8.1f} s  {r.finished}  {counts}"
             for k, v in r.metrics.items():
-                line += f"\n  {'':<14} {k}: {v:.4f}" if isinstance(v, float) else f"\n  {'':<14} {k}: {v}"
+                shown = f"{v:.2f}" if isinstance(v, float) else str(v)
+                line += f"\n  {'':<14} {k}: {shown}"
         elif r.state == "partial":
-            line = f"  {r.folder:<14} partial  {r.shards_done} shard(s) finished; `xlie run` resumes it"
+            done = f"{r.shards_done} shard(s) finished" if r.shards_done else "interrupted"
+            line = f"  {r.folder:<14} partial  {done}; `xlie run` resumes it"
         else:
             line = f"  {r.folder:<14} {r.state}"
         lines.append(line)
