@@ -201,3 +201,19 @@ def test_conllu_errors_name_file_and_line(tmp_path, text, line, what):
     with pytest.raises(InputFormatError) as e:
         list(read_conllu(path))
     assert e.value.line == line and what in str(e.value)
+
+
+def test_unknown_scheme_lists_the_known_ones(tmp_path):
+    from xlie.errors import UnknownNameError
+    path = _write(tmp_path, "a.conll", "A\tO\n")
+    with pytest.raises(UnknownNameError, match="bioes"):
+        list(read_conll(path, scheme="bilou"))
+    with pytest.raises(UnknownNameError):
+        format_conll(Sentence(id="0", tokens=["A"]), "bilou")
+
+
+def test_overlapping_spans_are_a_clear_error_when_writing_conll():
+    sent = Sentence(id="7", tokens=["a", "b", "c"], spans=[Span(start=0, end=2, label="X"),
+                                                           Span(start=1, end=3, label="Y")])
+    with pytest.raises(InputFormatError, match="sentence 7"):
+        format_conll(sent)

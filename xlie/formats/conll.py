@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..corpus import Sentence, Span
-from ..errors import InputFormatError
+from ..errors import InputFormatError, UnknownNameError
 from ..fileio import atomic_write, iter_lines
 from .iob import SCHEMES, TagError, spans_to_tags, tags_to_spans
 
@@ -102,7 +102,7 @@ def read_conll(path: str | Path, scheme: str | None = None, lang: str | None = N
     ``scheme`` (``iob1``, ``iob2``, ``bioes``) names the scheme the file is written in: tags
     that break it raise. Left out, tags of any of the three schemes are read leniently."""
     if scheme is not None and scheme not in SCHEMES:
-        raise ValueError(f"unknown tag scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+        raise UnknownNameError("tag scheme", scheme, SCHEMES)
     for k, (block, docstart) in enumerate(_blocks(path)):
         try:
             spans = tags_to_spans(block.tags, scheme, strict=scheme is not None)
@@ -132,6 +132,8 @@ def _middle(sentence: Sentence) -> list[list[str]] | None:
 def format_conll(sentence: Sentence, scheme: str = "iob2", sep: str = "\t") -> str:
     """One sentence as CoNLL lines (no trailing blank line). Overlapping spans cannot be
     written as tags: resolve them first (the projection stage does)."""
+    if scheme not in SCHEMES:
+        raise UnknownNameError("tag scheme", scheme, SCHEMES)
     try:
         tags = spans_to_tags(len(sentence.tokens),
                              [(s.start, s.end, s.label) for s in sentence.spans], scheme)
