@@ -17,6 +17,13 @@ def _overlap(a: int, b: int, c: int, d: int) -> bool:
     return a < d and c < b
 
 
+def _free(x: int, y: int, src: Span, taken: list[tuple[int, int, Span]]) -> bool:
+    """Target words ``x:y`` overlap no span given out so far, except ones whose source spans
+    overlap ``src`` too (nested event arguments may nest in the target as well)."""
+    return not any(_overlap(x, y, a, b) and not _overlap(src.start, src.end, s.start, s.end)
+                   for a, b, s in taken)
+
+
 def _unlinked_edge(links: Links, tokens: list[str], first: int, stop: int, step: int) -> list[str]:
     """The source words from ``first`` (towards ``stop``) that in a row have no link."""
     out = []
@@ -54,10 +61,7 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
         if res.start is not None:
             continue
         src = spans[k]
-        def free(x: int, y: int) -> bool:
-            return not any(_overlap(x, y, a, b) and not _overlap(src.start, src.end, s.start, s.end)
-                           for a, b, s in taken)
-        if not free(c.start, c.end):
+        if not _free(c.start, c.end, src, taken):
             continue
         start, end = c.start, c.end
         if opts.grow:
@@ -66,7 +70,7 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
                      _unlinked_edge(links, toks, src.end - 1, src.start - 1, -1),
                      lambda j: not links.aligned_target(j), tgt_fw,
                      inside=lambda j: links.outside(j, src.start, src.end) == 0.0)
-            if free(*g) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
+            if _free(*g, src, taken) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
                 start, end = g
         res.start, res.end, res.score, res.how = start, end, c.confidence, c.how
         linked = links.targets(src.start, src.end)
