@@ -1,0 +1,215 @@
+"""Aligner fine-tuning on tiny random encoders: objectives, save/load, resume, bad input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from tiny_models import ENCS
+
+from xlie.aligners.training import load_train_config, train_aligner
+from xlie.aligners.training.data import Collator, read_pairs
+from xlie.aligners.training.model import AlignTrainingModel, load_mlm_model
+from xlie.errors import ConfigError, InputFormatError
+
+FALLBACK = [("the cat sat on the mat .", "die Katze saß auf der Matte ."),
+            ("I tried to examine myself .", "Pokusil jsem se sám se prohlédnout ."),
+            ("the session is adjourned .", "die Sitzung ist unterbrochen .")]
+
+
+def pair_lines(n: int) -> list[str]:
+    """Real short pairs from encs (or a fallback), all within the tiny models' 64 positions."""
+    lines = []
+    if ENCS.exists():
+        for line in ENCS.read_text(encoding="utf-8").splitlines():
+            s, t = line.split("|||")
+            if len(s.split()) <= 12 and len(t.split()) <= 12:
+                lines.append(line.strip())
+            if len(lines) == n:
+                return lines
+    return [f"{s} ||| {t}" for s, t in FALLBACK] * (n // len(FALLBACK) + 1)
+
+
+@pytest.fixture()
+def pairs_file(tmp_path) -> Path:
+    p = tmp_path / "pairs.txt"
+    p.write_text("\n".join(pair_lines(24)) + "\n", encoding="utf-8")
+    return p
+
+
+def cfg_for(model, data, out, *sets, **kw):
+    base = ["lr=1e-3", "batch_size=4", "max_steps=4", "log_every=1", "seed=7"]
+    return load_train_config(None, base + list(sets), model=str(model), data=str(data),
+                             output=str(out), **kw)
+
+
+@pytest.mark.parametrize("objective", ["mlm", "tlm", "so", "psi", "co"])
+def test_each_objective_finite_and_decreasing(tiny_bert, objective):
+    torch.manual_seed(0)
+    tok_pairs = [(s.split(), t.split()) for s, t in (l.split("|||") for l in pair_lines(8))]
+    mlm, _ = load_mlm_model(str(tiny_bert))
+    from xlie.models import load_tokenizer
+    tok = load_tokenizer(str(tiny_bert))
+    batch = Collator(tok)(tok_pairs)
+    model = AlignTrainingModel(mlm, [objective], layer=2, threshold=1e-3, extraction="softmax",
+                               mask_id=tok.mask_token_id, mask_prob=0.15)
+    model.eval()  # no dropout: the same batch and masks every step
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
+    seen = []
+    for _ in range(8):
+        loss = model(batch, torch.Generator().manual_seed(1))[objective]
+        assert torch.isfinite(loss)
+        seen.append(loss.item())
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert seen[-1] < seen[0] - 1e-3, seen
+
+
+def test_headless_encoder_gets_tied_mlm_head(tiny_bert, tiny_xlmr):
+    for path in (tiny_bert, tiny_xlmr):
+        model, missing = load_mlm_model(str(path))
+        assert missing
+        assert model.get_output_embeddings().weight is model.get_input_embeddings().weight
+
+
+def test_tlm_positions_restart_for_target(tiny_xlmr):
+    from xlie.models import load_tokenizer
+    tok = load_tokenizer(str(tiny_xlmr))
+    b = Collator(tok, position_offset=2)([(["a", "cat"], ["eine", "große", "Katze"])])
+    ids, pos = b["pair_input_ids"][0].tolist(), b["pair_position_ids"][0].tolist()
+    alone = tok(["eine", "große", "Katze"], is_split_into_words=True)["input_ids"]
+    # the target's own pieces (after its leading special) get the positions they have alone
+    n = len(alone) - 1
+    assert ids[-n:] == alone[1:]
+    assert pos[-n:] == [2 + k for k in range(1, n + 1)]
+    assert pos[0] == 2                                   # XLM-R positions start after pad
+
+
+def test_train_save_load_identical_alignments(tiny_bert, pairs_file, tmp_path):
+    from transformers import AutoModel
+    from xlie.aligners.training.eval import predict_links
+    from xlie.models import load_tokenizer
+
+    out = tmp_path / "ft"
+    gold = tmp_path / "gold.txt"
+    gold.write_text("1-1 2-2\n" * 24)
+    res = train_aligner(cfg_for(tiny_bert, pairs_file, out, "save_every=2", "layer=2",
+                                eval_data=str(pairs_file), eval_gold=str(gold)))
+    assert res.steps == 4 and (out / "config.json").exists()
+    assert [e["step"] for e in res.evals] == [2, 4] and (out / "best" / "config.json").exists()
+    record = json.loads((out / "xlie-train.json").read_text())
+    assert record["align"]["layer"] == 2 and record["config"]["lr"] == 1e-3
+    # AutoModel loads the base encoder from the saved MaskedLM, with no encoder weight missing
+    enc, info = AutoModel.from_pretrained(out, output_loading_info=True)
+    assert not [k for k in info["missing_keys"] if "pooler" not in k]
+    before = AutoModel.from_pretrained(tiny_bert)
+    assert not torch.equal(enc.encoder.layer[0].attention.self.query.weight,
+                           before.encoder.layer[0].attention.self.query.weight)
+    pairs = read_pairs(pairs_file)
+    col = Collator(load_tokenizer(str(out)), need_pair=False, need_neg=False)
+    links = predict_links(enc, col, pairs, layer=2, threshold=1e-3)
+    again = predict_links(AutoModel.from_pretrained(out / "checkpoints" / "step-0000004"), col,
+                          pairs, layer=2, threshold=1e-3)
+    assert links == again and any(links)
+    # the AER the run logged on its in-memory model equals the AER of the reloaded model
+    from xlie.aligners.training.eval import aer, read_gold
+    assert aer(links, read_gold(gold))["aer"] == pytest.approx(res.evals[-1]["aer"], abs=1e-5)
+
+
+def test_aligner_loads_trained_directory(tiny_xlmr, pairs_file, tmp_path):
+    aligners = pytest.importorskip("xlie.aligners")
+    out = tmp_path / "ft"
+    train_aligner(cfg_for(tiny_xlmr, pairs_file, out, "max_steps=2"))
+    al = aligners.Aligner(str(out), layer=2)
+    res = al.align_pairs([("a cat".split(), "eine Katze".split())])
+    assert len(res) == 1 and res[0].error is None
+
+
+def test_resume_after_interruption_matches_uninterrupted(tiny_bert, pairs_file, tmp_path, monkeypatch):
+    from xlie.aligners.training import checkpoints
+
+    full = tmp_path / "full"
+    train_aligner(cfg_for(tiny_bert, pairs_file, full, "save_every=2"))
+    out = tmp_path / "cut"
+    real_log = checkpoints.CheckpointManager.log
+
+    def dying_log(self, record):
+        if record["step"] == 3:
+            raise KeyboardInterrupt
+        real_log(self, record)
+
+    monkeypatch.setattr(checkpoints.CheckpointManager, "log", dying_log)
+    with pytest.raises(KeyboardInterrupt):
+        train_aligner(cfg_for(tiny_bert, pairs_file, out, "save_every=2"))
+    assert not (out / "config.json").exists()
+    monkeypatch.setattr(checkpoints.CheckpointManager, "log", real_log)
+    res = train_aligner(cfg_for(tiny_bert, pairs_file, out, "save_every=2"))
+    assert res.steps == 4
+    steps = [json.loads(x)["step"] for x in (out / "train-log.jsonl").read_text().splitlines()]
+    assert steps == [1, 2, 3, 4]                       # continued from step 2, not from 0
+    from safetensors.torch import load_file
+    a, b = load_file(full / "model.safetensors"), load_file(out / "model.safetensors")
+    assert a.keys() == b.keys()
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
+
+
+def test_long_pairs_skipped_with_count(tiny_bert, tmp_path):
+    data = tmp_path / "pairs.txt"
+    long = " ".join(["word"] * 200)
+    data.write_text("\n".join(pair_lines(8) + [f"{long} ||| {long}"]) + "\n")
+    res = train_aligner(cfg_for(tiny_bert, data, tmp_path / "o", "max_steps=1"))
+    assert res.skipped == 1 and res.pairs == 8
+
+
+def test_bad_line_names_file_and_line(tiny_bert, tmp_path):
+    data = tmp_path / "pairs.txt"
+    data.write_text("a b ||| c d\nno separator here\n")
+    with pytest.raises(InputFormatError) as e:
+        train_aligner(cfg_for(tiny_bert, data, tmp_path / "o"))
+    assert f"{data}:2" in str(e.value)
+
+
+def test_jsonl_input(tmp_path):
+    p = tmp_path / "c.jsonl"
+    p.write_text(json.dumps({"id": "1", "lang": "en", "tokens": ["a", "cat"],
+                             "translation": {"lang": "de", "tokens": ["eine", "Katze"]}}) + "\n"
+                 + json.dumps({"src": ["x"], "tgt": []}) + "\n")
+    with pytest.raises(InputFormatError) as e:
+        read_pairs(p)
+    assert f"{p}:2" in str(e.value)
+    p.write_text(p.read_text().splitlines()[0] + "\n")
+    assert read_pairs(p) == [(["a", "cat"], ["eine", "Katze"])]
+
+
+def test_config_errors_name_the_key(tmp_path):
+    f = tmp_path / "c.yaml"
+    f.write_text("objectives:\n  mlm: 1\n  tml: 1\n")
+    with pytest.raises(ConfigError) as e:
+        load_train_config(f)
+    assert "objectives.tml" in str(e.value) and str(f) in str(e.value)
+    with pytest.raises(ConfigError):
+        load_train_config(None, ["lr=fast"])
+    cfg = load_train_config(f, ["objectives.psi=0", "lr=5e-5"])
+    assert cfg.lr == 5e-5 and "psi" not in cfg.objectives.enabled()
+
+
+def test_cli_train_and_bad_input(tiny_bert, pairs_file, tmp_path):
+    from click.testing import CliRunner
+    from xlie.cli.align_train import train_cmd
+    from xlie.cli._group import XlieGroup
+
+    group = XlieGroup(commands={"train": train_cmd})
+    out = tmp_path / "cli"
+    r = CliRunner().invoke(group, ["train", "--data", str(pairs_file), "--model", str(tiny_bert),
+                                   "-o", str(out), "--set", "max_steps=1", "--set", "batch_size=2"])
+    assert r.exit_code == 0, r.output
+    assert (out / "model.safetensors").exists()
+    bad = tmp_path / "bad.txt"
+    bad.write_text("only one side\n")
+    r = CliRunner().invoke(group, ["train", "--data", str(bad), "--model", str(tiny_bert),
+                                   "-o", str(tmp_path / "x")])
+    assert r.exit_code == 2 and f"{bad}:1" in r.output

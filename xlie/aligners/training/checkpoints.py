@@ -1,0 +1,126 @@
+"""Where a run writes: periodic checkpoints (a model directory plus accelerate's optimizer,
+scheduler and RNG state), the best checkpoint by AER, the final model, and logs.
+
+Layout of ``OUTPUT/``::
+
+    config.json, model.safetensors, tokenizer files   the final model (AutoModel loads it)
+    xlie-train.json          the config, the aligner settings (layer, threshold) and figures
+    train-log.jsonl          running losses every ``log_every`` steps; evals.jsonl: AER
+    checkpoints/step-0000050/  model directory + state/ + trainer.json (written last)
+    best/                    the model directory with the lowest AER (with --eval-gold)
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from ...models import BUILTIN_MODELS, KNOWN_ALIGN_DEFAULTS, fallback_layer
+from ...models.resolve import resolve_model
+from .config import TrainConfig
+
+RECORD = "xlie-train.json"
+
+
+def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
+    """Layer and threshold SO/CO (and the eval) use: the config's, else what a previous run
+    recorded in the model directory, else the model's known defaults, else the fallback."""
+    name = str(cfg.model).rstrip("/")
+    known = BUILTIN_MODELS[name].align if name in BUILTIN_MODELS else KNOWN_ALIGN_DEFAULTS.get(name)
+    layer = known.layer if known else fallback_layer(model_config.num_hidden_layers)
+    thr = known.softmax_threshold if known else 1e-3
+    record = Path(resolve_model(cfg.model)) / RECORD
+    if record.exists():
+        prev = json.loads(record.read_text()).get("align", {})
+        layer, thr = prev.get("layer", layer), prev.get("threshold", thr)
+    layer = cfg.layer if cfg.layer is not None else layer
+    return min(layer, model_config.num_hidden_layers), cfg.effective_threshold(thr)
+
+
+class CheckpointManager:
+    def __init__(self, out: Path, accelerator, tokenizer, cfg: TrainConfig, align: dict):
+        self.out, self.acc, self.tokenizer, self.cfg, self.align = out, accelerator, tokenizer, cfg, align
+        self.ckpt_root = out / "checkpoints"
+        self.best_dir = out / "best"
+        self.evals: list[dict] = []
+        if accelerator.is_main_process:
+            out.mkdir(parents=True, exist_ok=True)
+        accelerator.wait_for_everyone()
+
+    # ---- writing ------------------------------------------------------------------------
+    def _append(self, name: str, record: dict) -> None:
+        if self.acc.is_main_process:
+            with open(self.out / name, "a", encoding="utf-8") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def log(self, record: dict) -> None:
+        self._append("train-log.jsonl", record)
+
+    def _save_model(self, model, directory: Path, extra: dict) -> None:
+        """Main process only: the MaskedLM model, the tokenizer and the run record."""
+        mlm = self.acc.unwrap_model(model).mlm
+        mlm.save_pretrained(directory, safe_serialization=True)
+        self.tokenizer.save_pretrained(directory)
+        record = {"config": self.cfg.model_dump(), "align": self.align, **extra}
+        (directory / RECORD).write_text(json.dumps(record, indent=2))
+
+    def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int) -> Path:
+        final = self.ckpt_root / f"step-{step:07d}"
+        tmp = Path(str(final) + ".partial")
+        if self.acc.is_main_process:
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir(parents=True)
+            self._save_model(model, tmp, {"step": step})
+        self.acc.wait_for_everyone()
+        self.acc.save_state(str(tmp / "state"))
+        self.acc.wait_for_everyone()
+        if self.acc.is_main_process:
+            (tmp / "trainer.json").write_text(json.dumps(
+                {"step": step, "epoch": epoch, "in_epoch": in_epoch}))
+            shutil.rmtree(final, ignore_errors=True)
+            os.replace(tmp, final)
+            for old in self._checkpoints()[:-self.cfg.keep_checkpoints]:
+                shutil.rmtree(old, ignore_errors=True)
+        self.acc.wait_for_everyone()
+        return final
+
+    def record_eval(self, model, step: int, result: dict) -> None:
+        """Main process: log the AER; keep the model as ``best/`` when it is the lowest."""
+        entry = {"step": step, **{k: round(v, 5) for k, v in result.items()}}
+        better = not self.evals or entry["aer"] < min(e["aer"] for e in self.evals)
+        self.evals.append(entry)
+        self._append("evals.jsonl", entry)
+        if better:
+            tmp = Path(tempfile.mkdtemp(prefix=".best.", dir=self.out))
+            self._save_model(model, tmp, {"step": step, "eval": entry})
+            shutil.rmtree(self.best_dir, ignore_errors=True)
+            os.replace(tmp, self.best_dir)
+
+    def save_final(self, model, step: int, extra: dict) -> None:
+        if self.acc.is_main_process:
+            self._save_model(model, self.out, {"step": step, "evals": self.evals, **extra,
+                                               "best": str(self.best_dir) if self.evals else None})
+        self.acc.wait_for_everyone()
+
+    # ---- reading ------------------------------------------------------------------------
+    def _checkpoints(self) -> list[Path]:
+        if not self.ckpt_root.is_dir():
+            return []
+        return sorted(p for p in self.ckpt_root.glob("step-*")
+                      if p.is_dir() and (p / "trainer.json").exists())
+
+    def resume(self) -> tuple[int, int, int]:
+        """Load the last complete checkpoint; (step, epoch, batches done in that epoch)."""
+        found = self._checkpoints()
+        if not found:
+            return 0, 0, 0
+        last = found[-1]
+        self.acc.load_state(str(last / "state"))
+        state = json.loads((last / "trainer.json").read_text())
+        evals = self.out / "evals.jsonl"
+        if evals.exists():
+            self.evals = [json.loads(x) for x in evals.read_text().splitlines() if x.strip()]
+            self.evals = [e for e in self.evals if e["step"] <= state["step"]]
+        return state["step"], state["epoch"], state["in_epoch"]

@@ -1,0 +1,206 @@
+"""The fine-tuning loop under ``accelerate``: one code path for CPU, one GPU and many
+(``accelerate launch``), mixed precision on GPU, gradient accumulation, a learning-rate
+schedule, seeded runs, periodic checkpoints (Hugging Face model directories plus the
+optimizer state) and resuming from the last one after an interruption."""
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from ...errors import XlieError
+from ...models import load_tokenizer
+from ...progress import progress
+from .checkpoints import CheckpointManager, align_settings
+from .config import TrainConfig
+from .data import Collator, PairDataset, filter_by_length, model_length_limit, read_pairs
+from .eval import evaluate, read_gold
+from .model import AlignTrainingModel, load_mlm_model
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    output: Path
+    steps: int
+    pairs: int
+    skipped: int
+    seconds: float
+    samples_per_second: float
+    losses: dict[str, float] = field(default_factory=dict)
+    evals: list[dict] = field(default_factory=list)
+    best: Path | None = None
+
+
+def _mixed_precision(choice: str) -> str:
+    if choice != "auto":
+        return choice
+    if torch.cuda.is_available():
+        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return "no"
+
+
+def _accelerator(cfg: TrainConfig):
+    from accelerate import Accelerator, DataLoaderConfiguration, DistributedDataParallelKwargs
+    return Accelerator(
+        gradient_accumulation_steps=cfg.grad_accum,
+        mixed_precision=_mixed_precision(cfg.mixed_precision),
+        # an objective can leave a head unused in a step (PSI needs two pairs)
+        kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
+        dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))
+
+
+def _load_pairs(cfg: TrainConfig, tokenizer, max_len: int, accelerator):
+    pairs = read_pairs(cfg.data)
+    kept, skipped = filter_by_length(pairs, tokenizer, max_len)
+    if skipped:
+        accelerator.print(f"skipped {skipped} of {len(pairs)} pairs longer than {max_len} subwords")
+    if cfg.max_pairs:
+        kept = kept[:cfg.max_pairs]
+    if not kept:
+        raise XlieError(f"{cfg.data}: no usable pair to train on",
+                        "check the file and --set max_length=N")
+    return kept, skipped
+
+
+def _fit_eval(pairs, gold, tokenizer, max_len: int, accelerator):
+    """Eval pairs past the length limit are left out of the AER (and said so)."""
+    keep = {id(p) for p in filter_by_length(pairs, tokenizer, max_len)[0]}
+    kept = [(p, g) for p, g in zip(pairs, gold) if id(p) in keep]
+    if len(kept) < len(pairs):
+        accelerator.print(f"eval: left out {len(pairs) - len(kept)} of {len(pairs)} pairs "
+                          f"longer than {max_len} subwords")
+    return [p for p, _ in kept], [g for _, g in kept]
+
+
+def train_aligner(cfg: TrainConfig) -> TrainResult:
+    """Fine-tune ``cfg.model`` on ``cfg.data`` and save a model directory at ``cfg.output``
+    that ``AutoModel.from_pretrained`` and ``xlie align --model`` load."""
+    from accelerate.utils import set_seed
+    from transformers import get_scheduler
+
+    if not cfg.data or not cfg.output:
+        raise XlieError("training needs data and an output directory", "pass --data and --output")
+    if not cfg.objectives.enabled():
+        raise XlieError("every objective has weight 0", "switch one on, e.g. --set objectives.mlm=1")
+    if bool(cfg.eval_gold) != bool(cfg.eval_data):
+        raise XlieError("--eval-gold needs --eval-data (the pairs the gold aligns) and back")
+    accelerator = _accelerator(cfg)
+    set_seed(cfg.seed)
+    tokenizer = load_tokenizer(cfg.model)
+    mlm, head_missing = load_mlm_model(cfg.model)
+    if head_missing:
+        accelerator.print(f"{cfg.model} ships no MLM head: initialised one tied to the embeddings")
+    layer, threshold = align_settings(cfg, mlm.config)
+    max_len = model_length_limit(tokenizer, mlm.config, cfg.max_length)
+    pairs, skipped = _load_pairs(cfg, tokenizer, max_len, accelerator)
+    on = cfg.objectives.enabled()
+    offset = (int(mlm.config.pad_token_id or 0) + 1) if "roberta" in mlm.config.model_type else 0
+    collator = Collator(tokenizer, offset, need_pair=bool({"tlm", "psi"} & set(on)), need_neg="psi" in on)
+    loader = torch.utils.data.DataLoader(PairDataset(pairs), batch_size=cfg.batch_size,
+                                         shuffle=True, collate_fn=collator,
+                                         # its own generator: starting an epoch mid-way on resume
+                                         # must not draw from the RNG that dropout uses
+                                         generator=torch.Generator().manual_seed(cfg.seed))
+    model = AlignTrainingModel(mlm, on, layer, threshold, cfg.extraction, tokenizer.mask_token_id,
+                               cfg.mask_prob)
+    if cfg.freeze_embeddings:
+        mlm.get_input_embeddings().weight.requires_grad_(False)   # the tied decoder too
+    params = [p for p in model.parameters() if p.requires_grad]
+    decay = [p for p in params if p.ndim > 1]
+    no_decay = [p for p in params if p.ndim <= 1]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                                   {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
+    per_epoch = max(1, math.ceil(len(loader) / cfg.grad_accum))
+    total = cfg.max_steps or max(1, math.ceil(cfg.epochs * per_epoch))
+    # the prepared scheduler steps once per process per optimizer step
+    scheduler = get_scheduler(cfg.schedule if cfg.schedule != "constant" else "constant_with_warmup",
+                              optimizer, num_warmup_steps=int(cfg.warmup_ratio * total) * accelerator.num_processes,
+                              num_training_steps=total * accelerator.num_processes)
+    scheduler = accelerator.prepare(scheduler)
+
+    ckpt = CheckpointManager(Path(cfg.output), accelerator, tokenizer, cfg,
+                             {"layer": layer, "threshold": threshold, "extraction": cfg.extraction})
+    step, epoch, in_epoch = ckpt.resume() if cfg.resume else (0, 0, 0)
+    if step:
+        accelerator.print(f"resuming from step {step} (epoch {epoch}, batch {in_epoch})")
+    eval_pairs = read_pairs(cfg.eval_data) if cfg.eval_gold else None
+    gold = read_gold(cfg.eval_gold, cfg.gold_base) if cfg.eval_gold else None
+    if gold is not None and len(gold) != len(eval_pairs):
+        raise XlieError(f"{cfg.eval_gold} has {len(gold)} lines but {cfg.eval_data} has "
+                        f"{len(eval_pairs)} pairs", "pass the gold that belongs to the eval data")
+    if gold is not None:
+        eval_pairs, gold = _fit_eval(eval_pairs, gold, tokenizer, max_len, accelerator)
+    eval_every = cfg.eval_every or cfg.save_every
+
+    def run_eval() -> None:
+        if gold is None:
+            return
+        if accelerator.is_main_process:
+            res = evaluate(accelerator.unwrap_model(model).mlm.base_model, collator, eval_pairs, gold,
+                           layer, threshold, cfg.extraction)
+            ckpt.record_eval(model, step, res)
+            accelerator.print(f"step {step}: AER {100 * res['aer']:.2f}")
+        accelerator.wait_for_everyone()
+
+    weights = cfg.objectives.model_dump()
+    running: dict[str, float] = {}
+    gen = torch.Generator()
+    bar = progress(total=total, initial=step, desc="align train",
+                   **({} if accelerator.is_main_process else {"disable": True}))
+    model.train()
+    t0, samples, micro = time.perf_counter(), 0, 0
+    while step < total:
+        if hasattr(loader, "set_epoch"):
+            loader.set_epoch(epoch)
+        batches = accelerator.skip_first_batches(loader, in_epoch) if in_epoch else loader
+        for batch in batches:
+            gen.manual_seed(cfg.seed * 1_000_003 + (step * cfg.grad_accum + micro) * 7919
+                            + accelerator.process_index)
+            with accelerator.accumulate(model):
+                losses = model(batch, gen)
+                loss = sum(weights[k] * v for k, v in losses.items())
+                accelerator.backward(loss)
+                if accelerator.sync_gradients and cfg.max_grad_norm:
+                    accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad()
+            in_epoch += 1
+            micro += 1
+            samples += batch["mono_input_ids"].shape[0] // 2 * accelerator.num_processes
+            for k, v in losses.items():
+                v = v.detach().item()
+                running[k] = 0.9 * running.get(k, v) + 0.1 * v
+            if not accelerator.sync_gradients:
+                continue
+            step, micro = step + 1, 0
+            bar.update(1)
+            bar.set_postfix({k: f"{v:.3f}" for k, v in running.items()})
+            if step % cfg.log_every == 0 or step == total:
+                ckpt.log({"step": step, "epoch": epoch, "lr": scheduler.get_last_lr()[0],
+                          **{k: round(v, 5) for k, v in running.items()}})
+            if cfg.save_every and step % cfg.save_every == 0 and step < total:
+                ckpt.save_checkpoint(model, step, epoch, in_epoch)
+            if eval_every and step % eval_every == 0 and step < total:
+                run_eval()
+            if step >= total:
+                break
+        else:
+            epoch, in_epoch = epoch + 1, 0
+    bar.close()
+    seconds = time.perf_counter() - t0
+    ckpt.save_checkpoint(model, step, epoch, in_epoch)
+    run_eval()
+    ckpt.save_final(model, step, {"pairs": len(pairs), "skipped": skipped, "losses": running,
+                                  "seconds": round(seconds, 2)})
+    return TrainResult(Path(cfg.output), step, len(pairs), skipped, seconds,
+                       samples / seconds if seconds > 0 else 0.0, dict(running), ckpt.evals,
+                       ckpt.best_dir if ckpt.evals else None)
