@@ -151,3 +151,4 @@ def show_cmd(input_path, line_no, pair, output, png, model, layer, extraction):
     if png:
         write_png(png, chosen.src, chosen.tgt, sim, res.links)
     click.echo(f"wrote {output}" + (f" and {png}" if png else ""), err=True)
+from .align_train import train_cmd; align_cli.add_command(train_cmd)  # noqa: E402,E702
