@@ -121,3 +121,22 @@ def test_translate_through_selftrain_from_an_untranslated_corpus(tmp_path, tiny_
     assert [r["tokens"] for r in silver] == [r["translation"]["tokens"] for r in translated]
     assert "tagger_f1" in result.metrics
     assert result.stages[0].counts["translated"] >= 1
+
+
+def test_an_unusable_pair_keeps_its_line_with_an_error(tmp_path, tiny_xlmr):
+    recs = [{"id": "a", "tokens": ["Hello", "world"], "spans": [],
+             "translation": {"text": "Hallo Welt", "tokens": ["Hallo", "Welt"]}},
+            {"id": "b", "tokens": ["Hello"], "spans": [], "translation": {"text": ""}},
+            {"id": "c", "tokens": ["Bye"], "spans": [], "translation": {"text": "Tschüss"}}]
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({"run_dir": str(tmp_path / "run"),
+                                    "input": {"corpus": str(corpus)},
+                                    "align": {"model": str(tiny_xlmr)}}))
+    result = run_pipeline(load_config(path))
+    out = [json.loads(x) for x in (tmp_path / "run/02-align/aligned.jsonl").open()]
+    assert [r["id"] for r in out] == ["a", "b", "c"]
+    assert out[1]["alignment"] == [] and "alignment_error" in out[1]
+    assert out[0]["alignment"] and out[2]["alignment"] and "alignment_error" not in out[0]
+    assert result.stages[0].counts["pairs_unaligned"] == 1

@@ -43,6 +43,7 @@ class StageOutcome:
     counts: dict = field(default_factory=dict)
     metrics: dict = field(default_factory=dict)
     folder: Optional[Path] = None
+    cpu_seconds: float = 0.0
 
 
 @dataclass
@@ -132,7 +133,7 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
         return StageOutcome(st.name, "skipped", counts=man.get("counts", {}),
                             metrics=man.get("metrics", {}), folder=folder)
     echo(f"[{st.dirname}] running")
-    t0, started = time.perf_counter(), _now()
+    t0, c0, started = time.perf_counter(), time.process_time(), _now()
     partial = run_dir / f".{st.dirname}.partial"
     if st.is_batch:
         from .batchrun import run_batch_stage
@@ -149,7 +150,7 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
         result = st.run(ctx) or {}
         counts = dict(result.get("counts", {}))
         metrics = dict(result.get("metrics", {}))
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - c0
     outputs = {}
     for art, name in st.outputs.items():
         p = tmp / name
@@ -163,7 +164,8 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
                        str(ctx.eval_gold if a == "eval.gold" else ctx.eval_test),
                        "sha256": h} for a, h in hashes.items()},
         "outputs": outputs, "counts": counts, "metrics": metrics, "engine": ctx.engine,
-        "timings": {"started": started, "finished": _now(), "seconds": round(seconds, 3)},
+        "timings": {"started": started, "finished": _now(), "seconds": round(seconds, 3),
+                    "cpu_seconds": round(cpu, 3)},  # this process's threads; not Ray workers
     }
     write_manifest(tmp, manifest)
     mark_done(tmp, fp)
@@ -172,7 +174,7 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
         shutil.rmtree(partial)
     shown = ", ".join(f"{k} {v}" for k, v in counts.items())
     echo(f"[{st.dirname}] done in {seconds:.1f} s" + (f": {shown}" if shown else ""))
-    return StageOutcome(st.name, "ran", seconds, counts, metrics, folder)
+    return StageOutcome(st.name, "ran", seconds, counts, metrics, folder, cpu)
 
 
 def format_metrics(metrics: dict) -> list[str]:

@@ -2,7 +2,8 @@
 
 Each record gets ``alignment`` ([[i, j, p], ...], source word, target word, probability)
 and ``alignment_score`` (the pair's confidence); a pair the aligner cannot use keeps an
-empty alignment and is counted, never dropped, so the output stays line-for-line.
+empty alignment and an ``alignment_error``, and is counted, never dropped, so the output
+stays line-for-line.
 """
 from __future__ import annotations
 
@@ -66,8 +67,10 @@ def process_batch(state, records: list[dict]) -> BatchResult:
         rec = dict(rec)
         rec["alignment"] = [[i, j, round(float(p), cfg.digits)] for i, j, p in res.links]
         rec["alignment_score"] = round(float(res.score), cfg.digits)
+        if res.error is not None:
+            rec["alignment_error"] = f"expected {res.error}"
+            failed += 1
         links += len(res.links)
-        failed += res.error is not None
         out.append(rec)
     return BatchResult(out, {"links": links, "pairs_unaligned": failed})
 
