@@ -193,7 +193,9 @@ def test_config_errors_name_the_key(tmp_path):
     assert "objectives.tml" in str(e.value) and str(f) in str(e.value)
     with pytest.raises(ConfigError):
         load_train_config(None, ["lr=fast"])
+    f.write_text("objectives:\n  mlm: 1\n  co: 0.5\n")
     cfg = load_train_config(f, ["objectives.psi=0", "lr=5e-5"])
+    assert cfg.objectives.co == 0.5
     assert cfg.lr == 5e-5 and "psi" not in cfg.objectives.enabled()
 
 
@@ -213,3 +215,13 @@ def test_cli_train_and_bad_input(tiny_bert, pairs_file, tmp_path):
     r = CliRunner().invoke(group, ["train", "--data", str(bad), "--model", str(tiny_bert),
                                    "-o", str(tmp_path / "x")])
     assert r.exit_code == 2 and f"{bad}:1" in r.output
+
+
+@pytest.mark.slow
+def test_e5_small_gets_tied_head_and_positions_fit(e5_small):
+    model, missing = load_mlm_model(str(e5_small))
+    assert missing                                    # e5-small ships a bare BertModel
+    assert model.get_output_embeddings().weight is model.get_input_embeddings().weight
+    from xlie.aligners.training.data import model_length_limit
+    from xlie.models import load_tokenizer
+    assert model_length_limit(load_tokenizer(str(e5_small)), model.config, 128) == 128

@@ -4,14 +4,13 @@ links lifted to word links through ``word_ids()``. Used to log each checkpoint a
 best one."""
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import torch
 
-from ...errors import InputFormatError
-from ...fileio import iter_lines
+from ...formats.pharaoh import GoldAlignment, read_pharaoh
+from ..aer import score_alignments
 from .data import Collator, Pair
 from .model import layer_states
 from .so import directional_probs, extract_links
@@ -19,41 +18,15 @@ from .so import directional_probs, extract_links
 Links = set[tuple[int, int]]
 
 
-@dataclass
-class GoldLinks:
-    sure: Links
-    possible: Links  # includes the sure links
+def read_gold(path: str | Path, base: int = 1) -> list[GoldAlignment]:
+    """Pharaoh gold (``i-j`` sure, ``ipj`` possible), first word ``base``: the aligner's reader."""
+    return list(read_pharaoh(path, one_indexed=base == 1))
 
 
-def read_gold(path: str | Path, base: int = 1) -> list[GoldLinks]:
-    """Pharaoh gold, ``i-j`` sure and ``ipj`` possible links, indices starting at ``base``."""
-    out: list[GoldLinks] = []
-    for line, text, raw in iter_lines(path):
-        sure: Links = set()
-        possible: Links = set()
-        for tok in (text or "").split():
-            sep = "-" if "-" in tok else "p" if "p" in tok else None
-            a, _, b = tok.partition(sep) if sep else ("", "", "")
-            if not (a.isdigit() and b.isdigit()) or int(a) < base or int(b) < base:
-                raise InputFormatError(path, line, f"links 'i-j' or 'ipj' with indices >= {base}", tok)
-            link = (int(a) - base, int(b) - base)
-            possible.add(link)
-            if sep == "-":
-                sure.add(link)
-        out.append(GoldLinks(sure, possible))
-    return out
-
-
-def aer(predicted: Sequence[Links], gold: Sequence[GoldLinks]) -> dict[str, float]:
-    """Och & Ney: 1 − (|A∩S| + |A∩P|) / (|A| + |S|); with precision and recall."""
-    a_s = a_p = n_a = n_s = 0
-    for pred, g in zip(predicted, gold):
-        a_s += len(pred & g.sure)
-        a_p += len(pred & g.possible)
-        n_a += len(pred)
-        n_s += len(g.sure)
-    return {"aer": 1 - (a_s + a_p) / max(1, n_a + n_s),
-            "precision": a_p / max(1, n_a), "recall": a_s / max(1, n_s)}
+def aer(predicted: Sequence[Links], gold: Sequence[GoldAlignment]) -> dict[str, float]:
+    """AER, precision and recall with the aligner's scorer."""
+    s = score_alignments(gold, predicted)
+    return {"aer": s.aer, "precision": s.precision, "recall": s.recall}
 
 
 @torch.no_grad()
@@ -82,6 +55,6 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
     return out
 
 
-def evaluate(encoder, collator: Collator, pairs: Sequence[Pair], gold: Sequence[GoldLinks],
+def evaluate(encoder, collator: Collator, pairs: Sequence[Pair], gold: Sequence[GoldAlignment],
              layer: int, threshold: float, extraction: str = "softmax") -> dict[str, float]:
     return aer(predict_links(encoder, collator, pairs, layer, threshold, extraction), gold)

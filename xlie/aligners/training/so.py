@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import torch
 
-NEG = -1e4  # masked logits: finite, so fully padded rows give no NaN
+from ..extraction import directional_softmax
+
+NEG = -1e4  # masked logits for entmax: finite, so fully padded rows give no NaN
 
 
 def directional_probs(hx: torch.Tensor, hy: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor,
@@ -19,13 +21,11 @@ def directional_probs(hx: torch.Tensor, hy: torch.Tensor, vx: torch.Tensor, vy: 
     P_xy, P_yx, both (B, n, m), zero outside the valid block."""
     sim = torch.bmm(hx.float(), hy.float().transpose(1, 2))                   # (B, n, m)
     valid = vx.unsqueeze(2) & vy.unsqueeze(1)                                 # (B, n, m)
+    if method != "entmax":
+        return directional_softmax(sim, valid)                                # the aligner's own
+    from entmax import entmax15
     sim = sim.masked_fill(~valid, NEG)
-    if method == "entmax":
-        from entmax import entmax15
-        p_xy, p_yx = entmax15(sim, dim=2), entmax15(sim, dim=1)
-    else:
-        p_xy, p_yx = sim.softmax(dim=2), sim.softmax(dim=1)
-    return p_xy * valid, p_yx * valid
+    return entmax15(sim, dim=2) * valid, entmax15(sim, dim=1) * valid
 
 
 def extract_links(p_xy: torch.Tensor, p_yx: torch.Tensor, threshold: float) -> torch.Tensor:
