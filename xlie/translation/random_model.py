@@ -35,13 +35,16 @@ def _pieces(proto: bytes) -> list[str]:
 def build_random_marian(out_dir: str | Path, texts: Sequence[str], vocab_size: int = 600,
                         d_model: int = 32, layers: int = 2, heads: int = 4, ffn: int = 64,
                         max_positions: int = 128, seed: int = 0,
-                        lang_tokens: Sequence[str] = (), init_std: float = 0.2) -> Path:
+                        lang_tokens: Sequence[str] = (), init_std: float = 0.2,
+                        pad_vocab_to: int | None = None) -> Path:
     """A MarianMTModel directory loadable with ``AutoModelForSeq2SeqLM``/``AutoTokenizer``.
 
     ``lang_tokens`` (e.g. ``[">>de<<", ">>cs<<"]``) makes it a multi-target opus-mt model whose
     source text must start with the target-language token. Marian base is d_model 512,
     6+6 layers, 8 heads, ffn 2048. ``init_std`` 0.2 (10x the usual) makes a tiny random
-    model's output depend on its input, so tests can tell translations apart."""
+    model's output depend on its input, so tests can tell translations apart.
+    ``pad_vocab_to`` fills the vocabulary with unused entries up to a real model's size
+    (opus-mt: 58101), for benchmarks where the output layer's cost matters."""
     import torch
     from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
 
@@ -53,6 +56,8 @@ def build_random_marian(out_dir: str | Path, texts: Sequence[str], vocab_size: i
     vocab = {"</s>": 0, "<unk>": 1}
     for p in list(lang_tokens) + _pieces(proto):
         vocab.setdefault(p, len(vocab))
+    while pad_vocab_to and len(vocab) < pad_vocab_to - 1:
+        vocab[f"<unused{len(vocab)}>"] = len(vocab)
     vocab["<pad>"] = len(vocab)
     (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
     tok = MarianTokenizer(str(out / "source.spm"), str(out / "target.spm"), str(out / "vocab.json"),

@@ -84,7 +84,7 @@ class CT2Backend(Backend):
 
     def __init__(self, model: str | Path, src_lang: str, tgt_lang: str,
                  options: GenerationOptions, device: str = "auto", dtype: str = "auto",
-                 tokenizer: str | Path | None = None):
+                 tokenizer: str | Path | None = None, threads: int = 0):
         super().__init__()
         ct2 = _ctranslate2()
         if dtype not in COMPUTE_TYPES:
@@ -106,7 +106,8 @@ class CT2Backend(Backend):
         self.compute_type = "default" if dtype == "auto" else dtype
         try:
             self.translator = ct2.Translator(str(model_dir), device=self.device,
-                                             compute_type=self.compute_type)
+                                             compute_type=self.compute_type,
+                                             intra_threads=threads)  # 0: CTranslate2 decides
         except (RuntimeError, ValueError) as e:
             raise ModelNotFoundError(str(model), f"CTranslate2 cannot load it: {e}") from e
         self.options = options
