@@ -19,7 +19,7 @@ from ...progress import progress
 from .checkpoints import CheckpointManager, align_settings
 from .config import TrainConfig
 from .data import Collator, PairDataset, filter_by_length, model_length_limit, read_pairs
-from .eval import evaluate, read_gold
+from .eval import CheckpointEvaluator
 from .model import AlignTrainingModel, load_mlm_model
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,12 @@ def _load_pairs(cfg: TrainConfig, tokenizer, max_len: int, accelerator):
     return kept, skipped
 
 
-def _fit_eval(pairs, gold, tokenizer, max_len: int, accelerator):
-    """Eval pairs past the length limit are left out of the AER (and said so)."""
-    keep = {id(p) for p in filter_by_length(pairs, tokenizer, max_len)[0]}
-    kept = [(p, g) for p, g in zip(pairs, gold) if id(p) in keep]
-    if len(kept) < len(pairs):
-        accelerator.print(f"eval: left out {len(pairs) - len(kept)} of {len(pairs)} pairs "
-                          f"longer than {max_len} subwords")
-    return [p for p, _ in kept], [g for _, g in kept]
+def _optimizer(cfg: TrainConfig, model: torch.nn.Module) -> torch.optim.Optimizer:
+    """AdamW; no weight decay on biases and LayerNorm weights."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    return torch.optim.AdamW([{"params": [p for p in params if p.ndim > 1], "weight_decay": cfg.weight_decay},
+                              {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0}],
+                             lr=cfg.lr)
 
 
 def train_aligner(cfg: TrainConfig) -> TrainResult:
@@ -112,11 +110,7 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
                                cfg.mask_prob)
     if cfg.freeze_embeddings:
         mlm.get_input_embeddings().weight.requires_grad_(False)   # the tied decoder too
-    params = [p for p in model.parameters() if p.requires_grad]
-    decay = [p for p in params if p.ndim > 1]
-    no_decay = [p for p in params if p.ndim <= 1]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                                   {"params": no_decay, "weight_decay": 0.0}], lr=cfg.lr)
+    optimizer = _optimizer(cfg, model)
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     per_epoch = max(1, math.ceil(len(loader) / cfg.grad_accum))
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * per_epoch))
@@ -131,24 +125,13 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
     step, epoch, in_epoch = ckpt.resume() if cfg.resume else (0, 0, 0)
     if step:
         accelerator.print(f"resuming from step {step} (epoch {epoch}, batch {in_epoch})")
-    eval_pairs = read_pairs(cfg.eval_data) if cfg.eval_gold else None
-    gold = read_gold(cfg.eval_gold, cfg.gold_base) if cfg.eval_gold else None
-    if gold is not None and len(gold) != len(eval_pairs):
-        raise XlieError(f"{cfg.eval_gold} has {len(gold)} lines but {cfg.eval_data} has "
-                        f"{len(eval_pairs)} pairs", "pass the gold that belongs to the eval data")
-    if gold is not None:
-        eval_pairs, gold = _fit_eval(eval_pairs, gold, tokenizer, max_len, accelerator)
+    evaluator = CheckpointEvaluator.from_config(cfg, tokenizer, collator, max_len, layer,
+                                                threshold, accelerator)
     eval_every = cfg.eval_every or cfg.save_every
 
     def run_eval() -> None:
-        if gold is None:
-            return
-        if accelerator.is_main_process:
-            res = evaluate(accelerator.unwrap_model(model).mlm.base_model, collator, eval_pairs, gold,
-                           layer, threshold, cfg.extraction)
-            ckpt.record_eval(model, step, res)
-            accelerator.print(f"step {step}: AER {100 * res['aer']:.2f}")
-        accelerator.wait_for_everyone()
+        if evaluator is not None:
+            evaluator(model, step, ckpt)
 
     weights = cfg.objectives.model_dump()
     running: dict[str, float] = {}
