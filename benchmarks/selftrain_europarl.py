@@ -81,17 +81,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model", default="e5-small")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
-    ap.add_argument("--test", type=int, default=150)
-    ap.add_argument("--pool", type=int, default=240)
-    ap.add_argument("--epochs", type=int, default=1)
+    ap.add_argument("--test", type=int, default=100)
+    ap.add_argument("--pool", type=int, default=120)
+    ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--top-fraction", type=float, default=0.5)
     ap.add_argument("--init", choices=["base", "previous"], default="previous",
                     help="rounds >= 1 start from the encoder or continue the previous tagger")
     ap.add_argument("--round-epochs", type=int, default=1)
     ap.add_argument("--freeze-layers", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=2e-4)
-    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default="/tmp/xlie-bench-selftrain")
     ap.add_argument("--no-write", action="store_true", help="print only (smoke runs)")
@@ -105,7 +105,8 @@ def main() -> None:
     from xlie.selftrain.rounds import self_train
 
     t_start = time.time()
-    work = Path(args.work)
+    # the silver data depends on the split and the aligner: one work folder per setting
+    work = Path(args.work) / f"{Path(args.model).name}-test{args.test}-pool{args.pool}"
     work.mkdir(parents=True, exist_ok=True)
     en = list(read_conll(DATA / "en.conll02", lang="en"))
     de = list(read_conll(DATA / "de.conll02", lang="de"))
@@ -142,7 +143,12 @@ def main() -> None:
             rows.setdefault(name, []).append(float(r["test"]["f1"]))
             seconds.setdefault(name, []).append(r["seconds"])
         print(f"seed {seed}:", {k: v[-1] for k, v in rows.items()}, flush=True)
+        report(args, rows, seconds, silver_info, t_start, args.seeds[:args.seeds.index(seed) + 1])
 
+
+
+def report(args, rows, seconds, silver_info, t_start, seeds_done) -> None:
+    """Write the figures so far (called after every seed, so a cut run still reports)."""
     names = list(rows)
     mean = {k: statistics.mean(v) for k, v in rows.items()}
     gain_silver = mean[names[1]] - mean[names[0]]
@@ -160,7 +166,7 @@ def main() -> None:
                f"continues the previous round's tagger for {args.round_epochs} epoch(s)")
             + " on source + silver + pseudo-labels. "
             f"Pool and test sizes are small because the 2 CPU cores are shared. "
-            f"Seeds {args.seeds}; seqeval entity F1 (mean ± sample std over seeds).", "",
+            f"Seeds {seeds_done} (of {args.seeds} planned); seqeval entity F1 (mean ± sample std over seeds).", "",
             table(["condition", "German test F1", "per seed", "train s (mean)"],
                   [[k, mean_spread(v), ", ".join(f"{x:.1f}" for x in v),
                     f"{statistics.mean(seconds[k]):.0f}"] for k, v in rows.items()]), "",
@@ -169,12 +175,14 @@ def main() -> None:
             f"Targets: (2) beats (1) by {gain_silver:+.2f} F1 "
             f"({'met' if gain_silver > 0 else 'NOT met'}); best self-training round vs (2): "
             f"{gain_st:+.2f} F1 ({'met' if gain_st >= 1 else 'NOT met'}: target +1).",
-            f"Whole benchmark: {time.time() - t_start:.0f} s wall. Machine: {machine()} "
+            f"Benchmark so far: {time.time() - t_start:.0f} s wall, {time.process_time():.0f} s CPU "
+            f"(this process). Machine: {machine()} "
             "(shared with other engineers: timings are inflated by their load)."]
     if not args.no_write:
         write_section("selftrain_europarl", "## Self-training taggers (Europarl NER, en → de)\n\n"
                       + "\n".join(body))
     print("\n".join(body))
+
 
 
 if __name__ == "__main__":
