@@ -140,3 +140,21 @@ def test_an_unusable_pair_keeps_its_line_with_an_error(tmp_path, tiny_xlmr):
     assert out[1]["alignment"] == [] and "alignment_error" in out[1]
     assert out[0]["alignment"] and out[2]["alignment"] and "alignment_error" not in out[0]
     assert result.stages[0].counts["pairs_unaligned"] == 1
+
+
+@pytest.mark.slow  # starts `accelerate launch` in a subprocess (a fresh Python with torch)
+def test_selftrain_under_accelerate_launch(tmp_path, tiny_xlmr):
+    corpus = head("xlie:data/demo/en-de.train.jsonl", tmp_path / "train.jsonl", 12)
+    test = head("xlie:data/demo/de.test.jsonl", tmp_path / "test.jsonl", 4)
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml.safe_dump({
+        "run_dir": str(tmp_path / "run"), "input": {"corpus": str(corpus)},
+        "eval": {"test": str(test)}, "align": {"model": str(tiny_xlmr)}, "project": {},
+        "selftrain": {"launcher": "accelerate", "num_processes": 1, "rounds": 0,
+                      "train": {"model": str(tiny_xlmr), "epochs": 1, "batch_size": 8}}}))
+    result = run_pipeline(load_config(path))
+    st = result.stages[-1]
+    assert st.name == "selftrain" and st.counts["steps"] >= 1 and "tagger_f1" in st.metrics
+    job = json.loads((tmp_path / "run/04-selftrain/job.json").read_text())
+    assert job["silver"] == [str(tmp_path / "run/03-project/silver.jsonl")]
+    assert (tmp_path / "run/04-selftrain/model/config.json").exists()

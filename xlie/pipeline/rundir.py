@@ -23,8 +23,8 @@ class RunLock:
             try:
                 fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
-                pid = _read_pid(self.path)
-                if pid is not None and pid != os.getpid() and _alive(pid):
+                pid = read_pid(self.path)
+                if pid is not None and pid != os.getpid() and alive(pid):
                     raise XlieError(f"{self.path.parent} is in use by another xlie run (pid {pid})",
                                     "wait for it to finish, or use another run_dir") from None
                 self.path.unlink(missing_ok=True)
@@ -38,14 +38,14 @@ class RunLock:
         self.path.unlink(missing_ok=True)
 
 
-def _read_pid(path: Path) -> int | None:
+def read_pid(path: Path) -> int | None:
     try:
         return int(path.read_text().strip())
     except (OSError, ValueError):
         return None
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -8,6 +8,7 @@ from typing import Optional
 
 from ..errors import XlieError
 from .manifest import done_fingerprint, read_manifest
+from .rundir import LOCK, alive, read_pid
 from .stages import get_registry
 
 
@@ -15,7 +16,7 @@ from .stages import get_registry
 class StageStatus:
     name: str
     folder: str
-    state: str                       # done | partial | not run
+    state: str                       # done | running | partial | incomplete | not run
     seconds: Optional[float] = None
     finished: Optional[str] = None
     counts: dict = field(default_factory=dict)
@@ -23,11 +24,18 @@ class StageStatus:
     shards_done: int = 0
 
 
+def running_pid(run_dir: str | Path) -> Optional[int]:
+    """The pid of a live runner holding the run directory's lock, if any."""
+    pid = read_pid(Path(run_dir) / LOCK)
+    return pid if pid is not None and alive(pid) else None
+
+
 def run_status(run_dir: str | Path) -> list[StageStatus]:
     """Read the run folder; never runs or changes anything."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise XlieError(f"no run directory at {run_dir}", "give the run_dir of a config that ran")
+    live = running_pid(run_dir) is not None
     out = []
     for st in get_registry().values():
         folder = run_dir / st.dirname
@@ -40,7 +48,8 @@ def run_status(run_dir: str | Path) -> list[StageStatus]:
                                    man.get("metrics", {})))
         elif partial.is_dir():
             n = len(list(partial.glob("shard-*.counts.json")))
-            out.append(StageStatus(st.name, st.dirname, "partial", shards_done=n))
+            out.append(StageStatus(st.name, st.dirname, "running" if live else "partial",
+                                   shards_done=n))
         elif folder.exists() or any(run_dir.glob(f".{st.dirname}.*")):
             out.append(StageStatus(st.name, st.dirname, "incomplete"))
         else:
@@ -49,7 +58,8 @@ def run_status(run_dir: str | Path) -> list[StageStatus]:
 
 
 def format_status(run_dir: str | Path, rows: list[StageStatus]) -> str:
-    lines = [f"run {run_dir}"]
+    pid = running_pid(run_dir)
+    lines = [f"run {run_dir}" + (f"  (in use by a running xlie, pid {pid})" if pid else "")]
     for r in rows:
         if r.state == "done":
             counts = ", ".join(f"{k} {v}" for k, v in r.counts.items())
@@ -57,6 +67,9 @@ def format_status(run_dir: str | Path, rows: list[StageStatus]) -> str:
             for k, v in r.metrics.items():
                 shown = f"{v:.2f}" if isinstance(v, float) else str(v)
                 line += f"\n  {'':<14} {k}: {shown}"
+        elif r.state == "running":
+            done = f": {r.shards_done} shard(s) finished" if r.shards_done else ""
+            line = f"  {r.folder:<14} running{done}"
         elif r.state == "partial":
             done = f"{r.shards_done} shard(s) finished" if r.shards_done else "interrupted"
             line = f"  {r.folder:<14} partial  {done}; `xlie run` resumes it"

@@ -62,7 +62,7 @@ def _launch(job: dict, ctx: StageContext, num_processes: int) -> dict:
     job_path.write_text(json.dumps(job, indent=1), encoding="utf-8")
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes",
            str(num_processes), "--num_machines", "1", "--dynamo_backend", "no",
-           "--mixed_precision", "no", "-m", "xlie.pipeline.adapters.selftrain", str(job_path)]
+           "--mixed_precision", "no", "-m", "xlie.pipeline.adapters.selftrain_job", str(job_path)]
     proc = subprocess.run(cmd, env={**os.environ, "XLIE_PROGRESS": "0"})
     if proc.returncode != 0:
         raise XlieError(f"`accelerate launch` of the selftrain stage exited with {proc.returncode}",
@@ -93,7 +93,3 @@ STAGE = register_stage(Stage(
     "selftrain", 4, needs=("silver", "corpus"), provides=("tagger",),
     config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run,
     description="train a tagger on source + silver data, then self-train"), replace=True)
-
-
-if __name__ == "__main__":  # the process `accelerate launch` starts
-    run_job(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")))
