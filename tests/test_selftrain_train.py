@@ -141,6 +141,7 @@ def test_silver_mixing_and_label_mismatch(tiny_xlmr, toy, tmp_path):
     r = train([toy / "train.jsonl"], tmp_path / "ok", c, silver=[tmp_path / "silver.jsonl"])
     assert r.metrics["data"]["silver"] == {"read": 16, "kept": 15, "skipped_unknown_label": 1,
                                            "low_score_spans": 1}
+    assert r.metrics["data"]["label_sets"]["missing_in_silver"] == []
     # 48 source sentences + 24 sampled silver ones, batches of 8
     assert r.metrics["step"] == 9
 

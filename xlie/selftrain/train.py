@@ -157,6 +157,10 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     state = run_loop(accelerator, model, tokenizer, tagger, data, config, out, state,
                      optimizer, make_scheduler, on_step)
 
+    seen = {labels.selection_label(x) for ex in silver_ex for x in ex.labels if x is not None}
+    if silver_ex:  # a label the silver data never shows is learnt from the source alone
+        report.counts.setdefault("label_sets", {})["missing_in_silver"] = sorted(
+            set(labels.types) - seen)
     metrics = {"finished": True, "labels": labels.labels, "task": config.task,
                "config": config.model_dump(), "data": report.to_json(),
                "features": {"source": len(data.source), "silver": len(data.silver)},
