@@ -1,0 +1,264 @@
+"""Throughput (pairs/s) and peak memory of xlie's aligner, awesome-align's and SimAlign's code,
+and the limit: a bare batched forward of the encoder through its first L layers.
+
+Every measurement runs in a fresh subprocess (``--worker``), so its peak RSS
+(``getrusage``) is its own; memory growth is the peak minus the RSS right after loading, at
+two corpus sizes (flat = it does not grow with the number of pairs). Same thread count for all.
+
+    XLIE_HOME=/tmp/xh .venv/bin/python benchmarks/align_speed.py              # ~25 min on 2 cores
+    ... align_speed.py --sizes 300 --tools bare,xlie:softmax --no-write        # quick look
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from align_data import MODEL, load_pairs  # noqa: E402
+
+XLIE_METHODS = ["softmax", "entmax", "ot", "argmax", "itermax", "match"]
+DEFAULT_TOOLS = ["bare"] + [f"xlie:{m}" for m in XLIE_METHODS] + ["xlie-stream:softmax", "awesome", "simalign"]
+
+
+def rss_mb() -> float:
+    import psutil
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def reset_peak() -> None:
+    """Forget the peak RSS of model loading (Linux: writing 5 to clear_refs resets VmHWM), so
+    the peak read afterwards is that of aligning."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def peak_mb() -> float:
+    """Peak RSS since the last ``reset_peak`` (VmHWM), else since the start (getrusage)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def corpus(n: int):
+    """The first ``n`` gold pairs, the set repeated when ``n`` is larger than it."""
+    pairs, _ = load_pairs()
+    return [pairs[k % len(pairs)] for k in range(n)]
+
+
+def bare_forward(pairs, layer: int, budget: int = 8192) -> dict:
+    """The limit: tokenize both sides, sort by length, batch by padded-token budget, run
+    only the first ``layer`` layers. Nothing else."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(str(MODEL))
+    model = AutoModel.from_pretrained(str(MODEL)).eval()
+    model.encoder.layer = model.encoder.layer[:layer]
+    loaded = rss_mb()
+    reset_peak()
+    t0 = time.perf_counter()
+    sents = [s for s, _ in pairs] + [t for _, t in pairs]
+    ids = tok(sents, is_split_into_words=True)["input_ids"]             # with specials
+    order = sorted(range(len(ids)), key=lambda k: -len(ids[k]))
+    t_fwd = 0.0
+    k = 0
+    with torch.inference_mode():
+        while k < len(order):
+            width = len(ids[order[k]])
+            batch = order[k:k + max(1, budget // width)]
+            k += len(batch)
+            x = torch.full((len(batch), width), tok.pad_token_id)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for r, b in enumerate(batch):
+                x[r, :len(ids[b])] = torch.tensor(ids[b])
+                mask[r, :len(ids[b])] = 1
+            t = time.perf_counter()
+            model(input_ids=x, attention_mask=mask).last_hidden_state   # (B, T, H)
+            t_fwd += time.perf_counter() - t
+    return {"seconds": time.perf_counter() - t0, "forward_seconds": t_fwd, "loaded_mb": loaded}
+
+
+def run_xlie(pairs, layer: int, method: str, stream: bool) -> dict:
+    import xlie.aligners.encoder as enc_mod
+    from xlie.aligners import Aligner
+    encode, spent = enc_mod.Encoder.encode, [0.0]
+
+    def timed(self, *a, **kw):                     # time the encoder's share, change nothing
+        t = time.perf_counter()
+        out = encode(self, *a, **kw)
+        spent[0] += time.perf_counter() - t
+        return out
+    enc_mod.Encoder.encode = timed
+    al = Aligner("e5-small", layer=layer, extraction=method)
+    loaded = rss_mb()
+    reset_peak()
+    t0 = time.perf_counter()
+    n = sum(1 for _ in al.iter_align(pairs)) if stream else len(al.align_pairs(pairs))
+    assert n == len(pairs)
+    return {"seconds": time.perf_counter() - t0, "encode_seconds": spent[0], "loaded_mb": loaded}
+
+
+def run_awesome(pairs, layer: int) -> dict:
+    """awesome-align's own ``word_align`` (its CLI's loop: dataset, collate, batch 32,
+    get_aligned_word, writers), num_workers 0 (2 shared cores)."""
+    import tempfile
+    from argparse import Namespace
+    import reference_aligners as ref
+    from awesome_align.run_align import word_align
+    model, tok = ref.load_awesome(MODEL)
+    loaded = rss_mb()
+    reset_peak()
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "in.txt"
+        data.write_text("".join(" ".join(s) + " ||| " + " ".join(t) + "\n" for s, t in pairs), encoding="utf-8")
+        args = Namespace(data_file=str(data), output_file=str(Path(tmp) / "out.txt"), align_layer=layer,
+                         extraction="softmax", softmax_threshold=1e-3, output_prob_file=None,
+                         output_word_file=None, batch_size=32, num_workers=0, device="cpu")
+        t0 = time.perf_counter()
+        word_align(args, model, tok)
+        secs = time.perf_counter() - t0
+        n = len((Path(tmp) / "out.txt").read_text(encoding="utf-8").splitlines())
+    assert n == len(pairs), (n, len(pairs))
+    return {"seconds": secs, "loaded_mb": loaded}
+
+
+def run_simalign(pairs, layer: int) -> dict:
+    import reference_aligners as ref
+    al = ref.load_simalign(MODEL, layer=layer, methods="mai")
+    loaded = rss_mb()
+    reset_peak()
+    t0 = time.perf_counter()
+    for s, t in pairs:
+        al.get_word_aligns(s, t)
+    return {"seconds": time.perf_counter() - t0, "loaded_mb": loaded}
+
+
+def worker(tool: str, n: int, layer: int, threads: int) -> dict:
+    import torch
+    torch.set_num_threads(threads)
+    pairs = corpus(n)
+    name, _, method = tool.partition(":")
+    if name == "bare":
+        out = bare_forward(pairs, layer)
+    elif name in ("xlie", "xlie-stream"):
+        out = run_xlie(pairs, layer, method, stream=name == "xlie-stream")
+    elif name == "awesome":
+        out = run_awesome(pairs, layer)
+    elif name == "simalign":
+        out = run_simalign(pairs, layer)
+    else:
+        raise SystemExit(f"unknown tool {tool}")
+    return {"tool": tool, "pairs": n, **out, "pairs_per_s": n / out["seconds"], "peak_mb": peak_mb()}
+
+
+def measure(tool: str, n: int, layer: int, threads: int) -> dict:
+    cmd = [sys.executable, __file__, "--worker", tool, "--n", str(n), "--layer", str(layer),
+           "--threads", str(threads)]
+    r = subprocess.run(cmd, capture_output=True, text=True)
+    lines = [l for l in r.stdout.splitlines() if l.startswith("{")]
+    if r.returncode or not lines:
+        tail = (r.stderr.strip().splitlines() or ["?"])[-1]
+        return {"tool": tool, "pairs": n, "error": f"exit {r.returncode}: {tail}"}
+    return json.loads(lines[-1])
+
+
+def sizes_for(tool: str, args) -> list[int]:
+    if tool.startswith("simalign"):
+        return args.slow_sizes
+    if tool.startswith("xlie-stream"):
+        return args.stream_sizes
+    return args.sizes
+
+
+def report(rows: list[dict], layer: int, threads: int) -> str:
+    from results import machine, table
+    ok = [r for r in rows if "error" not in r]
+    biggest = {}
+    for r in ok:
+        if r["pairs"] >= biggest.get(r["tool"], {}).get("pairs", 0):
+            biggest[r["tool"]] = r
+    bare = biggest.get("bare", {}).get("pairs_per_s")
+    soft = biggest.get("xlie:softmax")
+    speed = []
+    for tool, r in biggest.items():
+        extract = r["seconds"] - r["encode_seconds"] if "encode_seconds" in r else None
+        speed.append([tool, r["pairs"], f"{r['pairs_per_s']:.1f}",
+                      f"{r['pairs_per_s'] / bare:.2f}" if bare else "-",
+                      f"{extract / r['pairs'] * 1000:.2f}" if extract is not None else "-",
+                      f"{r['seconds'] / soft['seconds']:.2f}" if soft and tool.startswith("xlie:") and soft["pairs"] == r["pairs"] else "-"])
+    mem = []
+    for tool in dict.fromkeys(r["tool"] for r in rows):
+        for r in [x for x in rows if x["tool"] == tool]:
+            if "error" in r:
+                mem.append([tool, r["pairs"], "-", "-", "-", r["error"][:120]])
+            else:
+                mem.append([tool, r["pairs"], f"{r['loaded_mb']:.0f}", f"{r['peak_mb']:.0f}",
+                            f"{r['peak_mb'] - r['loaded_mb']:.0f}", f"{r['pairs_per_s']:.1f} pairs/s"])
+    return (f"## Alignment speed and memory: xlie vs awesome-align, SimAlign and a bare forward\n\n"
+            f"`benchmarks/align_speed.py`: en-cs gold pairs (repeated past 2,501), e5-small, layer {layer}, "
+            f"{threads} torch thread(s) for every tool, each run in a fresh process. `bare` = tokenize both "
+            f"sides, sort by length, batch by 8192 padded tokens, forward through the first {layer} layers "
+            f"only: the limit for any aligner on this encoder. awesome-align: its own `word_align` loop "
+            f"(batch 32, num_workers 0); SimAlign: `get_word_aligns` per pair, methods `mai`, bpe. "
+            f"xlie `align_pairs` holds a list; `xlie-stream` is `iter_align` (chunks of 2048).\n\n"
+            + table(["tool", "pairs", "pairs/s", "x bare", "extraction ms/pair", "time / xlie softmax"], speed)
+            + "\n\nMemory (RSS, MiB): after loading, peak, and growth = peak - loaded, per corpus size:\n\n"
+            + table(["tool", "pairs", "loaded", "peak", "growth", "speed"], mem)
+            + f"\n\nMachine: {machine()}. The machine is shared with other engineers: throughput "
+            f"moves with their load; compare rows of one run, not runs.\n")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--worker", help=argparse.SUPPRESS)
+    ap.add_argument("--n", type=int, default=500, help=argparse.SUPPRESS)
+    ap.add_argument("--layer", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tools", default=",".join(DEFAULT_TOOLS))
+    ap.add_argument("--sizes", default="500,2501", help="corpus sizes for most tools")
+    ap.add_argument("--stream-sizes", default="500,2501,10000", help="sizes for xlie-stream")
+    ap.add_argument("--slow-sizes", default="300,600", help="sizes for SimAlign (one pair per forward)")
+    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.n, args.layer, args.threads)), flush=True)
+        return
+    for k in ("sizes", "stream_sizes", "slow_sizes"):
+        setattr(args, k, [int(x) for x in getattr(args, k).split(",")])
+    rows = []
+    tools = args.tools.split(",")
+    if "bare" in tools:                     # bracket the run with the limit: load drifts
+        tools.append("bare")
+    for tool in tools:
+        for n in sizes_for(tool, args):
+            rows.append(measure(tool, n, args.layer, args.threads))
+            print(rows[-1], flush=True)
+    # the bracketing bare runs: keep the faster of each size (least disturbed by others)
+    bare = [r for r in rows if r["tool"] == "bare" and "error" not in r]
+    rows = [r for r in rows if r["tool"] != "bare"] + [
+        max((r for r in bare if r["pairs"] == n), key=lambda r: r["pairs_per_s"])
+        for n in sorted({r["pairs"] for r in bare})]
+    text = report(rows, args.layer, args.threads)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    if not args.no_write:
+        from results import write_section
+        write_section("align-speed", text)
+
+
+if __name__ == "__main__":
+    main()
