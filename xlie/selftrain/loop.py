@@ -108,6 +108,8 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
                 on_step(state.step, state.losses[-1])
         _end_epoch(accelerator, model, tokenizer, tagger, data, config, out, state)
         save_checkpoint(accelerator, out, state)
+    if not data.dev:  # without a dev set the tagger is the last one
+        save_tagger(accelerator, model, tokenizer, out)
     return state
 
 
@@ -117,7 +119,6 @@ def _end_epoch(accelerator, model, tokenizer, tagger, data, config, out, state) 
         state.epoch += 1
         state.batches_done = 0
     if not data.dev:
-        save_tagger(accelerator, model, tokenizer, out)
         return
     tagger.model = accelerator.unwrap_model(model)
     scores = evaluate(tagger, data.dev)
