@@ -121,3 +121,16 @@ def test_markers_reordered_and_lost_by_mt(tmp_path):
     assert a["markers_lost"] == 1                  # m2 never closed
     assert b["spans"] == [] and b["markers_lost"] == 1 and b["text"] == "Siemens grows."
     assert rep.counts.markers_lost == 2
+
+
+def test_session_translates_records_in_memory():
+    from xlie.translation import open_session
+    session = open_session(backend=EchoBackend(), cache=False, markers="xml")
+    recs = session.translate_records([
+        {"id": "a", "tokens": ["Obama", "visited", "Paris", "."],
+         "spans": [{"start": 2, "end": 3, "label": "LOC"}]},
+        {"id": "b", "text": "No tokens here, only text."}])
+    assert recs[0]["translation"]["spans"] == [{"start": 2, "end": 3, "label": "LOC", "id": "a-0"}]
+    assert recs[1]["translation"]["text"] == "No tokens here, only text."
+    assert recs[1]["tokens"] == ["No", "tokens", "here", ",", "only", "text", "."]
+    assert session.counts.translated == 2

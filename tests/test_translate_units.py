@@ -75,6 +75,15 @@ def test_word_tokenizers_keep_exact_character_offsets(name):
     assert tokens and [text[s:e] for s, e in offsets] == tokens
 
 
+def test_spacy_word_tokenizer_keeps_offsets_and_falls_back_for_unknown_languages():
+    pytest.importorskip("spacy")
+    text = "Herr Müller wohnt in „Berlin“, nicht in New-York (USA).  Er sagt: 3.5 km"
+    tokens, offsets = get_word_tokenizer("spacy", "de")(text)
+    assert "Berlin" in tokens and "  " not in tokens
+    assert [text[s:e] for s, e in offsets] == tokens
+    assert get_word_tokenizer("spacy", "qq")("hello world.")[0] == ["hello", "world", "."]
+
+
 def test_moses_splits_punctuation():
     tokens, _ = get_word_tokenizer("moses", "en")("Hello, world!")
     assert tokens == ["Hello", ",", "world", "!"]

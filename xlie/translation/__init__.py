@@ -4,9 +4,9 @@ Hugging Face seq2seq models (Marian/opus-mt, M2M100, NLLB) or CTranslate2; lengt
 batching by token budget; a persistent cache; resumable output; Moses/spaCy/whitespace word
 tokenization with character offsets; marker-based translation for projection.
 """
-from .api import TranslateReport, translate
+from .api import TranslateReport, open_session, translate
 from .options import BatchOptions, GenerationOptions
 from .session import Counts, TranslationSession
 
 __all__ = ["BatchOptions", "Counts", "GenerationOptions", "TranslateReport",
-           "TranslationSession", "translate"]
+           "TranslationSession", "open_session", "translate"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
+from ..errors import XlieError
 from ..progress import progress
 from .backends import Backend, load_backend
 from .batching import windows
@@ -58,40 +59,46 @@ def _skip_done(out: PartialOutput, n: int, items: Iterator[SourceItem]) -> bool:
     return True
 
 
+def open_session(model: str | Path | None = None, src_lang: str = "en", tgt_lang: str = "de", *,
+                 backend: str | Backend = "hf", beam: int = 4, sample: bool = False,
+                 top_k: int | None = None, top_p: float | None = None,
+                 temperature: float | None = None, max_new_tokens: int = 256, seed: int = 0,
+                 batch_size: int = 32, max_tokens: int = 4096, sort_window: int = 2048,
+                 device: str = "auto", dtype: str = "auto", tokenizer: str | Path | None = None,
+                 max_input_tokens: int | None = None, cache: str | Path | bool = True,
+                 word_tokenizer: str = "moses", markers: str | None = None,
+                 too_long: str = "split") -> TranslationSession:
+    """Load a backend and open the cache once; ``session.translate_records(records)`` then
+    translates corpus records in memory (what the pipeline's batch stage calls)."""
+    gen = GenerationOptions(num_beams=beam, do_sample=sample, top_k=top_k, top_p=top_p,
+                            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed)
+    batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
+    if isinstance(backend, str):
+        if model is None:
+            raise XlieError("no translation model given", "pass --model NAME_OR_DIR")
+        backend = load_backend(backend, model, src_lang, tgt_lang, gen, device, dtype, tokenizer)
+    return TranslationSession(backend, src_lang, tgt_lang, gen, batching, open_cache(cache),
+                              word_tokenizer, markers, too_long, max_input_tokens)
+
+
 def translate(input: str | Path, output: str | Path, model: str | Path | None = None,
-              src_lang: str = "en", tgt_lang: str = "de", *, backend: str | Backend = "hf",
-              input_format: str = "auto", beam: int = 4, sample: bool = False,
-              top_k: int | None = None, top_p: float | None = None,
-              temperature: float | None = None, max_new_tokens: int = 256, seed: int = 0,
-              batch_size: int = 32, max_tokens: int = 4096, sort_window: int = 2048,
-              device: str = "auto", dtype: str = "auto", tokenizer: str | Path | None = None,
-              max_input_tokens: int | None = None, cache: str | Path | bool = True,
-              resume: bool = True, word_tokenizer: str = "moses", markers: str | None = None,
-              too_long: str = "split") -> TranslateReport:
+              src_lang: str = "en", tgt_lang: str = "de", *, input_format: str = "auto",
+              resume: bool = True, **options) -> TranslateReport:
     """Translate a corpus (JSONL, CoNLL NER, CoNLL-U or plain text) and write the JSONL corpus
     with ``translation: {lang, text, tokens, offsets}`` added to each record, in input order.
 
     Repeated sentences are translated once: a persistent cache (``cache``: True for
     ``$XLIE_HOME/cache/translations.sqlite``, a path, or False) keyed by model, generation
     options, language pair and text. An interrupted run resumes where its output stopped.
-    ``backend`` is ``hf``, ``ct2`` or a ready :class:`Backend`. ``markers`` (``xml`` or
-    ``brackets``) wraps source spans in numbered markers and records where they land.
+    ``options`` are those of :func:`open_session`: ``backend`` (``hf``, ``ct2`` or a ready
+    :class:`Backend`), ``beam``, ``batch_size``, ``markers`` (``xml``/``brackets``: wrap source
+    spans in numbered markers and record where they land), ``too_long``, ...
     """
     t0 = time.perf_counter()
     fmt = detect_format(input) if input_format == "auto" else input_format
-    gen = GenerationOptions(num_beams=beam, do_sample=sample, top_k=top_k, top_p=top_p,
-                            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed)
-    batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
-    to_stdout = str(output) == "-"
-    out = None if to_stdout else PartialOutput(output, "", input)  # refuse input before loading
-    if isinstance(backend, str):
-        if model is None:
-            from ..errors import XlieError
-            raise XlieError("no translation model given", "pass --model NAME_OR_DIR")
-        backend = load_backend(backend, model, src_lang, tgt_lang, gen, device, dtype, tokenizer)
-    store = open_cache(cache)
-    session = TranslationSession(backend, src_lang, tgt_lang, gen, batching, store,
-                                 word_tokenizer, markers, too_long, max_input_tokens)
+    out = None if str(output) == "-" else PartialOutput(output, "", input)  # refuse input early
+    session = open_session(model, src_lang, tgt_lang, **options)
+    store, batching = session.cache, session.batching
     items = read_source(input, src_lang, fmt)
     resumed = 0
     sink = sys.stdout

@@ -13,7 +13,7 @@ from .cache import NullCache, entry_key, namespace
 from .markers import get_style, insert_markers, read_markers, token_spans
 from .options import BatchOptions, GenerationOptions
 from .segment import join_segments, split_to_fit
-from .sources import SourceItem
+from .sources import SourceItem, record_item
 from .wordtok import get_word_tokenizer
 
 log = logging.getLogger("xlie.translation")
@@ -198,3 +198,7 @@ class TranslationSession:
         found = self._translate_segments(texts, known)
         self.counts.sentences += len(jobs)
         return [self._finish(j, found) for j in jobs]
+
+    def translate_records(self, records: list[dict]) -> list[dict]:
+        """Corpus records in memory -> the same records with ``translation``."""
+        return self.translate_items([record_item(r, self.src) for r in records])

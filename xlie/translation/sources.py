@@ -72,6 +72,13 @@ def _item(where: str, rec: dict, lang: str, preferred: Optional[str] = None) -> 
     return SourceItem(where, rec, text, offsets)
 
 
+def record_item(rec: dict, lang: str, where: str = "record") -> SourceItem:
+    """A corpus record already in memory (the pipeline's batches) as a source item."""
+    if "tokens" not in rec and isinstance(rec.get("text"), str):
+        rec["tokens"] = moses_tokenize(rec["text"], rec.get("lang") or lang)[0]
+    return _item(f"{where} {rec.get('id')}", rec, lang, rec.get("text"))
+
+
 def _jsonl(path, lang: str) -> Iterator[SourceItem]:
     from ..formats.jsonl import read_jsonl
     for line, rec in read_jsonl(path):
