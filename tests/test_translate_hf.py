@@ -157,3 +157,21 @@ def test_cut_translations_are_reported(tmp_path):
                     max_new_tokens=3, cache=False)
     out = read(tmp_path / "out.jsonl")
     assert rep.counts.cut == sum(1 for r in out if r["translation"].get("cut")) > 0
+
+
+def test_nllb_codes_iso_mapping_and_forced_target(tmp_path):
+    from tiny_models import training_text
+
+    from xlie.translation.random_model import build_random_nllb
+    d = build_random_nllb(tmp_path / "nllb", training_text(100))
+    be = HFBackend(d, "en", "de", GREEDY)                 # ISO codes map to FLORES-200 codes
+    tok = be.mt.tok
+    assert be.encode(["Hello"])[0][0] == tok.convert_tokens_to_ids("eng_Latn")
+    assert be.generation_config.forced_bos_token_id == tok.convert_tokens_to_ids("deu_Latn")
+    same = HFBackend(d, "eng_Latn", "deu_Latn", GREEDY)   # the codes themselves work too
+    assert same.generation_config.forced_bos_token_id == be.generation_config.forced_bos_token_id
+    ids = be.encode(SENTENCES[:3])
+    assert [h.text for h in be.translate_ids(ids)] == [h.text for h in same.translate_ids(ids)]
+    assert all("Latn" not in h.text for h in be.translate_ids(ids))
+    with pytest.raises(UnknownNameError, match="deu_Latn"):
+        HFBackend(d, "en", "tlh", GREEDY)

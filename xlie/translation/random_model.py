@@ -108,3 +108,30 @@ def build_random_m2m100(out_dir: str | Path, texts: Sequence[str], vocab_size: i
     torch.manual_seed(seed)
     M2M100ForConditionalGeneration(config).eval().save_pretrained(out)
     return out
+
+
+def build_random_nllb(out_dir: str | Path, texts: Sequence[str], d_model: int = 32,
+                      layers: int = 2, heads: int = 4, ffn: int = 64, max_positions: int = 128,
+                      seed: int = 0, init_std: float = 0.2) -> Path:
+    """An NLLB-style directory: ``NllbTokenizer`` (FLORES-200 codes such as ``deu_Latn``) over a
+    character-level vocabulary from ``texts``, and an M2M100 model, as NLLB checkpoints are."""
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    vocab = {"<s>": 0, "<pad>": 1, "</s>": 2, "<unk>": 3, "▁": 4}
+    for c in sorted({c for t in texts for c in t if not c.isspace()}):
+        vocab.setdefault(c, len(vocab))
+        vocab.setdefault("▁" + c, len(vocab))
+    tok = NllbTokenizer(vocab=vocab, merges=[], src_lang="eng_Latn", tgt_lang="deu_Latn",
+                        model_max_length=max_positions)
+    tok.save_pretrained(out)
+    config = M2M100Config(
+        vocab_size=len(tok), d_model=d_model, encoder_layers=layers, decoder_layers=layers,
+        encoder_attention_heads=heads, decoder_attention_heads=heads, encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn, max_position_embeddings=max_positions, pad_token_id=1,
+        bos_token_id=0, eos_token_id=2, decoder_start_token_id=2, init_std=init_std)
+    torch.manual_seed(seed)
+    M2M100ForConditionalGeneration(config).eval().save_pretrained(out)
+    return out
