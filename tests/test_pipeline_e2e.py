@@ -60,7 +60,7 @@ def test_every_stage_runs_and_an_interrupted_run_resumes_identically(tiny_config
     assert (tmp_path / "ref/04-selftrain/model/config.json").exists()
 
     # interrupt inside selftrain, after align and project finished
-    import xlie.selftrain.rounds as rounds
+    import xlie.selftrain as rounds
     real = rounds.self_train
     calls = {"align": 0}
 

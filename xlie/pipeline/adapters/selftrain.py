@@ -1,4 +1,4 @@
-"""The selftrain stage: ``xlie.selftrain.rounds.self_train`` on the source corpus + silver data.
+"""The selftrain stage: ``xlie.selftrain.self_train`` on the source corpus + silver data.
 
 Round 0 trains a tagger on the source gold (``use_source``) and the silver corpus; each
 later round pseudo-labels target-language text (``unlabeled``, default: the silver corpus's
@@ -50,8 +50,7 @@ def job_for(ctx: StageContext) -> dict:
 
 def run_job(job: dict) -> dict:
     """Call the public ``self_train`` with a job; the one code path of both launchers."""
-    from ...selftrain import RunConfig
-    from ...selftrain.rounds import self_train
+    from ...selftrain import RunConfig, self_train
     return self_train(job["source"], job["unlabeled"], job["run_dir"],
                       RunConfig.model_validate(job["config"]), silver=job["silver"],
                       test=job["test"])

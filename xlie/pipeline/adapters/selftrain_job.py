@@ -1,5 +1,5 @@
 """What each process of `accelerate launch` runs for the selftrain stage: one job file in,
-``xlie.selftrain.rounds.self_train`` called with it (see ``adapters/selftrain.py``)."""
+``xlie.selftrain.self_train`` called with it (see ``adapters/selftrain.py``)."""
 from __future__ import annotations
 
 import json
