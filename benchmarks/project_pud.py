@@ -87,8 +87,8 @@ def main() -> None:
         "per extraction). Accuracy is on the German words that received a tag; coverage is "
         "the share that did; the last column counts untagged words as wrong. `heuristic`: "
         "the seed's rule (most probable link, unlinked words untagged); `xlie`: probability-"
-        "weighted vote over all links of a word, plus PUNCT/NUM for unlinked punctuation and "
-        "numbers.", "",
+        "weighted vote over all links of a word, plus PUNCT for punctuation whatever it is "
+        "linked to and NUM/SYM for unlinked numbers and symbols.", "",
         table(["extraction", "method", "accuracy (tagged)", "coverage", "accuracy (all words)",
                "align s"], rows), "",
         f"The most frequent errors of `xlie` on the {confusion[0]} links (gold German tag, "
