@@ -206,3 +206,15 @@ def test_growth_needs_the_same_case_and_a_word_with_letters():
     assert spans_of(run(s, "xlie")) == [(1, 2, "MISC")]
     s = pair("Objective 2 regions got", "Ziel-2-Regionen bekamen", [(0, 2, "MISC")], [(0, 0)])
     assert spans_of(run(s, "xlie")) == [(0, 1, "MISC")]
+
+
+def test_markers_in_the_shape_xlie_translate_writes():
+    # xlie translate writes labelled spans with ids, and markers_lost as a count
+    s = pair("John lives in Berlin", "John wohnt in Berlin", [(0, 1, "PER"), (3, 4, "LOC")],
+             [(0, 0), (1, 1), (2, 2)],
+             extra={"spans": [{"start": 3, "end": 4, "label": "LOC", "id": "s-1"},
+                              {"start": 9, "end": 12, "label": "PER", "id": "s-0"}],  # bad offsets
+                    "markers_lost": 0, "marked_text": "John wohnt in [Berlin]"})
+    r = run(s, "markers", string_match=False)
+    assert spans_of(r) == [(0, 1, "PER"), (3, 4, "LOC")]  # PER through the alignment
+    assert r.report.how["marker"] == 1 and r.report.how["alignment"] == 1
