@@ -5,6 +5,7 @@ from typing import Iterable, Sequence
 
 import torch
 
+from ..models.builtin import known_defaults
 from .core import PairAlignment, WordAligner, align_all
 from .encoder import Encoder
 
@@ -14,13 +15,16 @@ Pair = tuple[Sequence[str], Sequence[str]]
 class Aligner:
     """An awesome-align-style word aligner over any Hugging Face encoder.
 
+    ``extraction=None`` takes the model's documented default (``ot`` for e5-small,
+    ``softmax`` for models without one).
+
     >>> al = Aligner("e5-small", extraction="softmax")            # doctest: +SKIP
     >>> al.align_pairs([("a cat".split(), "eine Katze".split())])  # doctest: +SKIP
     [PairAlignment(links=[(0, 0, 0.93), (1, 1, 0.97)], score=0.95, error=None)]
     """
 
     def __init__(self, model: str = "e5-small", *, layer: int | None = None,
-                 extraction: str = "softmax", symmetrization: str = "intersection",
+                 extraction: str | None = None, symmetrization: str = "intersection",
                  threshold: float | None = None, min_prob: float = 0.0,
                  granularity: str | None = None, extraction_options: dict | None = None,
                  device: str | None = None, dtype: str | None = None,
@@ -28,6 +32,10 @@ class Aligner:
         if threads:
             torch.set_num_threads(threads)
         self.encoder = Encoder(model, layer=layer, device=device, dtype=dtype)
+        if extraction is None:  # the model's documented best, else awesome-align's softmax
+            known = known_defaults(str(model))
+            extraction = known.extraction if known else "softmax"
+        self.extraction = extraction
         self.aligner = WordAligner(self.encoder, extraction=extraction,
                                    symmetrization=symmetrization, threshold=threshold,
                                    min_prob=min_prob, granularity=granularity,

@@ -10,9 +10,11 @@ import numpy as np
 import torch
 
 from ..models.builtin import known_defaults
+from .band import anchor_path, path_distance
 from .batching import token_budget_batches
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
+from .sentences import plan_cuts, sentence_ends
 from .symmetrize import SYMMETRIZATIONS, symmetrize
 
 Link = tuple[int, int, float]
@@ -72,7 +74,8 @@ class WordAligner:
                  symmetrization: str = "intersection", threshold: float | None = None,
                  min_prob: float = 0.0, granularity: str | None = None,
                  extraction_options: dict | None = None, token_budget: int = 8192,
-                 pair_batch: int = 64):
+                 pair_batch: int = 64, band: int | None = 24, distortion: float = 3.0,
+                 split_sentences: bool = True, split_min_words: int = 40):
         self.encoder = encoder
         self.extraction = extraction
         self.method, self.sim_kind, default_gran = get_method(extraction)
@@ -82,17 +85,66 @@ class WordAligner:
         self.symmetrization = symmetrization
         self.granularity = granularity or default_gran
         self.options = dict(extraction_options or {})
-        if threshold is None and extraction == "softmax":
-            known = known_defaults(encoder.name)
-            threshold = known.softmax_threshold if known else None
         if threshold is not None:
             self.options["threshold"] = threshold
+        elif extraction == "softmax" and "threshold" not in self.options:
+            known = known_defaults(encoder.name)  # 1e-3 suits mBERT, not every encoder
+            if known:
+                self.options["threshold"] = known.softmax_threshold
         self.min_prob = min_prob
         self.token_budget = token_budget
         self.pair_batch = pair_batch
+        self.band = band
+        self.distortion = distortion
+        self.split_sentences = split_sentences
+        self.split_min_words = split_min_words
 
     def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
-        """Align usable pairs; unusable ones come back with ``error`` set and no links."""
+        """Align usable pairs; unusable ones come back with ``error`` set and no links.
+        Long pairs whose sides end the same number of sentences are aligned sentence by
+        sentence (see sentences.py)."""
+        plans = self._plan_cuts(pairs) if self.split_sentences else [None] * len(pairs)
+        flat: list[tuple[Sequence[str], Sequence[str]]] = []
+        for (src, tgt), plan in zip(pairs, plans):
+            if plan is None:
+                flat.append((src, tgt))
+            else:
+                flat.extend((src[a:b], tgt[c:d]) for (a, b), (c, d) in plan)
+        # pieces may still be long: cut them again, now encoded without their neighbours
+        cut_any = any(plan is not None for plan in plans)
+        results = iter(self.align(flat) if cut_any else self._align(flat))
+        out = []
+        for (src, tgt), plan in zip(pairs, plans):
+            if plan is None:
+                out.append(next(results))
+                continue
+            parts = [next(results) for _ in plan]
+            links = [(i + a, j + c, p) for ((a, _), (c, _)), part in zip(plan, parts)
+                     for i, j, p in part.links]
+            words = [(b - a) + (d - c) for (a, b), (c, d) in plan]
+            score = sum(p.score * w for p, w in zip(parts, words)) / max(1, sum(words))
+            out.append(PairAlignment(sorted(links), round(score, 4)))
+        return out
+
+    def _plan_cuts(self, pairs):
+        """Where to cut each long pair into smaller pairs (None: align it whole)."""
+        plans: list = [None] * len(pairs)
+        long = [k for k, (s, t) in enumerate(pairs)
+                if len(s) + len(t) >= self.split_min_words and sentence_ends(s) and sentence_ends(t)]
+        if not long:
+            return plans
+        encoded = self.encoder.encode([pairs[k][0] for k in long] + [pairs[k][1] for k in long],
+                                      token_budget=self.token_budget)
+        for r, k in enumerate(long):
+            x, _ = _word_mean(encoded[r])
+            y, _ = _word_mean(encoded[r + len(long)])
+            sim = torch.nn.functional.normalize(x, dim=-1) @ torch.nn.functional.normalize(y, dim=-1).T
+            path = anchor_path(sim)
+            if path is not None:
+                plans[k] = plan_cuts(pairs[k][0], pairs[k][1], path)
+        return plans
+
+    def _align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
         results: list[PairAlignment | None] = [None] * len(pairs)
         usable = []
         for k, (src, tgt) in enumerate(pairs):
@@ -141,12 +193,32 @@ class WordAligner:
                     X = torch.nn.functional.normalize(X, dim=-1)
                     Y = torch.nn.functional.normalize(Y, dim=-1)
                 sim = X @ Y.transpose(1, 2)                             # (B, n, m)
+                if self.band:
+                    sim, mask = self._banded(sim, mask, sub, vecs)
                 ext = self.method(sim, mask, **self.options)
                 fwd, bwd = ext.forward.cpu().numpy(), ext.backward.cpu().numpy()
                 prob = ext.prob.float().cpu().numpy()
                 for r, b in enumerate(sub):
                     out[b] = self._finish(vecs[b], fwd[r], bwd[r], prob[r])
         return out  # type: ignore[return-value]
+
+    def _banded(self, sim, mask, sub, vecs):
+        """Long pairs: keep cells within ``band`` of the anchor path and lower the similarity
+        of cells far from it (by ``distortion`` row standard deviations at the band's edge)."""
+        lam = self.distortion
+        for r, b in enumerate(sub):
+            n, m = len(vecs[b].x), len(vecs[b].y)
+            if n > self.band or m > self.band:
+                dist = path_distance(sim[r, :n, :m].float().cpu())
+                if dist is None:
+                    continue
+                dist = dist.to(mask.device)
+                mask[r, :n, :m] &= dist <= self.band
+                if lam:
+                    s = sim[r, :n, :m]
+                    spread = s.std(dim=-1, keepdim=True)
+                    sim[r, :n, :m] = s - lam * spread * (dist / self.band) ** 2
+        return sim, mask
 
     def _finish(self, v: _PairVectors, fwd, bwd, prob) -> PairAlignment:
         n, m = len(v.x), len(v.y)

@@ -30,8 +30,9 @@ def align_cli():
 @click.option("--output_file", "--output-file", "output_file", help="Same as OUTPUT.")
 @click.option("--model", "--model_name_or_path", "model", default="e5-small", show_default=True,
               help="Hub id, local model directory, or built-in name (xlie models list).")
-@click.option("--extraction", default="softmax", show_default=True,
-              type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]))
+@click.option("--extraction", default=None,
+              type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]),
+              help="Default: the model's documented best (ot for e5-small), else softmax.")
 @click.option("--layer", "--align_layer", "layer", type=int, default=None,
               help="Encoder layer to read (default: the model's known best, else 2/3 of its depth).")
 @click.option("--threshold", "--softmax_threshold", "threshold", type=float, default=None,
@@ -90,7 +91,7 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
                         src_lang=src_lang, tgt_lang=tgt_lang,
                         warn=lambda m: click.echo(f"warning: {m}", err=True))
     click.echo(f"aligned {report.aligned} of {report.pairs} pairs with {model} "
-               f"(layer {aligner.layer}, {extraction}); {len(report.skipped)} empty lines "
+               f"(layer {aligner.layer}, {aligner.extraction}); {len(report.skipped)} empty lines "
                f"-> {output_path}", err=True)
 
 
@@ -122,7 +123,7 @@ def eval_cmd(gold, pred, zero_indexed, as_json):
 @click.option("--png", help="Also write a PNG of the matrix (needs matplotlib).")
 @click.option("--model", default="e5-small", show_default=True)
 @click.option("--layer", type=int, default=None)
-@click.option("--extraction", default="ot", show_default=True,
+@click.option("--extraction", default=None,
               type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]))
 def show_cmd(input_path, line_no, pair, output, png, model, layer, extraction):
     """Draw one pair's similarity matrix and links as HTML (and PNG)."""
@@ -146,7 +147,7 @@ def show_cmd(input_path, line_no, pair, output, png, model, layer, extraction):
     aligner = Aligner(model, layer=layer, extraction=extraction)
     [res] = aligner.align_pairs([(chosen.src, chosen.tgt)])
     sim = word_similarity(aligner, chosen.src, chosen.tgt)
-    title = f"{where}:{chosen.line} — {model}, layer {aligner.layer}, {extraction}"
+    title = f"{where}:{chosen.line} — {model}, layer {aligner.layer}, {aligner.extraction}"
     write_html(output, chosen.src, chosen.tgt, sim, res.links, title=title)
     if png:
         write_png(png, chosen.src, chosen.tgt, sim, res.links)

@@ -8,7 +8,7 @@ import click
 
 @click.command("demo")
 @click.option("--model", default="e5-small", show_default=True)
-@click.option("--extraction", default="softmax", show_default=True)
+@click.option("--extraction", default=None, help="Default: the model's documented best.")
 @click.option("--show", default=3, show_default=True, help="How many pairs to print.")
 def demo_cmd(model: str, extraction: str, show: int):
     """Align 100 bundled English-Czech pairs and score them against gold."""
@@ -27,5 +27,5 @@ def demo_cmd(model: str, extraction: str, show: int):
         click.echo(" ".join(src) + "  |||  " + " ".join(tgt))
         click.echo("  " + "  ".join(f"{src[i]}~{tgt[j]}({p:.2f})" for i, j, p in res.links))
     s = score_alignments(gold, [{(i, j) for i, j, _ in r.links} for r in results])
-    click.echo(f"\n{model} layer {aligner.layer}, {extraction}: AER {100 * s.aer:.1f} "
+    click.echo(f"\n{model} layer {aligner.layer}, {aligner.extraction}: AER {100 * s.aer:.1f} "
                f"(P {100 * s.precision:.1f}, R {100 * s.recall:.1f}) on {len(pairs)} en-cs pairs")

