@@ -101,7 +101,13 @@ class CT2Backend(Backend):
             hf_source = resolve_model(model)
             model_dir = convert_to_ct2(hf_source)
             tok_source = tokenizer or hf_source
-        self.mt = MTTokenizer(load_mt_tokenizer(tok_source), src_lang, tgt_lang)
+        try:
+            tok = load_mt_tokenizer(tok_source)
+        except ModelNotFoundError as e:
+            raise XlieError(f"no tokenizer for the CTranslate2 model {model}: {e.message}",
+                            "pass --tokenizer with the Hugging Face model it was converted from, "
+                            "or convert with --copy_files and the tokenizer files") from e
+        self.mt = MTTokenizer(tok, src_lang, tgt_lang)
         self.device = "cuda" if pick_device(device).startswith("cuda") else "cpu"
         self.compute_type = "default" if dtype == "auto" else dtype
         try:
