@@ -134,3 +134,11 @@ def test_session_translates_records_in_memory():
     assert recs[1]["translation"]["text"] == "No tokens here, only text."
     assert recs[1]["tokens"] == ["No", "tokens", "here", ",", "only", "text", "."]
     assert session.counts.translated == 2
+
+
+def test_output_to_stdout(tmp_path, capsys):
+    src = write_corpus(tmp_path / "in.jsonl", ["Hello there .", "Bye ."])
+    rep = translate(src, "-", backend=EchoBackend(), cache=False, word_tokenizer="whitespace")
+    lines = capsys.readouterr().out.splitlines()
+    assert [json.loads(x)["translation"]["tokens"] for x in lines] == [["Hello", "there."], ["Bye."]]
+    assert rep.counts.sentences == 2

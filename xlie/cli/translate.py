@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import click
 
@@ -83,11 +84,17 @@ def translate_cli(input, output, model, src_lang, tgt_lang, backend, input_forma
     if not any(isinstance(h, _StderrWarnings) for h in log.handlers):
         log.addHandler(_StderrWarnings())
         log.propagate = False
-    report = translate(
-        input, output, model, src_lang, tgt_lang, backend=backend, input_format=input_format,
-        beam=beam, sample=sample, top_k=top_k, top_p=top_p, temperature=temperature,
-        max_new_tokens=max_new_tokens, seed=seed, batch_size=batch_size, max_tokens=max_tokens,
-        sort_window=sort_window, device=device, dtype=dtype, tokenizer=tokenizer,
-        max_input_tokens=max_input_tokens, cache=False if no_cache else (cache_path or True),
-        resume=not no_resume, word_tokenizer=word_tokenizer, markers=markers, too_long=too_long)
+    try:
+        report = translate(
+            input, output, model, src_lang, tgt_lang, backend=backend,
+            input_format=input_format, beam=beam, sample=sample, top_k=top_k, top_p=top_p,
+            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed,
+            batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window, device=device,
+            dtype=dtype, tokenizer=tokenizer, max_input_tokens=max_input_tokens,
+            cache=False if no_cache else (cache_path or True), resume=not no_resume,
+            word_tokenizer=word_tokenizer, markers=markers, too_long=too_long)
+    except KeyboardInterrupt:
+        click.echo("interrupted: what was written is kept; run the same command again to "
+                   "resume", err=True)
+        sys.exit(130)
     click.echo(report.summary(), err=True)
