@@ -91,6 +91,7 @@ def main() -> None:
     ap.add_argument("--round-epochs", type=int, default=1)
     ap.add_argument("--freeze-layers", type=int, default=8)
     ap.add_argument("--lr", type=float, default=3e-4)
+    ap.add_argument("--head-lr", type=float, default=5e-3)
     ap.add_argument("--batch-size", type=int, default=8)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--work", default="/tmp/xlie-bench-selftrain")
@@ -120,7 +121,8 @@ def main() -> None:
     print("silver:", json.dumps(silver_info, default=str)[:400], flush=True)
 
     base = TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
-                       lr=args.lr, freeze_layers=args.freeze_layers, patience=None,
+                       lr=args.lr, head_lr=args.head_lr, freeze_layers=args.freeze_layers,
+                       patience=None,
                        checkpoint_every=10_000)
     rows: dict[str, list[float]] = {}
     seconds: dict[str, list[float]] = {}
@@ -158,7 +160,8 @@ def report(args, rows, seconds, silver_info, t_start, seeds_done) -> None:
             f"{args.test} German test sentences; a pool of {args.pool} parallel sentences "
             f"(English gold = source; German side aligned with xlie's aligner and projected "
             f"with `xlie.projection` = silver; German text = self-training data). "
-            f"Training: {args.epochs} epochs, lr {args.lr}, batch {args.batch_size}, embeddings "
+            f"Training: {args.epochs} epochs, lr {args.lr} (head {args.head_lr}), batch "
+            f"{args.batch_size}, embeddings "
             f"and lowest {args.freeze_layers} layers fixed, no target dev set (fixed epochs); "
             f"silver/pseudo drawn 1:1 with source per epoch; each round keeps the top "
             f"{args.top_fraction:.0%} of each label's pseudo-labels and "

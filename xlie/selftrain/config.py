@@ -44,6 +44,9 @@ class TrainConfig(_Strict):
     batch_size: int = Field(16, ge=1)
     grad_accum: int = Field(1, ge=1)
     lr: float = Field(5e-5, gt=0)
+    head_lr: Optional[float] = Field(None, gt=0, description="learning rate of the new "
+                                     "classification head (default: lr); a higher one lets "
+                                     "short runs learn the labels")
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     max_grad_norm: float = Field(1.0, gt=0)

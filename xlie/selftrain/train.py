@@ -137,10 +137,17 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
 
     freeze(model, config)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    params = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
-    groups = [{"params": [p for n, p in params if not n.endswith(no_decay)],
-               "weight_decay": config.weight_decay},
-              {"params": [p for n, p in params if n.endswith(no_decay)], "weight_decay": 0.0}]
+    body = model.base_model_prefix + "."
+    groups = []
+    for is_head in (False, True):
+        lr = (config.head_lr or config.lr) if is_head else config.lr
+        params = [(n, p) for n, p in model.named_parameters()
+                  if p.requires_grad and (not n.startswith(body)) == is_head]
+        groups += [{"params": [p for n, p in params if not n.endswith(no_decay)], "lr": lr,
+                    "weight_decay": config.weight_decay},
+                   {"params": [p for n, p in params if n.endswith(no_decay)], "lr": lr,
+                    "weight_decay": 0.0}]
+    groups = [g for g in groups if g["params"]]
     optimizer = torch.optim.AdamW(groups, lr=config.lr)
     model, optimizer = accelerator.prepare(model, optimizer)
 
