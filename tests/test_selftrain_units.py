@@ -181,3 +181,15 @@ def test_freeze_layers_fixes_embeddings_and_the_lowest_layers(tiny_bert):
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert not any(".embeddings." in n or ".layer.0." in n or ".layer.1." in n for n in trainable)
     assert any(".layer.2." in n for n in trainable) and "classifier.weight" in trainable
+
+
+def test_head_learning_rate_applies_to_the_new_head_only(tiny_bert):
+    from transformers import AutoModelForTokenClassification
+    from xlie.selftrain.train import param_groups
+    model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
+    groups = param_groups(model, TrainConfig(model=str(tiny_bert), lr=1e-4, head_lr=1e-2))
+    head = {id(model.classifier.weight), id(model.classifier.bias)}
+    for g in groups:
+        ids = {id(p) for p in g["params"]}
+        assert ids <= head if g["lr"] == 1e-2 else not ids & head
+    assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))

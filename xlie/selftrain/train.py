@@ -86,6 +86,23 @@ def freeze(model, config: TrainConfig) -> None:
                         "set train.freeze_layers=0")
 
 
+def param_groups(model, config: TrainConfig) -> list[dict]:
+    """Trainable parameters: the encoder at ``lr``, the new head (whatever lies outside
+    ``base_model_prefix``) at ``head_lr``; no weight decay on biases and norms."""
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    body = model.base_model_prefix + "."
+    groups = []
+    for is_head in (False, True):
+        lr = (config.head_lr or config.lr) if is_head else config.lr
+        params = [(n, p) for n, p in model.named_parameters()
+                  if p.requires_grad and (not n.startswith(body)) == is_head]
+        groups += [{"params": [p for n, p in params if not n.endswith(no_decay)], "lr": lr,
+                    "weight_decay": config.weight_decay},
+                   {"params": [p for n, p in params if n.endswith(no_decay)], "lr": lr,
+                    "weight_decay": 0.0}]
+    return [g for g in groups if g["params"]]
+
+
 def _features(examples, encoder, label2id) -> list[dict]:
     return [f for ex in examples
             for f in training_features(encoder, ex.words, ex.labels, label2id, ex.weight)]
@@ -136,19 +153,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
                     _features(silver_ex, tagger.encoder, labels.label2id), dev_sents)
 
     freeze(model, config)
-    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    body = model.base_model_prefix + "."
-    groups = []
-    for is_head in (False, True):
-        lr = (config.head_lr or config.lr) if is_head else config.lr
-        params = [(n, p) for n, p in model.named_parameters()
-                  if p.requires_grad and (not n.startswith(body)) == is_head]
-        groups += [{"params": [p for n, p in params if not n.endswith(no_decay)], "lr": lr,
-                    "weight_decay": config.weight_decay},
-                   {"params": [p for n, p in params if n.endswith(no_decay)], "lr": lr,
-                    "weight_decay": 0.0}]
-    groups = [g for g in groups if g["params"]]
-    optimizer = torch.optim.AdamW(groups, lr=config.lr)
+    optimizer = torch.optim.AdamW(param_groups(model, config), lr=config.lr)
     model, optimizer = accelerator.prepare(model, optimizer)
 
     def make_scheduler(batches_per_epoch: int):
