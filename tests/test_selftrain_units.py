@@ -193,3 +193,14 @@ def test_head_learning_rate_applies_to_the_new_head_only(tiny_bert):
         ids = {id(p) for p in g["params"]}
         assert ids <= head if g["lr"] == 1e-2 else not ids & head
     assert sum(len(g["params"]) for g in groups) == len(list(model.parameters()))
+
+
+def test_nothing_usable_to_train_on_is_a_clear_error(tmp_path):
+    from xlie.errors import XlieError
+    from xlie.selftrain import train
+    path = write(tmp_path / "empty.jsonl", [{"id": "a", "tokens": []}, {"id": "b", "tokens": []}])
+    with pytest.raises(XlieError) as e:
+        train([path], tmp_path / "out", TrainConfig(model="unused", labels=["PER"]))
+    assert "no usable training sentence" in str(e.value) and '"skipped_empty": 2' in e.value.hint
+    with pytest.raises(XlieError, match="no such file"):
+        train([tmp_path / "missing.jsonl"], tmp_path / "out", TrainConfig(model="unused"))
