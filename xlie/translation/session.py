@@ -123,7 +123,8 @@ class TranslationSession:
         if split is None or not split.ok:
             job.error = f"longer than the model's {self.limit} tokens"
             self.counts.skipped += 1
-            self.warn(f"{where}: sentence of {msg} could not be split; left untranslated")
+            why = "--too-long skip" if split is None else "a single word is over the limit"
+            self.warn(f"{where}: sentence of {msg} left untranslated ({why})")
             return
         job.segments = split.segments
         self.counts.split += 1
