@@ -8,7 +8,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 XLIE := $(VENV)/bin/xlie
-EXTRAS ?= dev,spacy,ray
+EXTRAS ?= dev,spacy,ray,ct2
 PYTEST_ARGS ?=
 
 .PHONY: install demo test test-fast bench clean
