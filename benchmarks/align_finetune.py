@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--log", default=None, help="append each row as JSON here")
+    ap.add_argument("--section", default="align_finetune", help="RESULTS.md section to write")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     from xlie.aligners.training import load_train_config, train_aligner
@@ -95,7 +96,7 @@ def main() -> None:
                 f"is the training loop only (no load/save/eval). Machine: {machine()} — shared "
                 f"with other engineers, so times are noisy upper bounds.\n\n"
                 + table(header, rows))
-        write_section("align_finetune", body)
+        write_section(args.section, body)
 
     flush()
     for name in args.rows.split(","):
