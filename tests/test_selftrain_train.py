@@ -114,6 +114,9 @@ def test_resume_after_an_interruption_gives_the_same_model(tiny_xlmr, toy, tmp_p
     with pytest.raises(KeyboardInterrupt):
         train([toy / "train.jsonl"], tmp_path / "cut", c, on_step=interrupt)
     assert not (tmp_path / "cut" / "metrics.json").exists()
+    from xlie.errors import XlieError
+    with pytest.raises(XlieError, match="checkpoint made with other settings"):
+        train([toy / "train.jsonl"], tmp_path / "cut", cfg(tiny_xlmr, checkpoint_every=4, lr=1e-3))
     resumed = train([toy / "train.jsonl"], tmp_path / "cut", c)
     assert resumed.metrics["resumed_at_step"] == 8
     assert resumed.metrics["step"] == full.metrics["step"]
@@ -123,9 +126,12 @@ def test_resume_after_an_interruption_gives_the_same_model(tiny_xlmr, toy, tmp_p
     b = load_file(resumed.model_dir / "model.safetensors")
     assert a.keys() == b.keys()
     assert all(torch.allclose(a[k], b[k], atol=1e-5) for k in a)
-    # a finished directory is not trained again
+    # a finished directory is not trained again, nor reused with other settings
     again = train([toy / "train.jsonl"], tmp_path / "cut", c)
     assert again.metrics["seconds"] == resumed.metrics["seconds"]
+    from xlie.errors import XlieError
+    with pytest.raises(XlieError, match="other settings"):
+        train([toy / "train.jsonl"], tmp_path / "cut", cfg(tiny_xlmr, checkpoint_every=4, lr=1e-3))
 
 
 def test_silver_mixing_and_label_mismatch(tiny_xlmr, toy, tmp_path):

@@ -86,6 +86,17 @@ def freeze(model, config: TrainConfig) -> None:
                         "set train.freeze_layers=0")
 
 
+def _check_settings(accelerator, path: Path, settings: dict, resume: bool) -> None:
+    """A checkpoint resumes only under the settings it was made with."""
+    if resume and path.exists() and json.loads(path.read_text(encoding="utf-8")) != settings:
+        raise XlieError(f"{path.parent} holds a checkpoint made with other settings",
+                        "train into another directory, or start over (--no-resume)")
+    if accelerator.is_main_process:
+        with atomic_write(path) as f:
+            json.dump(settings, f, indent=1)
+    accelerator.wait_for_everyone()
+
+
 def param_groups(model, config: TrainConfig) -> list[dict]:
     """Trainable parameters: the encoder at ``lr``, the new head (whatever lies outside
     ``base_model_prefix``) at ``head_lr``; no weight decay on biases and norms."""
@@ -123,9 +134,13 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
 
     out = Path(out)
     metrics_path = out / "metrics.json"
+    settings = json.loads(config.model_dump_json())
     if resume and metrics_path.exists():
         done = json.loads(metrics_path.read_text(encoding="utf-8"))
         if done.get("finished"):
+            if done.get("config") != settings:
+                raise XlieError(f"{out} holds a tagger trained with other settings",
+                                "train into another directory, or start over (--no-resume)")
             return TrainResult(out / "model", done)
     if not source and not silver and not pseudo:
         raise XlieError("nothing to train on", "pass source and/or silver corpora")
@@ -164,6 +179,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
         steps *= accelerator.num_processes
         return get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
 
+    _check_settings(accelerator, out / "settings.json", settings, resume)
     state = (load_checkpoint(accelerator, out) if resume else None) or TrainerState()
     resumed_at = state.step
     state = run_loop(accelerator, model, tokenizer, tagger, data, config, out, state,
@@ -174,7 +190,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
         report.counts.setdefault("label_sets", {})["missing_in_silver"] = sorted(
             set(labels.types) - seen)
     metrics = {"finished": True, "labels": labels.labels, "task": config.task,
-               "config": config.model_dump(), "data": report.to_json(),
+               "config": settings, "data": report.to_json(),
                "features": {"source": len(data.source), "silver": len(data.silver)},
                "processes": accelerator.num_processes, "resumed_at_step": resumed_at,
                **{k: v for k, v in asdict(state).items() if k != "batches_done"},
