@@ -147,10 +147,10 @@ class Encoder:
         for k in range(len(sentences)):
             ids = enc["input_ids"][k]
             wids = enc.word_ids(k)
-            keep = [i for i, t in enumerate(ids) if not self.is_empty_piece(t)]
+            empty = [self.is_empty_piece(t) for t in ids]
             # a word made only of empty pieces keeps them
-            kept_words = {wids[i] for i in keep}
-            keep = [i for i in range(len(ids)) if i in set(keep) or wids[i] not in kept_words]
+            kept_words = {w for w, e in zip(wids, empty) if not e}
+            keep = [i for i in range(len(ids)) if not empty[i] or wids[i] not in kept_words]
             out.append(([ids[i] for i in keep], [wids[i] for i in keep]))
         return out
 
