@@ -31,14 +31,15 @@ def subword_lengths(pairs) -> list[tuple[int, int]]:
     return [(len(a), len(b)) for a, b in zip(src, tgt)]
 
 
-def run_xlie(pairs, gold, method: str, layer: int | None) -> dict:
+def run_xlie(pairs, gold, method: str | None, layer: int | None) -> dict:
     from xlie.aligners import Aligner
-    al = Aligner("e5-small", extraction=method, **({"layer": layer} if layer else {}))
+    al = Aligner("e5-small", extraction=method, layer=layer)
     t = time.perf_counter()
     res = al.align_pairs(pairs)
     secs = time.perf_counter() - t
     errors = sum(1 for r in res if r.error)
-    return {**aer([{(i, j) for i, j, _ in r.links} for r in res], gold), "seconds": secs, "errors": errors}
+    return {**aer([{(i, j) for i, j, _ in r.links} for r in res], gold), "seconds": secs, "errors": errors,
+            "method": al.extraction, "layer": al.layer}
 
 
 def run_awesome(pairs, gold, layer: int) -> dict:
@@ -86,26 +87,42 @@ def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=None)
     ap.add_argument("--ks", default="1,5,10,50")
-    ap.add_argument("--method", default="softmax", help="xlie extraction method")
+    ap.add_argument("--method", default=None, help="xlie extraction method (default: xlie's for the model)")
     ap.add_argument("--layer", type=int, default=None, help="xlie layer (default: xlie's)")
     ap.add_argument("--ref-layer", type=int, default=5)
     ap.add_argument("--ref-ks", default="1,50", help="k values to run the references at")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--render", type=Path, default=None, help="only write the section of an earlier --json dump")
+    ap.add_argument("--refs-from", type=Path, default=None,
+                    help="reuse the reference tools' figures of an earlier --json dump (same --limit)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
+    if args.render:
+        dump = json.loads(args.render.read_text())
+        from results import write_section
+        text = report(dump["rows"], dump["notes"], args)
+        print(text)
+        write_section("align-long", text)
+        return
     import torch
     torch.set_num_threads(args.threads)
     base_pairs, base_gold = load_pairs(args.limit)
     ref_ks = {int(k) for k in args.ref_ks.split(",") if k}
     rows, notes = [], []
+    earlier = json.loads(args.refs_from.read_text()) if args.refs_from else None
+    if earlier:
+        notes = earlier["notes"]
     for k in [int(x) for x in args.ks.split(",")]:
         pairs, gold = join_pairs(base_pairs, base_gold, k)
         lens = subword_lengths(pairs)
         row = {"k": k, "pairs": len(pairs), "max_src": max(a for a, _ in lens), "max_tgt": max(b for _, b in lens),
                "over_512": sum(1 for a, b in lens if max(a, b) + 2 > 512)}
         row["xlie"] = run_xlie(pairs, gold, args.method, args.layer)
-        if k in ref_ks:
+        old = next((r for r in earlier["rows"] if r["k"] == k), None) if earlier else None
+        if old and "awesome" in old:
+            row.update({key: old[key] for key in ("reachable_512", "awesome", "simalign")})
+        elif k in ref_ks:
             row["reachable_512"] = reachable(gold, None, pairs)
             row["awesome"] = run_awesome(pairs, gold, args.ref_layer)
             row["simalign"] = run_simalign(pairs, gold, args.ref_layer)
@@ -143,7 +160,8 @@ def report(rows, notes, args) -> str:
     lifted = f"\nawesome-align with its 512 cut lifted (tokenizer `max_len` raised): {notes[0]}\n" if notes else ""
     return (f"## Long inputs: k consecutive pairs joined into one\n\n"
             f"`benchmarks/align_long.py`: en-cs gold, {sum(r['pairs'] * r['k'] for r in rows[:1])} pairs, "
-            f"e5-small; xlie `{args.method}` (layer {args.layer or 'default'}); references at layer "
+            f"e5-small; xlie `{rows[0]['xlie'].get('method', args.method)}` at layer "
+            f"{rows[0]['xlie'].get('layer', args.layer)} (xlie's defaults unless set); references at layer "
             f"{args.ref_layer}. Subword lengths without specials; `> 512` counts pairs with a side past "
             f"the model's 512 positions. awesome-align's dataset truncates each side to 512 tokens and "
             f"aligns the rest silently as unaligned; SimAlign tokenizes with `truncation=True` and "
