@@ -16,8 +16,9 @@ work a real model would do). Greedy decoding, the same batch size everywhere.
 
 Two sets of real English sentences (Europarl NER + the en-cs alignment set): corpus order
 (mixed lengths) and one of near-uniform length. Run:
-``python benchmarks/translate_throughput.py`` (96 sentences per set, 2 interleaved runs of
-each system: 14 minutes on 2 cores shared at load average 14; ``--n``/``--repeats`` to change).
+``python benchmarks/translate_throughput.py`` (192 sentences per set, 2 interleaved runs of
+each system: 27 minutes on 2 cores shared at load average 15; 96 sentences took 14;
+``--n``/``--repeats`` to change).
 """
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def via_xlie(name: str, backend, corpus: Path, out: Path, batch_size: int) -> fl
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--n", type=int, default=96, help="sentences per set")
+    ap.add_argument("--n", type=int, default=192, help="sentences per set")
     ap.add_argument("--batch-size", type=int, default=16)
     ap.add_argument("--repeats", type=int, default=2, help="runs per system (best is kept)")
     ap.add_argument("--threads", type=int, default=1,
