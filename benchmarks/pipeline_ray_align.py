@@ -53,6 +53,7 @@ def run_engine(engine: str, corpus: Path, work: Path, model: str, layer, args) -
                     "num_cpus_per_worker": 1}}
     cfg_path = work / f"{engine}.yaml"
     cfg_path.write_text(yaml.safe_dump(data))
+    load0 = os.getloadavg()[0]
     with PeakRSS() as mem:
         t0 = time.perf_counter()
         result = run_pipeline(load_config(cfg_path), until="align")
@@ -60,6 +61,7 @@ def run_engine(engine: str, corpus: Path, work: Path, model: str, layer, args) -
     stage = result.stages[0]
     out = work / engine / "02-align" / "aligned.jsonl"
     return {"wall": wall, "stage": stage.seconds, "peak": mem.peak,
+            "load": f"{load0:.1f} / {os.getloadavg()[0]:.1f}",
             "sha": hashlib.sha256(out.read_bytes()).hexdigest(), "counts": stage.counts}
 
 
@@ -88,7 +90,7 @@ def main() -> None:
         res = {e: run_engine(e, corpus, work, model, args.layer, args) for e in ("local", "ray")}
     same = res["local"]["sha"] == res["ray"]["sha"]
     rows = [[e, f"{r['stage']:.1f}", f"{args.pairs / r['stage']:.1f}", f"{r['wall']:.1f}",
-             f"{r['peak'] / 2**20:.0f}"] for e, r in res.items()]
+             f"{r['peak'] / 2**20:.0f}", r["load"]] for e, r in res.items()]
     name = args.section or f"pipeline-ray-align-{args.model}"
     what = (f"align stage, model `{args.model}`"
             + (" (a random 4-layer XLM-R-style encoder, hidden 32: the engines' overhead, "
@@ -107,7 +109,8 @@ def main() -> None:
         "runner and every process under it (Ray's raylet, GCS, workers), sampled every 0.2 s.",
         "The machine is shared with other engineers (see the load average): absolute figures "
         "are pessimistic, the two engines ran back to back under similar load.", "",
-        table(["engine", "stage s", "pairs/s", "whole s", "peak RSS MiB"], rows), "",
+        table(["engine", "stage s", "pairs/s", "whole s", "peak RSS MiB",
+               "load avg start / end"], rows), "",
         f"Outputs byte-identical: **{same}** (sha256 {res['local']['sha'][:12]}…).",
     ])
     write_section(name, body)
