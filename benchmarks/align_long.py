@@ -99,6 +99,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     if args.render:
+        import torch
+        torch.set_num_threads(args.threads)     # the machine line reports it
         dump = json.loads(args.render.read_text())
         from results import write_section
         text = report(dump["rows"], dump["notes"], args)

@@ -195,6 +195,11 @@ def sizes_for(tool: str, args) -> list[int]:
 
 def report(rows: list[dict], layer: int, threads: int) -> str:
     from results import machine, table
+    # the bracketing bare runs: keep the faster of each size (least disturbed by others)
+    bare = [r for r in rows if r["tool"] == "bare" and "error" not in r]
+    rows = [r for r in rows if r["tool"] != "bare"] + [
+        max((r for r in bare if r["pairs"] == n), key=lambda r: r["pairs_per_cpu_s"])
+        for n in sorted({r["pairs"] for r in bare})]
     ok = [r for r in rows if "error" not in r]
     same_n = lambda tool, n: next((x for x in ok if x["tool"] == tool and x["pairs"] == n), None)  # noqa: E731
     speed = []
@@ -249,6 +254,8 @@ def main(argv=None) -> None:
         print(json.dumps(worker(args.worker, args.n, args.layer, args.threads)), flush=True)
         return
     if args.render:
+        import torch
+        torch.set_num_threads(args.threads)     # the machine line reports it
         from results import write_section
         text = report(json.loads(args.render.read_text()), args.layer, args.threads)
         print(text)
@@ -264,11 +271,6 @@ def main(argv=None) -> None:
         for n in sizes_for(tool, args):
             rows.append(measure(tool, n, args.layer, args.threads))
             print(rows[-1], flush=True)
-    # the bracketing bare runs: keep the faster of each size (least disturbed by others)
-    bare = [r for r in rows if r["tool"] == "bare" and "error" not in r]
-    rows = [r for r in rows if r["tool"] != "bare"] + [
-        max((r for r in bare if r["pairs"] == n), key=lambda r: r["pairs_per_cpu_s"])
-        for n in sorted({r["pairs"] for r in bare})]
     text = report(rows, args.layer, args.threads)
     print(text)
     if args.json:

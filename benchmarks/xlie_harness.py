@@ -2,7 +2,7 @@
 
 Only the harness is patched, never xlie: the loaded model and tokenizer are kept and each new
 ``Aligner`` gets a deep copy (its encoder drops the layers above its own, so copies are
-needed), and ``Encoder.encode`` remembers its last result, so the methods of one layer share
+needed), and ``Encoder.encode`` remembers its last few results, so the methods of one layer share
 one forward pass. Every ``Aligner`` is still built through its public constructor, so its
 defaults (threshold, granularity, symmetrisation) are whatever xlie ships.
 """
@@ -15,6 +15,7 @@ from typing import Sequence
 _models: dict = {}
 _tokenizers: dict = {}
 _last: dict = {}
+_seconds: list = [0.0]
 
 
 def install_caches() -> None:
@@ -37,18 +38,21 @@ def install_caches() -> None:
     def remembered_encode(self, sentences, *a, **kw):
         key = (self.name, self.layer, len(sentences), hash(tuple(tuple(s) for s in sentences)), a,
                tuple(sorted(kw.items())))
-        if _last.get("key") != key:
-            _last.clear()
+        if key not in _last:
+            if len(_last) >= 4:            # an align call may encode twice (cut planning, then all)
+                _last.pop(next(iter(_last)))
             t = time.perf_counter()
-            _last.update(key=key, value=encode(self, sentences, *a, **kw), seconds=time.perf_counter() - t)
-        return _last["value"]
+            _last[key] = (encode(self, sentences, *a, **kw), time.perf_counter() - t)
+        _seconds[:] = [_last[key][1]]
+        return _last[key][0]
 
     enc_mod.load_pretrained, enc_mod.load_tokenizer = cached_model, cached_tokenizer
     enc_mod.Encoder.encode = remembered_encode
 
 
 def last_encode_seconds() -> float:
-    return float(_last.get("seconds", 0.0))
+    """Seconds of the forward pass behind the last encode (cached or not)."""
+    return float(_seconds[0])
 
 
 def xlie_links(aligner, pairs: Sequence[tuple[list[str], list[str]]]) -> list[set]:
