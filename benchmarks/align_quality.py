@@ -101,7 +101,7 @@ def report(results, layers, n_pairs) -> str:
     ref_best = best_ref["aer"] if best_ref else float("nan")
     xlie_best = min((r for r in results if r["tool"] == "xlie"), key=lambda r: r["aer"], default=None)
     verdict = ""
-    if xlie_best:
+    if xlie_best and best_ref:
         verdict = (f"\nBest xlie: {xlie_best['method']} layer {xlie_best['layer']}, AER {xlie_best['aer']:.1f}; "
                    f"best reference: {best_ref['tool']} {best_ref['method']} layer {best_ref['layer']}, AER {ref_best:.1f} "
                    f"-> target (xlie <= best reference) "
