@@ -41,3 +41,14 @@ def test_e5_small_builds_and_matches_reference(e5_small):
     assert info["verify_min_cosine"] >= 0.999
     tok = load_tokenizer(e5_small)
     assert tok.mask_token_id == 250001 and tok.pad_token_id == 1
+
+
+def test_a_trained_directory_brings_its_align_settings(tmp_path):
+    import json
+    from xlie.models.builtin import known_defaults
+    (tmp_path / "xlie-train.json").write_text(json.dumps(
+        {"align": {"layer": 6, "threshold": 0.05, "extraction": "softmax"}}))
+    d = known_defaults(str(tmp_path))
+    assert d.layer == 6 and d.softmax_threshold == 0.05 and d.extraction == "softmax"
+    (tmp_path / "xlie-train.json").write_text("{not json")
+    assert known_defaults(str(tmp_path)) is None

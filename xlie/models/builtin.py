@@ -6,7 +6,9 @@ The e5-small figures come from the layer sweep in ``benchmarks/align_quality.py`
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 
@@ -64,6 +66,9 @@ def known_defaults(model_name: str) -> AlignDefaults | None:
     name = str(model_name).rstrip("/")
     if name in BUILTIN_MODELS:
         return BUILTIN_MODELS[name].align
+    trained = _trained_defaults(Path(name).expanduser())
+    if trained:
+        return trained
     if name in KNOWN_ALIGN_DEFAULTS:
         return KNOWN_ALIGN_DEFAULTS[name]
     tail = name.split("/")[-1]
@@ -71,6 +76,21 @@ def known_defaults(model_name: str) -> AlignDefaults | None:
         if key.split("/")[-1] == tail:
             return d
     return None
+
+
+def _trained_defaults(directory: Path) -> AlignDefaults | None:
+    """A model trained by `xlie align train` records the layer and threshold it was trained
+    for (``xlie-train.json``); `xlie align --model DIR` uses them."""
+    record = directory / "xlie-train.json"
+    if not record.is_file():
+        return None
+    try:
+        align = json.loads(record.read_text()).get("align", {})
+        return AlignDefaults(layer=int(align["layer"]),
+                             softmax_threshold=float(align.get("threshold", 1e-3)),
+                             extraction=str(align.get("extraction", "softmax")))
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def fallback_layer(num_layers: int) -> int:

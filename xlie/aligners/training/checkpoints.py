@@ -17,7 +17,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ...models import BUILTIN_MODELS, KNOWN_ALIGN_DEFAULTS, fallback_layer
+from ...models import fallback_layer
+from ...models.builtin import known_defaults
 from ...models.resolve import resolve_model
 from .config import TrainConfig
 
@@ -27,14 +28,9 @@ RECORD = "xlie-train.json"
 def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
     """Layer and threshold SO/CO (and the eval) use: the config's, else what a previous run
     recorded in the model directory, else the model's known defaults, else the fallback."""
-    name = str(cfg.model).rstrip("/")
-    known = BUILTIN_MODELS[name].align if name in BUILTIN_MODELS else KNOWN_ALIGN_DEFAULTS.get(name)
+    known = known_defaults(str(cfg.model)) or known_defaults(resolve_model(cfg.model))
     layer = known.layer if known else fallback_layer(model_config.num_hidden_layers)
     thr = known.softmax_threshold if known else 1e-3
-    record = Path(resolve_model(cfg.model)) / RECORD
-    if record.exists():
-        prev = json.loads(record.read_text()).get("align", {})
-        layer, thr = prev.get("layer", layer), prev.get("threshold", thr)
     layer = cfg.layer if cfg.layer is not None else layer
     return min(layer, model_config.num_hidden_layers), cfg.effective_threshold(thr)
 
