@@ -15,8 +15,8 @@ Pair = tuple[Sequence[str], Sequence[str]]
 class Aligner:
     """An awesome-align-style word aligner over any Hugging Face encoder.
 
-    ``extraction=None`` takes the model's documented default (``ot`` for e5-small,
-    ``softmax`` for models without one).
+    ``extraction=None`` takes the model's documented default (``softmax`` unless a model's
+    sweep found better).
 
     >>> al = Aligner("e5-small", extraction="softmax")            # doctest: +SKIP
     >>> al.align_pairs([("a cat".split(), "eine Katze".split())])  # doctest: +SKIP

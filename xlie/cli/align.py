@@ -32,7 +32,7 @@ def align_cli():
               help="Hub id, local model directory, or built-in name (xlie models list).")
 @click.option("--extraction", default=None,
               type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]),
-              help="Default: the model's documented best (ot for e5-small), else softmax.")
+              help="Default: the model's documented best, else softmax.")
 @click.option("--layer", "--align_layer", "layer", type=int, default=None,
               help="Encoder layer to read (default: the model's known best, else 2/3 of its depth).")
 @click.option("--threshold", "--softmax_threshold", "threshold", type=float, default=None,
