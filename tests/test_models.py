@@ -52,3 +52,10 @@ def test_a_trained_directory_brings_its_align_settings(tmp_path):
     assert d.layer == 6 and d.softmax_threshold == 0.05 and d.extraction == "softmax"
     (tmp_path / "xlie-train.json").write_text("{not json")
     assert known_defaults(str(tmp_path)) is None
+
+
+def test_public_api_is_reexported():
+    import xlie
+    for name in xlie.__all__:
+        assert getattr(xlie, name) is not None
+    assert callable(xlie.align) and callable(xlie.project) and callable(xlie.train_tagger)

@@ -12,13 +12,19 @@ _API = {
     "Aligner": "xlie.aligners.api",
     "translate": "xlie.translation.api",
     "project": "xlie.projection.api",
+    "train_tagger": ("xlie.selftrain", "train"),
+    "self_train": "xlie.selftrain",
+    "Tagger": "xlie.selftrain",
+    "train_aligner": "xlie.aligners.training",
 }
 
 
 def __getattr__(name):
     if name in _API:
         import importlib
-        return getattr(importlib.import_module(_API[name]), name)
+        target = _API[name]
+        module, attr = target if isinstance(target, tuple) else (target, name)
+        return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'xlie' has no attribute {name!r}")
 
 
