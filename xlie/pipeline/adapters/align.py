@@ -21,7 +21,7 @@ class AlignStageConfig(BatchStageConfig):
     batch_size: int = Field(64, ge=1)
     model: str = "e5-small"
     layer: Optional[int] = Field(None, ge=0, description="default: the model's known best layer")
-    extraction: str = "softmax"
+    extraction: Optional[str] = Field(None, description="default: the model's documented best")
     symmetrization: str = "intersection"
     threshold: Optional[float] = Field(None, ge=0)
     min_prob: float = Field(0.0, ge=0, le=1)
@@ -36,6 +36,8 @@ class AlignStageConfig(BatchStageConfig):
     @field_validator("extraction")
     @classmethod
     def _extraction(cls, v):
+        if v is None:
+            return v
         return check_name("extraction method", v, known_names("xlie.aligners", "METHODS"))
 
     @field_validator("symmetrization")
