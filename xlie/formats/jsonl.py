@@ -20,32 +20,47 @@ from ..errors import InputFormatError
 from ..fileio import atomic_write, iter_lines
 
 
+def parse_line(path: str | Path, line: int, raw: bytes) -> dict[str, Any] | None:
+    """One JSON Lines line -> a record (None for a blank line); anything else raises with
+    file and line."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputFormatError(path, line, "valid UTF-8", raw.decode("utf-8", "replace")) from None
+    if not text.strip():
+        return None
+    try:
+        rec = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise InputFormatError(path, line, f"a JSON object ({e.msg})", text) from None
+    if not isinstance(rec, dict):
+        raise InputFormatError(path, line, "a JSON object", text)
+    return rec
+
+
+def validate_sentence(rec: dict[str, Any], path: str | Path, line: int) -> Sentence:
+    """A corpus record -> :class:`Sentence`, or an error naming the field, file and line."""
+    try:
+        return Sentence.model_validate(rec)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "record"
+        raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
+                               json.dumps(rec, ensure_ascii=False)) from None
+
+
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line_number, record)``; blank lines are skipped, bad JSON raises."""
-    for line, text, raw in iter_lines(path):
-        if text is None:
-            raise InputFormatError(path, line, "valid UTF-8", raw.decode("utf-8", "replace"))
-        if not text.strip():
-            continue
-        try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputFormatError(path, line, f"a JSON object ({e.msg})", text) from None
-        if not isinstance(rec, dict):
-            raise InputFormatError(path, line, "a JSON object", text)
-        yield line, rec
+    for line, _, raw in iter_lines(path):
+        rec = parse_line(path, line, raw)
+        if rec is not None:
+            yield line, rec
 
 
 def read_corpus(path: str | Path) -> Iterator[Sentence]:
     """Stream validated corpus sentences."""
     for line, rec in read_jsonl(path):
-        try:
-            yield Sentence.model_validate(rec)
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "record"
-            raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
-                                   json.dumps(rec, ensure_ascii=False)) from None
+        yield validate_sentence(rec, path, line)
 
 
 def dumps(record: Any) -> str:

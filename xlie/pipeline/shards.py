@@ -7,16 +7,12 @@ not computed again after an interruption.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 
-from ..corpus import Sentence
-from ..errors import InputFormatError
-from ..formats.jsonl import dumps
+from ..formats.jsonl import dumps, parse_line, validate_sentence
 from .stages import Stage
 
 
@@ -61,25 +57,10 @@ def read_chunk(path: str | Path, chunk: Chunk) -> list[dict[str, Any]]:
     records = []
     for k, raw in enumerate(data.split(b"\n")):
         line = chunk.first_line + k
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            raise InputFormatError(path, line, "valid UTF-8", raw.decode("utf-8", "replace")) from None
-        if not text.strip():
+        rec = parse_line(path, line, raw)
+        if rec is None:
             continue
-        try:
-            rec = json.loads(text)
-        except json.JSONDecodeError as e:
-            raise InputFormatError(path, line, f"a JSON object ({e.msg})", text) from None
-        if not isinstance(rec, dict):
-            raise InputFormatError(path, line, "a JSON object", text)
-        try:
-            Sentence.model_validate(rec)
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "record"
-            raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
-                                   text) from None
+        validate_sentence(rec, path, line)
         records.append(rec)
     return records
 
