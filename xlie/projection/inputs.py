@@ -8,19 +8,17 @@
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from pydantic import ValidationError
 
 from ..corpus import Sentence, Translation
 from ..errors import InputFormatError
 from ..fileio import iter_lines
 from ..formats.detect import known_extension, read_any
-from ..formats.jsonl import read_jsonl
+from ..formats.jsonl import read_jsonl, validate_sentence
 from .links import Links
 
 _LINK = re.compile(r"^(\d+)-(\d+)$")
@@ -45,13 +43,7 @@ def make_links(triples, n_src: int, n_tgt: int, path, line) -> Links:
 
 def _from_corpus(path: str | Path) -> Iterator[Pair]:
     for line, rec in read_jsonl(path):
-        try:
-            sent = Sentence.model_validate(rec)
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "record"
-            raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
-                                   json.dumps(rec, ensure_ascii=False)) from None
+        sent = validate_sentence(rec, path, line)
         tr = sent.translation
         toks = (tr.tokens or tr.text.split()) if tr is not None else None
         links = None

@@ -9,15 +9,12 @@ nothing to translate), so the output stays one-to-one with the input.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from pydantic import ValidationError
 
-from ..corpus import Sentence
-from ..errors import InputFormatError, UnknownNameError
+from ..errors import UnknownNameError
 from ..fileio import iter_lines
 from .wordtok import Offsets, detokenize, locate, moses_tokenize
 
@@ -80,17 +77,11 @@ def record_item(rec: dict, lang: str, where: str = "record") -> SourceItem:
 
 
 def _jsonl(path, lang: str) -> Iterator[SourceItem]:
-    from ..formats.jsonl import read_jsonl
+    from ..formats.jsonl import read_jsonl, validate_sentence
     for line, rec in read_jsonl(path):
         if "tokens" not in rec and isinstance(rec.get("text"), str):
             rec["tokens"] = moses_tokenize(rec["text"], rec.get("lang") or lang)[0]
-        try:
-            sent = Sentence.model_validate(rec)
-        except ValidationError as e:
-            err = e.errors()[0]
-            loc = ".".join(str(p) for p in err["loc"]) or "record"
-            raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
-                                   json.dumps(rec, ensure_ascii=False)) from None
+        sent = validate_sentence(rec, path, line)
         rec["id"] = sent.id
         yield _item(f"{path}:{line}", rec, lang, rec.get("text"))
 
