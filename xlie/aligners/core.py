@@ -54,6 +54,13 @@ def _word_mean(enc: EncodedSentence) -> tuple[torch.Tensor, torch.Tensor]:
     return sums / counts.clamp(min=1).unsqueeze(-1), torch.arange(enc.n_words)
 
 
+def word_cosine(src: EncodedSentence, tgt: EncodedSentence) -> torch.Tensor:
+    """Cosine similarity of the two sentences' mean word vectors: (n_words, m_words)."""
+    x, _ = _word_mean(src)
+    y, _ = _word_mean(tgt)
+    return torch.nn.functional.normalize(x, dim=-1) @ torch.nn.functional.normalize(y, dim=-1).T
+
+
 def _to_words(links: np.ndarray, prob: np.ndarray, xw: np.ndarray, yw: np.ndarray,
               n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Subword links -> word links (two words link if any of their pieces do); a word
@@ -99,20 +106,27 @@ class WordAligner:
         self.split_sentences = split_sentences
         self.split_min_words = split_min_words
 
-    def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
+    def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
+              _encoded: dict | None = None) -> list[PairAlignment]:
         """Align usable pairs; unusable ones come back with ``error`` set and no links.
-        Long pairs whose sides end the same number of sentences are aligned sentence by
-        sentence (see sentences.py)."""
-        plans = self._plan_cuts(pairs) if self.split_sentences else [None] * len(pairs)
+        A long pair is cut where sentence ends correspond on both sides and the pieces are
+        aligned on their own (see sentences.py). ``_encoded`` holds, by index, the encodings
+        of pairs already planned and left whole, so they are neither planned nor encoded again."""
+        encoded = dict(_encoded or {})
+        plans = (self._plan_cuts(pairs, encoded) if self.split_sentences
+                 else [None] * len(pairs))
         flat: list[tuple[Sequence[str], Sequence[str]]] = []
-        for (src, tgt), plan in zip(pairs, plans):
+        flat_encoded: dict[int, tuple[EncodedSentence, EncodedSentence]] = {}
+        for k, ((src, tgt), plan) in enumerate(zip(pairs, plans)):
             if plan is None:
+                if k in encoded:
+                    flat_encoded[len(flat)] = encoded[k]
                 flat.append((src, tgt))
             else:
                 flat.extend((src[a:b], tgt[c:d]) for (a, b), (c, d) in plan)
         # pieces may still be long: cut them again, now encoded without their neighbours
         cut_any = any(plan is not None for plan in plans)
-        results = iter(self.align(flat) if cut_any else self._align(flat))
+        results = iter(self.align(flat, flat_encoded) if cut_any else self._align(flat, flat_encoded))
         out = []
         for (src, tgt), plan in zip(pairs, plans):
             if plan is None:
@@ -126,25 +140,29 @@ class WordAligner:
             out.append(PairAlignment(sorted(links), round(score, 4)))
         return out
 
-    def _plan_cuts(self, pairs):
-        """Where to cut each long pair into smaller pairs (None: align it whole)."""
+    def _plan_cuts(self, pairs, encoded: dict) -> list:
+        """Where to cut each long pair into smaller pairs (None: align it whole). The
+        encodings of long pairs left whole are added to ``encoded`` for reuse."""
         plans: list = [None] * len(pairs)
         long = [k for k, (s, t) in enumerate(pairs)
-                if len(s) + len(t) >= self.split_min_words and sentence_ends(s) and sentence_ends(t)]
+                if k not in encoded and len(s) + len(t) >= self.split_min_words
+                and sentence_ends(s) and sentence_ends(t)]
         if not long:
             return plans
-        encoded = self.encoder.encode([pairs[k][0] for k in long] + [pairs[k][1] for k in long],
+        vectors = self.encoder.encode([pairs[k][0] for k in long] + [pairs[k][1] for k in long],
                                       token_budget=self.token_budget)
         for r, k in enumerate(long):
-            x, _ = _word_mean(encoded[r])
-            y, _ = _word_mean(encoded[r + len(long)])
-            sim = torch.nn.functional.normalize(x, dim=-1) @ torch.nn.functional.normalize(y, dim=-1).T
-            path = anchor_path(sim)
+            src_enc, tgt_enc = vectors[r], vectors[r + len(long)]
+            path = anchor_path(word_cosine(src_enc, tgt_enc))
             if path is not None:
                 plans[k] = plan_cuts(pairs[k][0], pairs[k][1], path)
+            if plans[k] is None:
+                encoded[k] = (src_enc, tgt_enc)
         return plans
 
-    def _align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
+    def _align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
+               encoded: dict | None = None) -> list[PairAlignment]:
+        encoded = encoded or {}
         results: list[PairAlignment | None] = [None] * len(pairs)
         usable = []
         for k, (src, tgt) in enumerate(pairs):
@@ -154,12 +172,14 @@ class WordAligner:
                 results[k] = PairAlignment(error="words, not only punctuation")
             else:
                 usable.append(k)
-        if usable:
-            encoded = self.encoder.encode([pairs[k][0] for k in usable] + [pairs[k][1] for k in usable],
-                                          token_budget=self.token_budget)
-            vecs = [self._pair_vectors(encoded[i], encoded[i + len(usable)]) for i in range(len(usable))]
-            for k, res in zip(usable, self._extract(vecs)):
-                results[k] = res
+        todo = [k for k in usable if k not in encoded]
+        if todo:
+            fresh = self.encoder.encode([pairs[k][0] for k in todo] + [pairs[k][1] for k in todo],
+                                        token_budget=self.token_budget)
+            encoded = {**encoded, **{k: (fresh[i], fresh[i + len(todo)]) for i, k in enumerate(todo)}}
+        vecs = [self._pair_vectors(*encoded[k]) for k in usable]
+        for k, res in zip(usable, self._extract(vecs) if vecs else []):
+            results[k] = res
         return results  # type: ignore[return-value]
 
     def _pair_vectors(self, src: EncodedSentence, tgt: EncodedSentence) -> _PairVectors:

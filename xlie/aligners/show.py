@@ -13,14 +13,9 @@ from ..fileio import atomic_write
 
 def word_similarity(aligner, src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
     """Cosine similarity of the words' mean subword vectors at the aligner's layer: (n, m)."""
-    import torch
-    from .core import _word_mean
+    from .core import word_cosine
     xs, ys = aligner.encoder.encode([list(src), list(tgt)])
-    x, _ = _word_mean(xs)
-    y, _ = _word_mean(ys)
-    x = torch.nn.functional.normalize(x, dim=-1)
-    y = torch.nn.functional.normalize(y, dim=-1)
-    return (x @ y.T).numpy()
+    return word_cosine(xs, ys).numpy()
 
 
 def _cell_colour(v: float) -> str:
