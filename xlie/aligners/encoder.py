@@ -90,10 +90,10 @@ class Encoder:
         self._forward_model = self.model
         if multi_gpu and self.device.type == "cuda" and torch.cuda.device_count() > 1:
             self._forward_model = torch.nn.DataParallel(self.model)
-        self.max_content = self._max_content_length()
-        self.window_stride = window_stride
         self._before, self._after = self._special_frame()
         self._prefix = len(self._before)
+        self.max_content = self._max_content_length()
+        self.window_stride = window_stride
         self._empty_piece: dict[int, bool] = {}
 
     # ---- model surgery and limits -------------------------------------------------------
@@ -115,8 +115,7 @@ class Encoder:
         tok_max = getattr(self.tokenizer, "model_max_length", None)
         if tok_max and tok_max < 1_000_000:
             limit = min(limit, int(tok_max))
-        before, after = self._special_frame()
-        return max(8, limit - len(before) - len(after))
+        return max(8, limit - len(self._before) - len(self._after))
 
     def _special_frame(self) -> tuple[list[int], list[int]]:
         """The special tokens the tokenizer puts before and after a sentence, read off a
