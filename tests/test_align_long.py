@@ -1,9 +1,10 @@
-"""Long pairs: anchor path, band, and cuts at corresponding sentence ends."""
+"""Long pairs: anchor path, band, sentence splitting and sentence alignment."""
 import numpy as np
 import torch
 
 from xlie.aligners.band import anchor_path, band_mask, longest_increasing
-from xlie.aligners.sentences import plan_cuts, sentence_ends
+from xlie.aligners.sentences import (align_sentences, merge_deletions, sentence_ends,
+                                     sentence_spans, word_cuts)
 
 
 def test_longest_increasing_subsequence():
@@ -30,13 +31,80 @@ def test_short_pairs_are_not_banded():
     assert band_mask(sim, 8).all()
 
 
-def test_cuts_only_where_sentence_ends_correspond():
-    src = "A b . C d e . F g".split()
-    tgt = "a B . c D E . f G".split()
-    assert sentence_ends(src) == [3, 7] and sentence_ends(tgt) == [3, 7]
-    path = np.arange(len(src), dtype=float)           # monotone one-to-one
-    assert plan_cuts(src, tgt, path) == [((0, 3), (0, 3)), ((3, 7), (3, 7)), ((7, 9), (7, 9))]
-    # the target's second sentence end is far from where the source's maps: cut once only
-    tgt2 = "a B . c D E f G x y z . w".split()
-    assert plan_cuts(src, tgt2, path) == [((0, 3), (0, 3)), ((3, 9), (3, 13))]
-    assert plan_cuts("no end here".split(), tgt, np.arange(3.0)) is None
+def test_sentence_ends_skip_abbreviations_and_numbering():
+    assert sentence_ends("A b . C d e . F g".split()) == [3, 7]
+    # 'čl . 17', 'odst . 4 písm . b', '3 . 2 . 1': a full stop before a digit or lower case
+    assert sentence_ends("Podle čl . 17 odst . 4 písm . b ) . Fond".split()) == [12]
+    assert sentence_ends("items 3 . 2 . 1 apply".split()) == []
+    assert sentence_ends("这是 。 那是 。".split()) == [2]      # no case: any word may start one
+    assert sentence_spans("x . Y z".split()) == [(0, 2), (2, 4)]
+
+
+def _sim_from(src: list[str], tgt: list[str]) -> np.ndarray:
+    """Word similarity of a toy 'translation': 1 for the same word (case aside), else 0.2."""
+    sim = np.full((len(src), len(tgt)), 0.2)
+    for i, w in enumerate(src):
+        for j, v in enumerate(tgt):
+            if w.lower() == v.lower():
+                sim[i, j] = 1.0
+    return sim
+
+
+def test_sentence_alignment_finds_one_to_two_and_drops_nothing():
+    src = "Aa bb cc . Dd ee ff gg hh . Ii jj kk .".split()
+    tgt = "aa BB cc . Dd ee ff . Gg hh . Ii jj kk .".split()   # the second sentence split in two
+    ss, ts = sentence_spans(src), sentence_spans(tgt)
+    beads = align_sentences(_sim_from(src, tgt), ss, ts)
+    assert beads == [((0, 1), (0, 1)), ((1, 2), (1, 3)), ((2, 3), (3, 4))]
+    assert word_cuts(beads, ss, ts) == [((0, 4), (0, 4)), ((4, 10), (4, 11)), ((10, 14), (11, 15))]
+
+
+def test_a_sentence_with_no_counterpart_joins_the_piece_before_it():
+    src = "Aa bb cc . Dd ee ff . Ii jj kk .".split()
+    tgt = "aa bb cc . Xx yy zz qq . Dd ee ff . Ii jj kk .".split()   # an extra target sentence
+    ss, ts = sentence_spans(src), sentence_spans(tgt)
+    beads = align_sentences(_sim_from(src, tgt), ss, ts)
+    merged = merge_deletions(beads)
+    assert merged == [((0, 1), (0, 2)), ((1, 2), (2, 3)), ((2, 3), (3, 4))]
+    cuts = word_cuts(merged, ss, ts)
+    assert cuts[0] == ((0, 4), (0, 9)) and cuts[-1] == ((8, 12), (13, 17))
+
+
+def test_crossed_sentences_are_kept_together():
+    """Sentences translated in swapped order cannot be cut monotonically: one 2-2 piece."""
+    src = "Aa bb cc . Dd ee ff .".split()
+    tgt = "Dd ee ff . Aa bb cc .".split()
+    beads = align_sentences(_sim_from(src, tgt), sentence_spans(src), sentence_spans(tgt))
+    assert merge_deletions(beads) == [((0, 2), (0, 2))]
+
+
+def test_merge_deletions_joins_leading_and_inner_deletions():
+    beads = [((0, 0), (0, 1)),    # target sentence 0 has no source: joins the first piece
+             ((0, 1), (1, 2)),
+             ((1, 2), (2, 2)),    # source sentence 1 has no target: joins the piece before
+             ((2, 3), (2, 3))]
+    assert merge_deletions(beads) == [((0, 2), (0, 2)), ((2, 3), (2, 3))]
+
+
+def test_long_pair_aligns_as_its_sentences_do(tiny_xlmr):
+    """A long pair whose sentences correspond one to one is aligned exactly as its sentence
+    pairs are one by one: each sentence is encoded alone and aligned with its counterpart."""
+    from xlie.aligners import Aligner
+    sents = ["The cat sat on the mat .", "The dog ran to the door and the cat .",
+             "The birds sing in the morning light .", "The rain fell on the cat all day .",
+             "We read the book on the mat again ."]
+    # the target: the words of each sentence in reverse, so a word's twin in a neighbouring
+    # sentence is often nearer than its own
+    flipped = [s.lower().split()[-2::-1] for s in sents]
+    pairs = [(s.split(), [f[0].title(), *f[1:], "."]) for s, f in zip(sents, flipped)]
+    al = Aligner(str(tiny_xlmr), layer=2, extraction="argmax")
+    one_by_one = al.align_pairs(pairs)
+    src = [w for s, _ in pairs for w in s]
+    tgt = [w for _, t in pairs for w in t]
+    (whole,) = al.align_pairs([(src, tgt)])
+    expected, off = [], 0
+    for (s, _), res in zip(pairs, one_by_one):
+        expected += [(i + off, j + off) for i, j, _ in res.links]
+        off += len(s)
+    assert len(src) + len(tgt) >= al.aligner.split_min_words
+    assert sorted((i, j) for i, j, _ in whole.links) == sorted(expected)

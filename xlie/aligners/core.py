@@ -10,11 +10,11 @@ import numpy as np
 import torch
 
 from ..models.builtin import known_defaults
-from .band import anchor_path, path_distance
+from .band import path_distance
 from .batching import token_budget_batches
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
-from .sentences import plan_cuts, sentence_ends
+from .sentences import align_sentences, merge_deletions, sentence_ends, sentence_spans, word_cuts
 from .symmetrize import SYMMETRIZATIONS, symmetrize
 
 Link = tuple[int, int, float]
@@ -59,6 +59,16 @@ def word_cosine(src: EncodedSentence, tgt: EncodedSentence) -> torch.Tensor:
     x, _ = _word_mean(src)
     y, _ = _word_mean(tgt)
     return torch.nn.functional.normalize(x, dim=-1) @ torch.nn.functional.normalize(y, dim=-1).T
+
+
+def concat_encoded(parts: Sequence[EncodedSentence]) -> EncodedSentence:
+    """Sentences encoded apart, as one: vectors side by side, word ids running on."""
+    if len(parts) == 1:
+        return parts[0]
+    offsets = np.cumsum([0] + [p.n_words for p in parts[:-1]])
+    return EncodedSentence(torch.cat([p.vectors for p in parts]),
+                           torch.cat([p.word_ids + int(o) for p, o in zip(parts, offsets)]),
+                           sum(p.n_words for p in parts))
 
 
 def _to_words(links: np.ndarray, prob: np.ndarray, xw: np.ndarray, yw: np.ndarray,
@@ -106,27 +116,20 @@ class WordAligner:
         self.split_sentences = split_sentences
         self.split_min_words = split_min_words
 
-    def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
-              _encoded: dict | None = None) -> list[PairAlignment]:
+    def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
         """Align usable pairs; unusable ones come back with ``error`` set and no links.
-        A long pair is cut where sentence ends correspond on both sides and the pieces are
-        aligned on their own (see sentences.py). ``_encoded`` holds, by index, the encodings
-        of pairs already planned and left whole, so they are neither planned nor encoded again."""
-        encoded = dict(_encoded or {})
-        plans = (self._plan_cuts(pairs, encoded) if self.split_sentences
-                 else [None] * len(pairs))
+        A long pair is split into sentences, its sentences are aligned to each other and
+        each group of corresponding sentences is word-aligned on its own (sentences.py)."""
+        plans, piece_vectors = (self._plan_cuts(pairs) if self.split_sentences
+                                else ([None] * len(pairs), {}))
         flat: list[tuple[Sequence[str], Sequence[str]]] = []
         flat_encoded: dict[int, tuple[EncodedSentence, EncodedSentence]] = {}
         for k, ((src, tgt), plan) in enumerate(zip(pairs, plans)):
-            if plan is None:
-                if k in encoded:
-                    flat_encoded[len(flat)] = encoded[k]
-                flat.append((src, tgt))
-            else:
-                flat.extend((src[a:b], tgt[c:d]) for (a, b), (c, d) in plan)
-        # pieces may still be long: cut them again, now encoded without their neighbours
-        cut_any = any(plan is not None for plan in plans)
-        results = iter(self.align(flat, flat_encoded) if cut_any else self._align(flat, flat_encoded))
+            for p, ((a, b), (c, d)) in enumerate(plan or [((0, len(src)), (0, len(tgt)))]):
+                if (k, p) in piece_vectors:
+                    flat_encoded[len(flat)] = piece_vectors[k, p]
+                flat.append((src[a:b], tgt[c:d]))
+        results = iter(self._align(flat, flat_encoded))
         out = []
         for (src, tgt), plan in zip(pairs, plans):
             if plan is None:
@@ -140,25 +143,29 @@ class WordAligner:
             out.append(PairAlignment(sorted(links), round(score, 4)))
         return out
 
-    def _plan_cuts(self, pairs, encoded: dict) -> list:
-        """Where to cut each long pair into smaller pairs (None: align it whole). The
-        encodings of long pairs left whole are added to ``encoded`` for reuse."""
+    def _plan_cuts(self, pairs) -> tuple[list, dict]:
+        """Pieces of each long pair (None: a short pair, aligned whole) and the encodings of
+        the pieces, by (pair, piece): each sentence of a long pair is encoded once, alone,
+        and a piece's vectors are its sentences' vectors side by side."""
         plans: list = [None] * len(pairs)
+        vectors: dict = {}
         long = [k for k, (s, t) in enumerate(pairs)
-                if k not in encoded and len(s) + len(t) >= self.split_min_words
-                and sentence_ends(s) and sentence_ends(t)]
+                if len(s) + len(t) >= self.split_min_words and sentence_ends(s) and sentence_ends(t)]
         if not long:
-            return plans
-        vectors = self.encoder.encode([pairs[k][0] for k in long] + [pairs[k][1] for k in long],
-                                      token_budget=self.token_budget)
-        for r, k in enumerate(long):
-            src_enc, tgt_enc = vectors[r], vectors[r + len(long)]
-            path = anchor_path(word_cosine(src_enc, tgt_enc))
-            if path is not None:
-                plans[k] = plan_cuts(pairs[k][0], pairs[k][1], path)
-            if plans[k] is None:
-                encoded[k] = (src_enc, tgt_enc)
-        return plans
+            return plans, vectors
+        spans = {k: (sentence_spans(pairs[k][0]), sentence_spans(pairs[k][1])) for k in long}
+        sentences = [side[a:b] for k in long for side, sp in zip(pairs[k], spans[k]) for a, b in sp]
+        encoded = iter(self.encoder.encode(sentences, token_budget=self.token_budget))
+        for k in long:
+            src_spans, tgt_spans = spans[k]
+            src_enc = [next(encoded) for _ in src_spans]
+            tgt_enc = [next(encoded) for _ in tgt_spans]
+            sim = word_cosine(concat_encoded(src_enc), concat_encoded(tgt_enc))    # (n, m)
+            beads = merge_deletions(align_sentences(sim.numpy(), src_spans, tgt_spans))
+            plans[k] = word_cuts(beads, src_spans, tgt_spans)
+            for p, ((s0, s1), (t0, t1)) in enumerate(beads):
+                vectors[k, p] = (concat_encoded(src_enc[s0:s1]), concat_encoded(tgt_enc[t0:t1]))
+        return plans, vectors
 
     def _align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
                encoded: dict | None = None) -> list[PairAlignment]:
