@@ -3,7 +3,7 @@ ablation says which objectives carry it (Dou & Neubig 2021, on e5-small, CPU).
 
 The first half of ../shared/data/align/encs is training text (its gold is never read); AER
 is measured on the other half against its gold (1-indexed, every link sure: AER = 1 − F1),
-before and after, with softmax extraction at the model's layer (e5-small: 5, threshold 1e-3).
+before and after, with softmax extraction at the model's layer and threshold (e5-small: 7, 0.1).
 Each fine-tuned model is evaluated from its saved directory, loaded with ``AutoModel``, as
 ``xlie align --model DIR`` would load it.
 
@@ -103,7 +103,9 @@ def main() -> None:
         objs = ROWS[name]
         out = work / name.replace("+", "plus-")
         shutil.rmtree(out, ignore_errors=True)
-        sets = args.set + [f"objectives.{o}={1 if o in objs else 0}" for o in ALL]
+        # a row switches objectives on at the weight --set gave them (default 1) and the rest off
+        weights = base_cfg.objectives.model_dump()
+        sets = args.set + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL]
         cfg = load_train_config(None, sets, model=args.model, data=str(data), output=str(out))
         r = train_aligner(cfg)
         res = evaluate_dir(str(out), test, gold, layer, thr)

@@ -225,3 +225,29 @@ def test_e5_small_gets_tied_head_and_positions_fit(e5_small):
     from xlie.aligners.training.data import model_length_limit
     from xlie.models import load_tokenizer
     assert model_length_limit(load_tokenizer(str(e5_small)), model.config, 128) == 128
+
+
+def test_head_warmup_holds_the_encoder_fixed(tiny_xlmr, pairs_file, tmp_path):
+    """XLM-R tiny ships no MLM head here, so the head is new: during the warm-up only it moves."""
+    from transformers import AutoModel, AutoModelForMaskedLM
+    out = tmp_path / "ft"
+    train_aligner(cfg_for(tiny_xlmr, pairs_file, out, "max_steps=2", "head_warmup_steps=2",
+                          "objectives.tlm=0", "objectives.so=0", "objectives.psi=0",
+                          "objectives.co=0"))
+    before, after = AutoModel.from_pretrained(tiny_xlmr), AutoModel.from_pretrained(out)
+    for (name, p), q in zip(before.named_parameters(), after.parameters()):
+        assert "pooler" in name or torch.equal(p, q), name   # MaskedLM saves no pooler
+    from accelerate.utils import set_seed
+    set_seed(7)                                   # the run's seed: the head it started from
+    fresh, missing = load_mlm_model(str(tiny_xlmr))
+    assert missing
+    trained = AutoModelForMaskedLM.from_pretrained(out)
+    assert not torch.equal(fresh.lm_head.dense.weight, trained.lm_head.dense.weight)
+    # one step past the warm-up, the encoder learns again
+    out2 = tmp_path / "ft2"
+    train_aligner(cfg_for(tiny_xlmr, pairs_file, out2, "max_steps=3", "head_warmup_steps=2",
+                          "objectives.tlm=0", "objectives.so=0", "objectives.psi=0",
+                          "objectives.co=0"))
+    moved = AutoModel.from_pretrained(out2)
+    assert not torch.equal(before.encoder.layer[0].attention.self.query.weight,
+                           moved.encoder.layer[0].attention.self.query.weight)

@@ -51,6 +51,10 @@ class TrainConfig(BaseModel):
     weight_decay: float = Field(0.0, ge=0)
     warmup_ratio: float = Field(0.0, ge=0, lt=1)
     schedule: Literal["linear", "constant", "cosine"] = "linear"
+    head_warmup_steps: int = Field(0, ge=0, description="first optimizer steps in which only the "
+                                   "MLM and PSI heads learn and the encoder is held fixed: a freshly "
+                                   "initialised head (e5-small ships none) would otherwise push "
+                                   "random gradients into the encoder")
     freeze_embeddings: bool = Field(False, description="keep the (tied) word embeddings fixed: "
                                     "with a 250k vocabulary they dominate CPU step time")
     max_grad_norm: Optional[float] = Field(1.0, gt=0)

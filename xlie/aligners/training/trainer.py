@@ -111,6 +111,7 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
     if cfg.freeze_embeddings:
         mlm.get_input_embeddings().weight.requires_grad_(False)   # the tied decoder too
     optimizer = _optimizer(cfg, model)
+    encoder_params = [p for p in mlm.base_model.parameters() if p.requires_grad]
     model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     per_epoch = max(1, math.ceil(len(loader) / cfg.grad_accum))
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * per_epoch))
@@ -151,6 +152,9 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
                 losses = model(batch, gen)
                 loss = sum(weights[k] * v for k, v in losses.items())
                 accelerator.backward(loss)
+                if accelerator.sync_gradients and step < cfg.head_warmup_steps:
+                    for p in encoder_params:   # AdamW leaves a parameter without grad untouched
+                        p.grad = None
                 if accelerator.sync_gradients and cfg.max_grad_norm:
                     accelerator.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 optimizer.step()
