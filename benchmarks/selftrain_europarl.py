@@ -32,10 +32,14 @@ from results import machine, table, write_section  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "europarl-ner"
 
 
-def split(n: int, n_test: int, n_pool: int, seed: int = 13) -> tuple[list[int], list[int]]:
+def split(n: int, n_test: int, n_pool: int, n_unlabeled: int = 0,
+          seed: int = 13) -> tuple[list[int], list[int], list[int]]:
+    """Disjoint test, pool (parallel: silver) and unlabeled (German text) indices."""
     order = list(range(n))
     random.Random(seed).shuffle(order)
-    return sorted(order[:n_test]), sorted(order[n_test:n_test + n_pool])
+    pool_end = n_test + n_pool
+    return (sorted(order[:n_test]), sorted(order[n_test:pool_end]),
+            sorted(order[pool_end:pool_end + n_unlabeled]))
 
 
 def make_silver(en, de, work: Path, model: str) -> tuple[Path, dict]:
@@ -83,6 +87,9 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     ap.add_argument("--test", type=int, default=80)
     ap.add_argument("--pool", type=int, default=100)
+    ap.add_argument("--unlabeled", type=int, default=0,
+                    help="self-train on the German text of N further sentences (their English "
+                         "gold joins the source) instead of the pool's German text")
     ap.add_argument("--epochs", type=int, default=4)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--top-fraction", type=float, default=0.5)
@@ -107,14 +114,14 @@ def main() -> None:
 
     t_start = time.time()
     # the silver data depends on the split and the aligner: one work folder per setting
-    work = Path(args.work) / f"{Path(args.model).name}-test{args.test}-pool{args.pool}"
+    work = Path(args.work) / f"{Path(args.model).name}-test{args.test}-pool{args.pool}-unl{args.unlabeled}"
     work.mkdir(parents=True, exist_ok=True)
     en = list(read_conll(DATA / "en.conll02", lang="en"))
     de = list(read_conll(DATA / "de.conll02", lang="de"))
-    test_ids, pool_ids = split(len(de), args.test, args.pool)
+    test_ids, pool_ids, extra_ids = split(len(de), args.test, args.pool, args.unlabeled)
     write_jsonl(work / "de-test.jsonl", [de[i] for i in test_ids])
-    write_jsonl(work / "en-pool.jsonl", [en[i] for i in pool_ids])
-    unlabeled = [de[i].model_copy(update={"spans": []}) for i in pool_ids]
+    write_jsonl(work / "en-pool.jsonl", [en[i] for i in sorted(pool_ids + extra_ids)])
+    unlabeled = [de[i].model_copy(update={"spans": []}) for i in (extra_ids or pool_ids)]
     write_jsonl(work / "de-pool-text.jsonl", unlabeled)
     silver, silver_info = make_silver([en[i] for i in pool_ids], [de[i] for i in pool_ids],
                                       work, args.model)
@@ -122,6 +129,7 @@ def main() -> None:
 
     base = TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                        lr=args.lr, head_lr=args.head_lr, freeze_layers=args.freeze_layers,
+                       freeze_embeddings=True,
                        patience=None,
                        checkpoint_every=10_000)
     rows: dict[str, list[float]] = {}
@@ -159,7 +167,11 @@ def report(args, rows, seconds, silver_info, t_start, seeds_done) -> None:
     body = [f"Europarl NER, target German, encoder `{args.model}` on CPU. Split (fixed, seed 13): "
             f"{args.test} German test sentences; a pool of {args.pool} parallel sentences "
             f"(English gold = source; German side aligned with xlie's aligner and projected "
-            f"with `xlie.projection` = silver; German text = self-training data). "
+            f"with `xlie.projection` = silver"
+            + (f"); {args.unlabeled} further sentences: English gold joins the source, German "
+               f"text = self-training data (so source = {args.pool + args.unlabeled} English "
+               f"sentences). " if args.unlabeled else "; German text = self-training data). ")
+            + 
             f"Training: {args.epochs} epochs, lr {args.lr} (head {args.head_lr}), batch "
             f"{args.batch_size}, embeddings "
             f"and lowest {args.freeze_layers} layers fixed, no target dev set (fixed epochs); "
@@ -168,7 +180,7 @@ def report(args, rows, seconds, silver_info, t_start, seeds_done) -> None:
             + ("retrains from the encoder" if args.init == "base" else
                f"continues the previous round's tagger for {args.round_epochs} epoch(s)")
             + " on source + silver + pseudo-labels. "
-            f"Pool and test sizes are small because the 2 CPU cores are shared. "
+
             f"Seeds {seeds_done} (of {args.seeds} planned); seqeval entity F1 (mean ± sample std over seeds).", "",
             table(["condition", "German test F1", "per seed", "train s (mean)"],
                   [[k, mean_spread(v), ", ".join(f"{x:.1f}" for x in v),
