@@ -175,7 +175,7 @@ def test_pos_selection_and_min_labeled():
 
 def test_freeze_layers_fixes_embeddings_and_the_lowest_layers(tiny_bert):
     from transformers import AutoModelForTokenClassification
-    from xlie.selftrain.train import freeze
+    from xlie.selftrain.trainer import freeze
     model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
     freeze(model, TrainConfig(model=str(tiny_bert), freeze_layers=2))
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
@@ -185,7 +185,7 @@ def test_freeze_layers_fixes_embeddings_and_the_lowest_layers(tiny_bert):
 
 def test_head_learning_rate_applies_to_the_new_head_only(tiny_bert):
     from transformers import AutoModelForTokenClassification
-    from xlie.selftrain.train import param_groups
+    from xlie.selftrain.trainer import param_groups
     model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
     groups = param_groups(model, TrainConfig(model=str(tiny_bert), lr=1e-4, head_lr=1e-2))
     head = {id(model.classifier.weight), id(model.classifier.bias)}

@@ -1,14 +1,26 @@
 """Self-training taggers: train on source gold + silver data, predict with confidence,
-keep confident pseudo-labels, retrain (DESIGN.md, ``selftrain/``)."""
-from .config import RunConfig, SelectConfig, TrainConfig, load_config
-from .labels import LabelMap, iob2_to_spans, spans_to_iob2
-from .metrics import evaluate
-from .output import predict_file
-from .predict import Tagger
-from .pseudo import select_pseudo_labels
-from .rounds import self_train
-from .train import TrainResult, train
+keep confident pseudo-labels, retrain (DESIGN.md, ``selftrain/``).
 
-__all__ = ["LabelMap", "RunConfig", "SelectConfig", "Tagger", "TrainConfig", "TrainResult",
-           "evaluate", "iob2_to_spans", "load_config", "predict_file", "select_pseudo_labels",
-           "self_train", "spans_to_iob2", "train"]
+Names are imported on first use, so reading a config (``xlie.selftrain.config``, as the
+pipeline does to validate one) does not load torch and transformers."""
+from __future__ import annotations
+
+import importlib
+
+_WHERE = {
+    "RunConfig": "config", "SelectConfig": "config", "TrainConfig": "config", "load_config": "config",
+    "LabelMap": "labels", "iob2_to_spans": "labels", "spans_to_iob2": "labels",
+    "evaluate": "metrics", "predict_file": "output", "Tagger": "predict",
+    "select_pseudo_labels": "pseudo", "self_train": "rounds", "TrainResult": "trainer", "train": "trainer",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        value = getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_WHERE)

@@ -23,7 +23,7 @@ from .config import RunConfig
 from .data import read_sentences
 from .predict import Tagger
 from .pseudo import select_pseudo_labels
-from .train import train, use_cpu
+from .trainer import train, use_cpu
 
 Paths = Sequence[str | Path]
 
