@@ -53,14 +53,15 @@ def _join(pairs, gold, k):
 
 
 def test_long_inputs_keep_quality(e5_small, data):
-    """Pairs joined ten and forty at a time (past 512 subwords) align about as well as the
-    same pairs one by one: nothing is truncated, and long pairs are cut at sentence ends."""
+    """Pairs joined ten and forty at a time (past 512 subwords) align within a point of AER
+    of the same pairs one by one (0.3 and 0.2 when written): nothing is truncated, and the
+    sentences of a long pair are aligned to each other before its words."""
     pairs, gold = data
     pairs, gold = pairs[:40], gold[:40]
     al = Aligner("e5-small")
     short_aer = _aer(al.align_pairs(pairs), gold)
     ten, ten_gold = _join(pairs, gold, 10)
-    assert _aer(al.align_pairs(ten), ten_gold) < short_aer + 0.02
+    assert _aer(al.align_pairs(ten), ten_gold) < short_aer + 0.01
     forty, forty_gold = _join(pairs, gold, 40)
     assert len(al.encoder.tokenize([forty[0][0]])[0][0]) > al.encoder.max_content
-    assert _aer(al.align_pairs(forty), forty_gold) < short_aer + 0.05
+    assert _aer(al.align_pairs(forty), forty_gold) < short_aer + 0.01
