@@ -191,7 +191,9 @@ def report(args, rows, seconds, silver_info, t_start, seeds_done) -> None:
             + 
             f"Training: {args.epochs} epochs, lr {args.lr} (head {args.head_lr}), batch "
             f"{args.batch_size}, embeddings "
-            f"and lowest {args.freeze_layers} layers fixed, no target dev set (fixed epochs); "
+            + (f"and lowest {args.freeze_layers} layers fixed" if args.freeze_layers else
+               "fixed, every layer trained")
+            + ", no target dev set (fixed epochs); "
             f"silver/pseudo drawn 1:1 with source per epoch; each round keeps the top "
             f"{args.top_fraction:.0%} of each label's pseudo-labels and "
             + ("retrains from the encoder" if args.init == "base" else
