@@ -108,3 +108,13 @@ def test_long_pair_aligns_as_its_sentences_do(tiny_xlmr):
         off += len(s)
     assert len(src) + len(tgt) >= al.aligner.split_min_words
     assert sorted((i, j) for i, j, _ in whole.links) == sorted(expected)
+
+
+def test_long_punctuation_only_pair_keeps_its_error(tiny_xlmr):
+    """Sentence splitting must not turn an unusable long pair into a silent empty result."""
+    from xlie.aligners import Aligner
+    marks = ". ! ? . , ; . ! . ? . ! . , . ; . ! . ? .".split()
+    al = Aligner(str(tiny_xlmr), layer=2)
+    assert 2 * len(marks) >= al.aligner.split_min_words
+    (res,) = al.align_pairs([(marks, marks)])
+    assert res.links == [] and res.error == "words, not only punctuation"

@@ -14,7 +14,7 @@ from .band import path_distance
 from .batching import token_budget_batches
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
-from .sentences import align_sentences, merge_deletions, sentence_ends, sentence_spans, word_cuts
+from .sentences import align_sentences, merge_deletions, sentence_spans, word_cuts
 from .symmetrize import SYMMETRIZATIONS, symmetrize
 
 Link = tuple[int, int, float]
@@ -34,6 +34,15 @@ class PairAlignment:
 
 def is_punctuation_only(words: Sequence[str]) -> bool:
     return all(all(unicodedata.category(c)[0] in "PS" for c in w) for w in words)
+
+
+def unusable(src: Sequence[str], tgt: Sequence[str]) -> str | None:
+    """What a pair lacks to be aligned (its error), or None for a usable pair."""
+    if not src or not tgt:
+        return "a non-empty source and target side"
+    if is_punctuation_only(src) and is_punctuation_only(tgt):
+        return "words, not only punctuation"
+    return None
 
 
 @dataclass
@@ -149,11 +158,15 @@ class WordAligner:
         and a piece's vectors are its sentences' vectors side by side."""
         plans: list = [None] * len(pairs)
         vectors: dict = {}
-        long = [k for k, (s, t) in enumerate(pairs)
-                if len(s) + len(t) >= self.split_min_words and sentence_ends(s) and sentence_ends(t)]
+        spans = {}   # long, usable pairs with more than one sentence on each side
+        for k, (s, t) in enumerate(pairs):
+            if len(s) + len(t) >= self.split_min_words and not unusable(s, t):
+                src_spans, tgt_spans = sentence_spans(s), sentence_spans(t)
+                if len(src_spans) > 1 and len(tgt_spans) > 1:
+                    spans[k] = (src_spans, tgt_spans)
+        long = list(spans)
         if not long:
             return plans, vectors
-        spans = {k: (sentence_spans(pairs[k][0]), sentence_spans(pairs[k][1])) for k in long}
         sentences = [side[a:b] for k in long for side, sp in zip(pairs[k], spans[k]) for a, b in sp]
         encoded = iter(self.encoder.encode(sentences, token_budget=self.token_budget))
         for k in long:
@@ -173,10 +186,9 @@ class WordAligner:
         results: list[PairAlignment | None] = [None] * len(pairs)
         usable = []
         for k, (src, tgt) in enumerate(pairs):
-            if not src or not tgt:
-                results[k] = PairAlignment(error="a non-empty source and target side")
-            elif is_punctuation_only(src) and is_punctuation_only(tgt):
-                results[k] = PairAlignment(error="words, not only punctuation")
+            why = unusable(src, tgt)
+            if why:
+                results[k] = PairAlignment(error=why)
             else:
                 usable.append(k)
         todo = [k for k in usable if k not in encoded]

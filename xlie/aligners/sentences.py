@@ -92,9 +92,9 @@ def align_sentences(sim: np.ndarray, src: list[Span], tgt: list[Span],
     centre = np.searchsorted(tgt_starts, np.array([0] + [b for _, b in src]) * m / max(n, 1))
     width = max(16, T // 8)
     beads = _search(score, S, T, bonus, [(max(0, c - width), min(T, c + width)) for c in centre])
-    if beads is None:                     # the band missed the corner: search every cell
+    if beads is None:    # the band missed the corner: search every cell (deletions reach it)
         beads = _search(score, S, T, bonus, [(0, T)] * (S + 1))
-    return beads or [((0, S), (0, T))]
+    return beads
 
 
 def _search(score: _BeadScorer, S: int, T: int, bonus: float,
