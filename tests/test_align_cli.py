@@ -142,3 +142,15 @@ def test_show_writes_html_and_png_with_the_words_and_links(tmp_path, tiny_bert):
     r = CliRunner().invoke(cli, ["align", "show", str(src), "--line", "9", "-o", str(page),
                                  "--model", str(tiny_bert)])
     assert r.exit_code == 2 and f"{src}:9" in r.output
+
+
+def test_strict_names_the_first_bad_line_even_when_alignment_finds_it(tmp_path, tiny_bert):
+    """A punctuation-only pair (found unusable by the aligner) before a malformed line: --strict
+    names the punctuation line, the first bad one in the file."""
+    src = tmp_path / "in.txt"
+    src.write_text("a cat ||| eine Katze\n. , ! ||| . ?\nno separator\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["align", str(src), str(tmp_path / "o"), "--model", str(tiny_bert),
+                                 "--strict"])
+    assert r.exit_code != 0
+    assert f"{src}:2" in r.output and "only punctuation" in r.output
+    assert not (tmp_path / "o").exists()

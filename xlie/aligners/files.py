@@ -19,7 +19,7 @@ from ..fileio import iter_lines
 from ..progress import progress
 from .api import Aligner
 from .batching import chunked
-from .core import PairAlignment
+from .core import PairAlignment, unusable
 
 log = logging.getLogger("xlie.align")
 
@@ -73,9 +73,11 @@ def align_file(input_path: str | Path, output_path: str | Path, aligner: Aligner
                 for name, p in (("prob", prob_file), ("word", word_file), ("jsonl", jsonl_file)) if p}
         bar = stack.enter_context(progress(desc="align", unit="pair"))
         for chunk in chunked(items, chunk_size):
-            for item in chunk:
-                if not item.pair.ok and strict:
-                    raise InputFormatError(input_path, item.pair.line, item.pair.error)
+            for item in chunk if strict else ():   # the first bad line, before any work
+                p = item.pair
+                why = p.error if not p.ok else unusable(p.src, p.tgt)
+                if why:
+                    raise InputFormatError(input_path, p.line, why)
             ok = [it for it in chunk if it.pair.ok]
             results = iter(aligner.align_pairs([(it.pair.src, it.pair.tgt) for it in ok]))
             for it in chunk:
