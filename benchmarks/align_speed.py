@@ -249,6 +249,7 @@ def main(argv=None) -> None:
     ap.add_argument("--json", type=Path, default=None)
     ap.add_argument("--render", type=Path, default=None, help="only write the section of an earlier --json dump")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--section", default="align-speed", help="RESULTS.md section to write")
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.n, args.layer, args.threads)), flush=True)
@@ -259,7 +260,7 @@ def main(argv=None) -> None:
         from results import write_section
         text = report(json.loads(args.render.read_text()), args.layer, args.threads)
         print(text)
-        write_section("align-speed", text)
+        write_section(args.section, text)
         return
     for k in ("sizes", "stream_sizes", "slow_sizes"):
         setattr(args, k, [int(x) for x in getattr(args, k).split(",")])
@@ -277,7 +278,7 @@ def main(argv=None) -> None:
         args.json.write_text(json.dumps(rows, indent=1))
     if not args.no_write:
         from results import write_section
-        write_section("align-speed", text)
+        write_section(args.section, text)
 
 
 if __name__ == "__main__":
