@@ -58,6 +58,9 @@ def main() -> None:
     ap.add_argument("--model", default="e5-small")
     ap.add_argument("--train-pairs", type=int, default=1250)
     ap.add_argument("--eval-pairs", type=int, default=None, help="first N of the held-out half")
+    ap.add_argument("--dev", action="store_true",
+                    help="evaluate on the held-out pairs after the first --eval-pairs instead: "
+                         "settings are chosen there, never on the reported test pairs")
     ap.add_argument("--rows", default="mlm,+tlm,+so,+psi,+co,all")
     ap.add_argument("--set", action="append", default=[], help="config overrides k=v")
     ap.add_argument("--threads", type=int, default=2)
@@ -71,8 +74,13 @@ def main() -> None:
     from xlie.models import resolve_model
 
     train, test, gold = split_encs(args.train_pairs)
+    if args.dev and not args.eval_pairs:
+        ap.error("--dev needs --eval-pairs N (the test pairs it leaves out)")
     if args.eval_pairs:
-        test, gold = test[:args.eval_pairs], gold[:args.eval_pairs]
+        cut = slice(args.eval_pairs, None) if args.dev else slice(None, args.eval_pairs)
+        test, gold = test[cut], gold[cut]
+    split = (f"the {len(test)} pairs of the other half after its first {args.eval_pairs} "
+             f"(dev split)" if args.dev else f"{len(test)} pairs of the other half")
     work = Path(args.workdir or tempfile.mkdtemp(prefix="xlie-ft-"))
     work.mkdir(parents=True, exist_ok=True)
     data = work / "train.txt"

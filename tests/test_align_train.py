@@ -251,3 +251,27 @@ def test_head_warmup_holds_the_encoder_fixed(tiny_xlmr, pairs_file, tmp_path):
     moved = AutoModel.from_pretrained(out2)
     assert not torch.equal(before.encoder.layer[0].attention.self.query.weight,
                            moved.encoder.layer[0].attention.self.query.weight)
+
+
+def test_head_warmup_is_skipped_without_a_head_objective(tiny_xlmr, pairs_file, tmp_path):
+    """SO alone trains no head: a warm-up would only waste its first steps, so it is ignored."""
+    from transformers import AutoModel
+    out = tmp_path / "ft"
+    train_aligner(cfg_for(tiny_xlmr, pairs_file, out, "max_steps=1", "head_warmup_steps=5",
+                          "objectives.mlm=0", "objectives.tlm=0", "objectives.psi=0",
+                          "objectives.co=0", "lr=1e-2"))
+    before, after = AutoModel.from_pretrained(tiny_xlmr), AutoModel.from_pretrained(out)
+    assert not torch.equal(before.encoder.layer[0].attention.self.query.weight,
+                           after.encoder.layer[0].attention.self.query.weight)
+
+
+def test_head_warmup_forward_leaves_out_so_and_co(tiny_xlmr, pairs_file):
+    from xlie.aligners.training.data import Collator, read_pairs
+    from xlie.aligners.training.model import AlignTrainingModel
+    from xlie.models import load_tokenizer
+    tok = load_tokenizer(str(tiny_xlmr))
+    mlm, _ = load_mlm_model(str(tiny_xlmr))
+    model = AlignTrainingModel(mlm, ["mlm", "so", "co"], 2, 0.1, "softmax", tok.mask_token_id, 0.15)
+    batch = Collator(tok, 2, need_pair=False, need_neg=False)(read_pairs(pairs_file)[:4])
+    assert set(model(batch)) == {"mlm", "so", "co"}
+    assert set(model(batch, heads_only=True)) == {"mlm"}

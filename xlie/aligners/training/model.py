@@ -76,6 +76,9 @@ def layer_states(base_model, input_ids, attention_mask, layer: int) -> torch.Ten
     return seen[0]
 
 
+HEAD_OBJECTIVES = frozenset({"mlm", "tlm", "psi"})   # objectives that train a new head
+
+
 class AlignTrainingModel(torch.nn.Module):
     """Sums nothing itself: returns a dict of unweighted losses; the trainer weights them."""
 
@@ -89,9 +92,12 @@ class AlignTrainingModel(torch.nn.Module):
         self.mask_id, self.mask_prob = mask_id, mask_prob
         self.vocab_size = mlm_model.get_input_embeddings().weight.shape[0]
 
-    def forward(self, batch: dict, generator: torch.Generator | None = None) -> dict[str, torch.Tensor]:
+    def forward(self, batch: dict, generator: torch.Generator | None = None,
+                heads_only: bool = False) -> dict[str, torch.Tensor]:
+        """``heads_only``: the head warm-up, where SO and CO (no head, encoder only) are
+        not computed at all."""
         losses: dict[str, torch.Tensor] = {}
-        on = set(self.objectives)
+        on = set(self.objectives) & HEAD_OBJECTIVES if heads_only else set(self.objectives)
         if "mlm" in on:
             losses["mlm"] = mlm_loss(self.mlm, batch, self.mask_id, self.vocab_size,
                                      self.mask_prob, generator)

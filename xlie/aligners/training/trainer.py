@@ -4,7 +4,6 @@ schedule, seeded runs, periodic checkpoints (Hugging Face model directories plus
 optimizer state) and resuming from the last one after an interruption."""
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
@@ -20,7 +19,7 @@ from .checkpoints import CheckpointManager, align_settings
 from .config import TrainConfig
 from .data import Collator, PairDataset, filter_by_length, model_length_limit, read_pairs
 from .eval import CheckpointEvaluator
-from .model import AlignTrainingModel, load_mlm_model
+from .model import HEAD_OBJECTIVES, AlignTrainingModel, load_mlm_model
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +134,9 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
             evaluator(model, step, ckpt)
 
     weights = cfg.objectives.model_dump()
+    head_warmup = cfg.head_warmup_steps if HEAD_OBJECTIVES & set(on) else 0
+    if cfg.head_warmup_steps and not head_warmup:
+        accelerator.print("head_warmup_steps ignored: no objective with a head (MLM, TLM, PSI) is on")
     running: dict[str, float] = {}
     gen = torch.Generator()
     bar = progress(total=total, initial=step, desc="align train",
@@ -149,10 +151,11 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
             gen.manual_seed(cfg.seed * 1_000_003 + (step * cfg.grad_accum + micro) * 7919
                             + accelerator.process_index)
             with accelerator.accumulate(model):
-                losses = model(batch, gen)
+                warming = step < head_warmup
+                losses = model(batch, gen, heads_only=warming)
                 loss = sum(weights[k] * v for k, v in losses.items())
                 accelerator.backward(loss)
-                if accelerator.sync_gradients and step < cfg.head_warmup_steps:
+                if accelerator.sync_gradients and warming:
                     for p in encoder_params:   # AdamW leaves a parameter without grad untouched
                         p.grad = None
                 if accelerator.sync_gradients and cfg.max_grad_norm:
