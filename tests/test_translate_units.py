@@ -6,7 +6,7 @@ import pytest
 
 from xlie.errors import InputFormatError, UnknownNameError, XlieError
 from xlie.translation.backends.base import Hypothesis
-from xlie.translation.batching import plan_batches, windows
+from xlie.batching import chunked, plan_batches
 from xlie.translation.cache import NullCache, TranslationCache, entry_key, namespace
 from xlie.translation.options import GenerationOptions
 from xlie.translation.segment import join_segments, split_to_fit
@@ -33,8 +33,8 @@ def test_plan_batches_gives_an_over_budget_sentence_its_own_batch():
     assert plan_batches([500, 2, 2], max_tokens=10, max_sentences=8) == [[0], [1, 2]]
 
 
-def test_windows_chunk_in_order():
-    assert list(windows(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
+def test_chunked_keeps_order():
+    assert list(chunked(range(7), 3)) == [[0, 1, 2], [3, 4, 5], [6]]
 
 
 def count_words(text):

@@ -5,7 +5,7 @@ of identical-looking partners; softmax and OT spread their mass over all of them
 vanish. Translations are locally monotone, so we find confident anchors (mutual best
 matches), keep the longest monotone chain of them, interpolate an expected target position
 for every source position, and let each source position link only within ``width`` of it.
-Pairs shorter than ``width`` on both sides are untouched.
+Pairs shorter than the band on both sides are untouched (``WordAligner._banded``).
 """
 from __future__ import annotations
 
@@ -35,14 +35,6 @@ def longest_increasing(values: np.ndarray) -> np.ndarray:
         out.append(i)
         i = prev[i]
     return np.array(out[::-1], dtype=int)
-
-
-def band_mask(sim: torch.Tensor, width: int) -> torch.Tensor:
-    """sim: (n, m) -> bool (n, m), True inside the band around the anchor path."""
-    dist = path_distance(sim)
-    if dist is None:
-        return torch.ones(sim.shape, dtype=torch.bool)
-    return dist <= width
 
 
 def path_distance(sim: torch.Tensor) -> torch.Tensor | None:

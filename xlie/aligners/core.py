@@ -11,7 +11,7 @@ import torch
 
 from ..models.builtin import known_defaults
 from .band import path_distance
-from .batching import token_budget_batches
+from ..batching import plan_batches
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
 from .sentences import align_sentences, merge_deletions, sentence_spans, word_cuts
@@ -214,7 +214,7 @@ class WordAligner:
         device = self.encoder.device
         out: list[PairAlignment | None] = [None] * len(vecs)
         sizes = [len(v.x) * len(v.y) for v in vecs]
-        for batch in token_budget_batches(sizes, max(max(sizes), 1 << 20)):
+        for batch in plan_batches(sizes, max(max(sizes), 1 << 20)):
             for sub in [batch[i:i + self.pair_batch] for i in range(0, len(batch), self.pair_batch)]:
                 n = max(len(vecs[b].x) for b in sub)
                 m = max(len(vecs[b].y) for b in sub)
@@ -278,6 +278,6 @@ class WordAligner:
 def align_all(aligner: WordAligner, pairs: Iterable[tuple[Sequence[str], Sequence[str]]],
               chunk_size: int = 2048) -> Iterable[PairAlignment]:
     """Stream alignments in input order, a chunk at a time (memory flat in corpus size)."""
-    from .batching import chunked
+    from ..batching import chunked
     for chunk in chunked(pairs, chunk_size):
         yield from aligner.align(chunk)

@@ -15,7 +15,7 @@ import torch
 
 from ..models import fallback_layer, load_pretrained, load_tokenizer
 from ..models.builtin import known_defaults
-from .batching import token_budget_batches
+from ..batching import plan_batches
 
 
 @dataclass
@@ -177,7 +177,7 @@ class Encoder:
         vectors: list[torch.Tensor | None] = [None] * len(tokenized)
         n_extra = len(self._before) + len(self._after)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        for batch in token_budget_batches([len(s.ids) + n_extra for s in segments], token_budget):
+        for batch in plan_batches([len(s.ids) + n_extra for s in segments], token_budget):
             rows = [torch.tensor(self.build_inputs(segments[b].ids)) for b in batch]
             input_ids = torch.nn.utils.rnn.pad_sequence(rows, batch_first=True, padding_value=pad)
             mask = torch.nn.utils.rnn.pad_sequence([torch.ones_like(r) for r in rows], batch_first=True)

@@ -18,7 +18,7 @@ from ..formats.parallel import ParallelPair, parse_parallel_line, read_parallel
 from ..fileio import iter_lines
 from ..progress import progress
 from .api import Aligner
-from .batching import chunked
+from ..batching import chunked
 from .core import PairAlignment, unusable
 
 log = logging.getLogger("xlie.align")

@@ -11,7 +11,7 @@ from typing import Iterator, Optional
 from ..errors import XlieError
 from ..progress import progress
 from .backends import Backend, load_backend
-from .batching import windows
+from ..batching import chunked
 from .cache import open_cache
 from .options import BatchOptions, GenerationOptions
 from .resume import PartialOutput
@@ -111,7 +111,7 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
         sink = out.open(keep=resumed > 0)
     bar = progress(total=_count_lines(input, fmt), initial=resumed, unit="sent", desc="translate")
     try:
-        for window in windows(items, batching.sort_window):
+        for window in chunked(items, batching.sort_window):
             lines = [json.dumps(r, ensure_ascii=False) for r in session.translate_items(window)]
             if out is not None:
                 out.commit(lines)

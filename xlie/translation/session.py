@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import UnknownNameError, XlieError
 from .backends.base import Backend, Hypothesis
-from .batching import plan_batches
+from ..batching import plan_batches
 from .cache import NullCache, entry_key, namespace
 from .markers import get_style, insert_markers, read_markers, token_spans
 from .options import BatchOptions, GenerationOptions
