@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Literal, Optional
@@ -20,6 +19,7 @@ from pydantic import Field
 
 from ...errors import XlieError
 from ..config import StageConfig, resolve_path
+from ..launch import run_process_group
 from ..stages import Stage, StageContext, register_stage
 
 try:
@@ -62,9 +62,9 @@ def _launch(job: dict, ctx: StageContext, num_processes: int) -> dict:
     cmd = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes",
            str(num_processes), "--num_machines", "1", "--dynamo_backend", "no",
            "--mixed_precision", "no", "-m", "xlie.pipeline.adapters.selftrain_job", str(job_path)]
-    proc = subprocess.run(cmd, env={**os.environ, "XLIE_PROGRESS": "0"})
-    if proc.returncode != 0:
-        raise XlieError(f"`accelerate launch` of the selftrain stage exited with {proc.returncode}",
+    status = run_process_group(cmd, env={**os.environ, "XLIE_PROGRESS": "0"})
+    if status != 0:
+        raise XlieError(f"`accelerate launch` of the selftrain stage exited with {status}",
                         "see the output above; `xlie run` resumes from the last checkpoint")
     return json.loads((Path(job["run_dir"]) / "summary.json").read_text(encoding="utf-8"))
 
