@@ -218,3 +218,19 @@ def test_markers_in_the_shape_xlie_translate_writes():
     r = run(s, "markers", string_match=False)
     assert spans_of(r) == [(0, 1, "PER"), (3, 4, "LOC")]  # PER through the alignment
     assert r.report.how["marker"] == 1 and r.report.how["alignment"] == 1
+
+
+def test_edge_words_learnt_from_the_whole_corpus_reach_every_batch():
+    """The pipeline projects batch by batch; words learnt once from the whole file make a
+    batch trim as whole-file projection does ("die" is frequent only across the corpus)."""
+    from xlie.projection.edges import edge_words_of
+    first = pair("John visited Berlin yesterday", "John besuchte Berlin die gestern",
+                 [(2, 3, "LOC")], [(0, 0), (1, 1), (2, 2), (2, 3), (3, 4)], sid="a")
+    rest = [pair("the cat saw the mouse", "die Katze sah die Maus die", [],
+                 [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)], sid=f"b{k}") for k in range(2)]
+    whole = project([first, *rest])
+    assert spans_of(whole) == [(2, 3, "LOC")]
+    assert spans_of(project([first])) == [(2, 4, "LOC")]        # alone: "die" is rare
+    words = edge_words_of(s.to_json() for s in [first, *rest])
+    assert "die" in words[0] and "the" in words[1]
+    assert spans_of(project([first], edge_words=words)) == spans_of(whole)

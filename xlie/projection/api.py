@@ -39,12 +39,15 @@ def make_options(options: ProjectionOptions | dict | None = None, **overrides: A
     return opts
 
 
-def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions,
-                  lang: str | None = None) -> ProjectionResult:
-    """Project loaded pairs (all in memory: function words are learnt from the whole set)."""
+def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | None = None,
+                  edge_words: tuple[frozenset[str], frozenset[str]] | None = None) -> ProjectionResult:
+    """Project loaded pairs. Edge function words (target, source) are learnt from these
+    pairs unless ``edge_words`` gives them (learnt once from a whole corpus)."""
     pairs = list(pairs)
-    tgt_fw = function_words((p.tgt_tokens for p in pairs if p.tgt_tokens), opts.function_words)
-    src_fw = function_words((p.source.tokens for p in pairs), opts.function_words)
+    if edge_words is None:
+        edge_words = (function_words((p.tgt_tokens for p in pairs if p.tgt_tokens), opts.function_words),
+                      function_words((p.source.tokens for p in pairs), opts.function_words))
+    tgt_fw, src_fw = edge_words
     report = ProjectionReport(method=opts.method)
     out = []
     for p in progress(pairs, total=len(pairs), desc="project"):
@@ -67,13 +70,17 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
             threshold: float | None = None, options: ProjectionOptions | dict | None = None,
             src_format: str | None = None, out_format: str | None = None,
             scheme: str = "iob2", src_lang: str | None = None, lang: str | None = None,
-            report_path: str | Path | None = None, **overrides: Any) -> ProjectionResult:
+            report_path: str | Path | None = None,
+            edge_words: tuple[frozenset[str], frozenset[str]] | None = None,
+            **overrides: Any) -> ProjectionResult:
     """Project span annotations, UPOS tags, relations and events onto the target side.
 
     ``input`` is a JSONL corpus with ``translation`` and ``alignment`` (or sentences in
     memory), or, with ``target`` and ``alignment``, a source annotation file. With
     ``output`` the silver corpus is written (format from ``out_format`` or the extension)
-    and the report beside it as ``OUTPUT.report.json`` (or ``report_path``).
+    and the report beside it as ``OUTPUT.report.json`` (or ``report_path``). ``edge_words``:
+    (target, source) function words to trim at span edges, when the sentences given are one
+    batch of a larger corpus (``projection.edges.edge_words_of``); else learnt from them.
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
@@ -94,7 +101,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
             links = (make_links(s.alignment, len(s.tokens), len(toks), "<sentences>", k + 1)
                      if toks is not None and s.alignment is not None else None)
             pairs.append(Pair(s, toks, tr, links, f"sentence {k + 1}"))
-    result = project_pairs(pairs, opts, lang)
+    result = project_pairs(pairs, opts, lang, edge_words)
     if output is not None:
         from ..formats.detect import write_any
         write_any(output, result.sentences, *inputs, fmt=out_format, scheme=scheme)

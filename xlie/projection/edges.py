@@ -22,6 +22,21 @@ def function_words(sentences: Iterable[list[str]], top: int = 100) -> frozenset[
     return frozenset(frequent[:top])
 
 
+def edge_words_of(records: Iterable[dict], top: int = 100) -> tuple[frozenset[str], frozenset[str]]:
+    """(source, target) function words of aligned records (``tokens`` and ``translation``
+    as in an alignment JSONL), in one pass: a corpus read batch by batch gets the same words
+    as a whole-file ``xlie project``."""
+    src: list[list[str]] = []
+    tgt: list[list[str]] = []
+    for rec in records:
+        src.append(rec.get("tokens") or [])
+        tr = rec.get("translation") or {}
+        toks = tr.get("tokens") or (tr.get("text") or "").split()
+        if toks:
+            tgt.append(toks)
+    return function_words(tgt, top), function_words(src, top)
+
+
 def trimmable(token: str, words: frozenset[str]) -> bool:
     """Punctuation, or a function word as written (a capitalised form may be a name part:
     German ``Europäischen`` in a name, ``europäischen`` as a frequent lowercase adjective)."""

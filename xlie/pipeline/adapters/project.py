@@ -4,9 +4,9 @@ Output: the silver target-language corpus (each span keeps its source span's id)
 of what was projected and what was dropped, by reason, go into the manifest. With
 ``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
 
-``project`` learns edge-trimming function words from the sentences it is given, so they are
-learnt per batch: keep ``batch_size`` (default 1024) at least the shard size to learn them
-from whole shards.
+Edge-trimming function words are learnt once, in a streaming pass over the whole aligned
+corpus before the first batch, so every batch trims with the same words as a whole-file
+``xlie project`` would.
 """
 from __future__ import annotations
 
@@ -36,9 +36,12 @@ class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
 
 
 def setup(cfg: ProjectStageConfig, ctx: StageContext):
+    from ...formats.jsonl import read_jsonl
     from ...projection.api import make_options
+    from ...projection.edges import edge_words_of
     opts = make_options(cfg.model_dump(exclude={"enabled", "batch_size"}))
-    return opts, ctx.tgt_lang
+    records = (rec for _, rec in read_jsonl(ctx.inputs["alignment"]))
+    return opts, ctx.tgt_lang, edge_words_of(records, opts.function_words)
 
 
 def _counts(report: dict) -> dict[str, int]:
@@ -53,8 +56,8 @@ def _counts(report: dict) -> dict[str, int]:
 
 def process_batch(state, records: list[dict]) -> BatchResult:
     from ...projection.api import project
-    opts, lang = state
-    result = project(records, options=opts, lang=lang)
+    opts, lang, edge_words = state
+    result = project(records, options=opts, lang=lang, edge_words=edge_words)
     return BatchResult([s.to_json() for s in result.sentences], _counts(result.report.to_dict()))
 
 
