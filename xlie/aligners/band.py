@@ -37,6 +37,25 @@ def longest_increasing(values: np.ndarray) -> np.ndarray:
     return np.array(out[::-1], dtype=int)
 
 
+def band_prior(sim: torch.Tensor, band: int, distortion: float
+               ) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """sim: (n, m) of one pair -> (penalty (n, m), keep (n, m) bool), or None for a pair
+    within ``band`` on both sides or without an anchor path. The aligner subtracts the
+    penalty (``distortion`` row standard deviations at the band's edge, growing with the
+    squared distance from the path) and links only inside ``keep``. Computed without
+    gradient: in training it is a fixed prior of the step."""
+    n, m = sim.shape
+    if n <= band and m <= band:
+        return None
+    sim = sim.detach()
+    dist = path_distance(sim.float().cpu())
+    if dist is None:
+        return None
+    dist = dist.to(sim.device)
+    penalty = distortion * sim.std(dim=-1, keepdim=True) * (dist / band) ** 2
+    return penalty.to(sim.dtype), dist <= band
+
+
 def path_distance(sim: torch.Tensor) -> torch.Tensor | None:
     """sim: (n, m) -> (n, m) distance of each cell from the anchor path (None: no path)."""
     path = anchor_path(sim)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from ..models.builtin import known_defaults
-from .band import path_distance
+from .band import band_prior
 from ..batching import plan_batches
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
@@ -243,20 +243,14 @@ class WordAligner:
 
     def _banded(self, sim, mask, sub, vecs):
         """Long pairs: keep cells within ``band`` of the anchor path and lower the similarity
-        of cells far from it (by ``distortion`` row standard deviations at the band's edge)."""
-        lam = self.distortion
+        of cells far from it (``band.band_prior``)."""
         for r, b in enumerate(sub):
             n, m = len(vecs[b].x), len(vecs[b].y)
-            if n > self.band or m > self.band:
-                dist = path_distance(sim[r, :n, :m].float().cpu())
-                if dist is None:
-                    continue
-                dist = dist.to(mask.device)
-                mask[r, :n, :m] &= dist <= self.band
-                if lam:
-                    s = sim[r, :n, :m]
-                    spread = s.std(dim=-1, keepdim=True)
-                    sim[r, :n, :m] = s - lam * spread * (dist / self.band) ** 2
+            prior = band_prior(sim[r, :n, :m], self.band, self.distortion)
+            if prior is not None:
+                penalty, keep = prior
+                mask[r, :n, :m] &= keep
+                sim[r, :n, :m] -= penalty
         return sim, mask
 
     def _finish(self, v: _PairVectors, fwd, bwd, prob) -> PairAlignment:
