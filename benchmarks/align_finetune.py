@@ -78,7 +78,7 @@ def ende_pairs() -> list:
     return pairs
 
 
-def evaluate_both(model: str, pairs, gold, layer: int, threshold: float, prior: tuple) -> dict:
+def evaluate_both(model: str, pairs, gold, layer: int, threshold: float) -> dict:
     """AER, P, R with the aligner users run, plus the training evaluator's AER."""
     from xlie.aligners import Aligner
     from xlie.aligners.aer import score_alignments
@@ -87,13 +87,13 @@ def evaluate_both(model: str, pairs, gold, layer: int, threshold: float, prior: 
     t0 = time.perf_counter()
     found = aligner.align_pairs([(list(s), list(t)) for s, t in pairs])
     scores = score_alignments(gold, [{(i, j) for i, j, _ in r.links} for r in found])
-    train_eval = evaluate_dir(model, pairs, gold, layer, threshold, prior)
+    train_eval = evaluate_dir(model, pairs, gold, layer, threshold)
     return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall,
             "align_s": time.perf_counter() - t0 - train_eval["eval_s"],
             "train_eval_aer": train_eval["aer"]}
 
 
-def evaluate_dir(model_dir: str, pairs, gold, layer: int, threshold: float, prior: tuple) -> dict:
+def evaluate_dir(model_dir: str, pairs, gold, layer: int, threshold: float) -> dict:
     from transformers import AutoModel
     from xlie.aligners.training.data import Collator
     from xlie.aligners.training.eval import evaluate
@@ -101,7 +101,7 @@ def evaluate_dir(model_dir: str, pairs, gold, layer: int, threshold: float, prio
     enc = load_pretrained(AutoModel, model_dir)
     t0 = time.perf_counter()
     res = evaluate(enc, Collator(load_tokenizer(model_dir), need_pair=False, need_neg=False),
-                   pairs, gold, layer, threshold, "softmax", *prior)
+                   pairs, gold, layer, threshold)
     res["eval_s"] = time.perf_counter() - t0
     return res
 
@@ -148,8 +148,7 @@ def main() -> None:
     layer, thr = align_settings(base_cfg, AutoConfig.from_pretrained(resolve_model(args.model)))
 
     rows, done = [], []
-    prior = (base_cfg.band, base_cfg.distortion)   # the training evaluator's long-pair prior
-    base = evaluate_both(args.model, test, gold, layer, thr, prior)
+    base = evaluate_both(args.model, test, gold, layer, thr)
     rows.append(["none (no fine-tuning)", "-", "-", "-", 100 * base["aer"], 100 * base["precision"],
                  100 * base["recall"], "-", 100 * base["train_eval_aer"], "-"])
 
@@ -179,7 +178,7 @@ def main() -> None:
         sets = args.set + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL]
         cfg = load_train_config(None, sets, model=args.model, data=str(data), output=str(out))
         r = train_aligner(cfg)
-        res = evaluate_both(str(out), test, gold, layer, thr, prior)
+        res = evaluate_both(str(out), test, gold, layer, thr)
         label = row_label(name, objs)
         rows.append([label, r.steps, round(r.seconds, 1), round(r.samples_per_second, 2),
                      100 * res["aer"], 100 * res["precision"], 100 * res["recall"],

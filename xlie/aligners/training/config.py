@@ -41,10 +41,6 @@ class TrainConfig(BaseModel):
     layer: Optional[int] = Field(None, ge=0, description="layer SO/CO read; None: the model's default")
     extraction: Literal["softmax", "entmax"] = "softmax"
     threshold: Optional[float] = Field(None, ge=0, description="None: the model's softmax threshold, 0 for entmax")
-    band: int = Field(0, ge=0, description="SO/CO targets get the aligner's long-pair prior "
-                      "(links within BAND subwords of the anchor path, as `xlie align` uses 24); "
-                      "0: plain softmax over all cells, as awesome-align")
-    distortion: float = Field(3.0, ge=0, description="with band: the aligner's distance penalty")
     mask_prob: float = Field(0.15, gt=0, lt=1)
     max_length: int = Field(128, ge=8, description="subwords per side; longer pairs are skipped")
     batch_size: int = Field(8, ge=1, description="pairs per device per step")

@@ -1,7 +1,6 @@
 """AER of the model under training on a gold set, with the same extraction SO trains on
-(softmax or entmax over content subwords of layer L, both directions, threshold, and the
-aligner's long-pair prior when ``band`` is set), subword links lifted to word links through
-``word_ids()``. Used to log each checkpoint and keep the
+(softmax or entmax over content subwords of layer L, both directions, threshold), subword
+links lifted to word links through ``word_ids()``. Used to log each checkpoint and keep the
 best one."""
 from __future__ import annotations
 
@@ -33,8 +32,7 @@ def aer(predicted: Sequence[Links], gold: Sequence[GoldAlignment]) -> dict[str, 
 
 @torch.no_grad()
 def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int,
-                  threshold: float, extraction: str = "softmax", batch_size: int = 32,
-                  band: int = 0, distortion: float = 0.0) -> list[Links]:
+                  threshold: float, extraction: str = "softmax", batch_size: int = 32) -> list[Links]:
     """Word links of each pair; ``encoder`` is the base model (``AutoModel``)."""
     was_training = encoder.training
     encoder.eval()
@@ -48,8 +46,7 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
             h = layer_states(encoder, enc["input_ids"].to(device),
                              enc["attention_mask"].to(device), layer).cpu()   # (2B, T, H)
             content, wids = enc["content"], enc["word_ids"]
-            p_xy, p_yx = directional_probs(h[:b], h[b:], content[:b], content[b:], extraction,
-                                           band, distortion)
+            p_xy, p_yx = directional_probs(h[:b], h[b:], content[:b], content[b:], extraction)
             sub = extract_links(p_xy, p_yx, threshold)                        # (B, T, T)
             for r in range(b):
                 i, j = sub[r].nonzero(as_tuple=True)
@@ -60,10 +57,8 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
 
 
 def evaluate(encoder, collator: Collator, pairs: Sequence[Pair], gold: Sequence[GoldAlignment],
-             layer: int, threshold: float, extraction: str = "softmax", band: int = 0,
-             distortion: float = 0.0) -> dict[str, float]:
-    return aer(predict_links(encoder, collator, pairs, layer, threshold, extraction,
-                             band=band, distortion=distortion), gold)
+             layer: int, threshold: float, extraction: str = "softmax") -> dict[str, float]:
+    return aer(predict_links(encoder, collator, pairs, layer, threshold, extraction), gold)
 
 
 class CheckpointEvaluator:
@@ -71,10 +66,9 @@ class CheckpointEvaluator:
     each result is logged and the best model kept by the checkpoint manager."""
 
     def __init__(self, pairs, gold, collator: Collator, layer: int, threshold: float,
-                 extraction: str, accelerator, band: int = 0, distortion: float = 0.0):
+                 extraction: str, accelerator):
         self.pairs, self.gold, self.collator = pairs, gold, collator
         self.layer, self.threshold, self.extraction, self.acc = layer, threshold, extraction, accelerator
-        self.band, self.distortion = band, distortion
 
     @classmethod
     def from_config(cls, cfg, tokenizer, collator, max_len: int, layer: int, threshold: float,
@@ -91,13 +85,13 @@ class CheckpointEvaluator:
             accelerator.print(f"eval: left out {len(pairs) - len(kept)} of {len(pairs)} pairs "
                               f"longer than {max_len} subwords")
         return cls([p for p, _ in kept], [g for _, g in kept], collator, layer, threshold,
-                   cfg.extraction, accelerator, cfg.band, cfg.distortion)
+                   cfg.extraction, accelerator)
 
     def __call__(self, model, step: int, ckpt) -> None:
         if self.acc.is_main_process:
             encoder = self.acc.unwrap_model(model).mlm.base_model
             res = evaluate(encoder, self.collator, self.pairs, self.gold, self.layer,
-                           self.threshold, self.extraction, self.band, self.distortion)
+                           self.threshold, self.extraction)
             ckpt.record_eval(model, step, res)
             self.acc.print(f"step {step}: AER {100 * res['aer']:.2f}")
         self.acc.wait_for_everyone()

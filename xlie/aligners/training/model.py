@@ -83,14 +83,12 @@ class AlignTrainingModel(torch.nn.Module):
     """Sums nothing itself: returns a dict of unweighted losses; the trainer weights them."""
 
     def __init__(self, mlm_model, objectives: list[str], layer: int, threshold: float,
-                 extraction: str, mask_id: int, mask_prob: float, band: int = 0,
-                 distortion: float = 0.0):
+                 extraction: str, mask_id: int, mask_prob: float):
         super().__init__()
         self.mlm = mlm_model
         self.objectives = list(objectives)
         self.psi_head = PSIHead(mlm_model.config.hidden_size)
         self.layer, self.threshold, self.extraction = layer, threshold, extraction
-        self.band, self.distortion = band, distortion   # the aligner's long-pair prior for SO/CO
         self.mask_id, self.mask_prob = mask_id, mask_prob
         self.vocab_size = mlm_model.get_input_embeddings().weight.shape[0]
 
@@ -111,8 +109,7 @@ class AlignTrainingModel(torch.nn.Module):
                              batch["mono_attention_mask"], self.layer)        # (2B, T, H)
             b = h.shape[0] // 2
             content = batch["mono_content"]
-            p_xy, p_yx = directional_probs(h[:b], h[b:], content[:b], content[b:], self.extraction,
-                                           self.band, self.distortion)
+            p_xy, p_yx = directional_probs(h[:b], h[b:], content[:b], content[b:], self.extraction)
             if "so" in on:
                 losses["so"] = so_loss(p_xy, p_yx, content[:b], content[b:], self.threshold)
             if "co" in on:

@@ -5,49 +5,27 @@ S = h_x h_yᵀ over the content subwords of layer L; P_xy = softmax over each ro
 subword's distribution over target subwords), P_yx = softmax over each column. The links are
 A = (P_xy > c) ∗ (P_yx > c), the aligner's softmax extraction (α-entmax with c = 0 as the
 option). Loss per pair: −Σ_ij A_ij · ½ (P_xy,ij / n + P_yx,ij / m), n and m the subword counts.
-With ``band`` the similarities of a long pair first get the aligner's own prior (the band
-around the anchor path and the distortion penalty of ``band.band_prior``), so SO trains on
-the links ``xlie align`` would extract.
 """
 from __future__ import annotations
 
 import torch
 
-from ..band import band_prior
 from ..extraction import directional_softmax
 
 NEG = -1e4  # masked logits for entmax: finite, so fully padded rows give no NaN
 
 
 def directional_probs(hx: torch.Tensor, hy: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor,
-                      method: str = "softmax", band: int = 0, distortion: float = 0.0
-                      ) -> tuple[torch.Tensor, torch.Tensor]:
+                      method: str = "softmax") -> tuple[torch.Tensor, torch.Tensor]:
     """hx (B, n, H), hy (B, m, H), valid masks vx (B, n), vy (B, m) ->
     P_xy, P_yx, both (B, n, m), zero outside the valid block."""
     sim = torch.bmm(hx.float(), hy.float().transpose(1, 2))                   # (B, n, m)
     valid = vx.unsqueeze(2) & vy.unsqueeze(1)                                 # (B, n, m)
-    if band:
-        sim, valid = with_band_prior(sim, valid, vx, vy, band, distortion)
     if method != "entmax":
         return directional_softmax(sim, valid)                                # the aligner's own
     from entmax import entmax15
     sim = sim.masked_fill(~valid, NEG)
     return entmax15(sim, dim=2) * valid, entmax15(sim, dim=1) * valid
-
-
-def with_band_prior(sim: torch.Tensor, valid: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor,
-                    band: int, distortion: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """The aligner's long-pair prior on each pair's block of valid subwords (which need not
-    be contiguous: special tokens sit among them); the penalty carries no gradient."""
-    penalty = torch.zeros_like(sim)
-    keep = torch.ones_like(valid)
-    for r in range(sim.shape[0]):
-        ix, iy = vx[r].nonzero().squeeze(1), vy[r].nonzero().squeeze(1)      # (n,), (m,)
-        prior = band_prior(sim[r][ix][:, iy], band, distortion)
-        if prior is not None:
-            cells = (r, ix.unsqueeze(1), iy.unsqueeze(0))
-            penalty[cells], keep[cells] = prior
-    return sim - penalty, valid & keep
 
 
 def extract_links(p_xy: torch.Tensor, p_yx: torch.Tensor, threshold: float) -> torch.Tensor:
