@@ -14,27 +14,38 @@ def is_punct(token: str) -> bool:
 MAX_LEN = 5  # function words are short; long frequent words are content words (e.g. adjectives)
 
 
-def function_words(sentences: Iterable[list[str]], top: int = 100) -> frozenset[str]:
-    """The ``top`` most frequent lowercase word types (seen at least 3 times) of a corpus side."""
-    counts = Counter(t for toks in sentences for t in toks if t.islower() or not t.isalpha())
+def count_words(counts: Counter, tokens: Iterable[str]) -> None:
+    """Add a sentence's lowercase (or non-alphabetic) tokens to ``counts``."""
+    counts.update(t for t in tokens if t.islower() or not t.isalpha())
+
+
+def most_frequent(counts: Counter, top: int = 100) -> frozenset[str]:
+    """The ``top`` most frequent counted types seen at least 3 times: short, no punctuation,
+    no digits."""
     frequent = [t for t, c in counts.most_common() if c >= 3 and not is_punct(t)
                 and len(t) <= MAX_LEN and not any(ch.isdigit() for ch in t)]
     return frozenset(frequent[:top])
 
 
+def function_words(sentences: Iterable[list[str]], top: int = 100) -> frozenset[str]:
+    """The ``top`` most frequent lowercase word types (seen at least 3 times) of a corpus side."""
+    counts: Counter = Counter()
+    for toks in sentences:
+        count_words(counts, toks)
+    return most_frequent(counts, top)
+
+
 def edge_words_of(records: Iterable[dict], top: int = 100) -> tuple[frozenset[str], frozenset[str]]:
-    """(source, target) function words of aligned records (``tokens`` and ``translation``
-    as in an alignment JSONL), in one pass: a corpus read batch by batch gets the same words
-    as a whole-file ``xlie project``."""
-    src: list[list[str]] = []
-    tgt: list[list[str]] = []
+    """(target, source) function words of aligned records (``tokens`` and ``translation``
+    as in an alignment JSONL), counted in one streaming pass: a corpus projected batch by
+    batch trims with the same words as a whole-file ``xlie project``."""
+    src: Counter = Counter()
+    tgt: Counter = Counter()
     for rec in records:
-        src.append(rec.get("tokens") or [])
+        count_words(src, rec.get("tokens") or [])
         tr = rec.get("translation") or {}
-        toks = tr.get("tokens") or (tr.get("text") or "").split()
-        if toks:
-            tgt.append(toks)
-    return function_words(tgt, top), function_words(src, top)
+        count_words(tgt, tr.get("tokens") or (tr.get("text") or "").split())
+    return most_frequent(tgt, top), most_frequent(src, top)
 
 
 def trimmable(token: str, words: frozenset[str]) -> bool:
