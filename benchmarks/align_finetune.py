@@ -5,8 +5,9 @@ The first half of ../shared/data/align/encs is training text (its gold is never 
 is measured on the other half against its gold (1-indexed, every link sure: AER = 1 − F1),
 before and after, with softmax extraction at the model's layer and threshold (e5-small: 7, 0.1).
 Each model is scored twice from its saved directory: with ``Aligner(DIR)``, exactly what
-``xlie align --model DIR`` runs (the reported AER), and with the training evaluator, the
-subword extraction SO trains on and ``--eval-gold`` logs (the "train-eval" column).
+``xlie align --model DIR`` runs (the reported AER, and what ``--eval-gold`` logs), and with
+the subword extraction SO trains on (the "train-eval" column). ``--select-on-dev STEPS``
+scores the dev split every STEPS steps and reports the best checkpoint on the test pairs.
 
     python benchmarks/align_finetune.py --train-pairs 1250 --rows mlm,+tlm,+so,+psi,+co,all
 """
@@ -64,6 +65,18 @@ def split_encs(n_train: int | None):
     return train, pairs[half:], gold[half:]
 
 
+def write_dev_split(work: Path, eval_pairs: int) -> tuple[Path, Path]:
+    """The held-out pairs after the first ``eval_pairs`` as --eval-data/--eval-gold files
+    (the gold lines copied as they are, 1-indexed)."""
+    lines = (ENCS / "encs.src-tgt").read_text(encoding="utf-8").splitlines(keepends=True)
+    gold = (ENCS / "encs.gold").read_text(encoding="utf-8").splitlines(keepends=True)
+    start = len(lines) // 2 + eval_pairs
+    data, gold_file = work / "dev.src-tgt", work / "dev.gold"
+    data.write_text("".join(lines[start:]), encoding="utf-8")
+    gold_file.write_text("".join(gold[start:]), encoding="utf-8")
+    return data, gold_file
+
+
 def ende_pairs() -> list:
     """The English-German text of europarl-ner (799 pairs) and PUD (1,000): more unlabeled
     parallel text, in another language pair (their annotations are never read)."""
@@ -114,6 +127,9 @@ def main() -> None:
     ap.add_argument("--dev", action="store_true",
                     help="evaluate on the held-out pairs after the first --eval-pairs instead: "
                          "settings are chosen there, never on the reported test pairs")
+    ap.add_argument("--select-on-dev", type=int, default=None, metavar="STEPS",
+                    help="score the dev split with xlie align every STEPS steps (--eval-gold) and "
+                         "report the best checkpoint on the test pairs")
     ap.add_argument("--with-ende", action="store_true",
                     help="add the English-German text of europarl-ner and PUD to the training text")
     ap.add_argument("--rows", default="mlm,+tlm,+so,+psi,+co,all")
@@ -132,8 +148,10 @@ def main() -> None:
     n_encs = len(train)
     if args.with_ende:
         train = train + ende_pairs()
-    if args.dev and not args.eval_pairs:
-        ap.error("--dev needs --eval-pairs N (the test pairs it leaves out)")
+    if (args.dev or args.select_on_dev) and not args.eval_pairs:
+        ap.error("--dev and --select-on-dev need --eval-pairs N (the test pairs)")
+    if args.dev and args.select_on_dev:
+        ap.error("--select-on-dev chooses on the dev split: it cannot also be the test split")
     if args.eval_pairs:
         cut = slice(args.eval_pairs, None) if args.dev else slice(None, args.eval_pairs)
         test, gold = test[cut], gold[cut]
@@ -143,6 +161,10 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     data = work / "train.txt"
     data.write_text("".join(f"{' '.join(s)} ||| {' '.join(t)}\n" for s, t in train), encoding="utf-8")
+    if args.select_on_dev:
+        dev_data, dev_gold = write_dev_split(work, args.eval_pairs)
+        args.set += [f"eval_data={dev_data}", f"eval_gold={dev_gold}", "gold_base=1",
+                     f"eval_every={args.select_on_dev}"]
     base_cfg = load_train_config(None, args.set, model=args.model, data=str(data), output=str(work / "x"))
     from transformers import AutoConfig
     layer, thr = align_settings(base_cfg, AutoConfig.from_pretrained(resolve_model(args.model)))
@@ -157,13 +179,17 @@ def main() -> None:
                   "train-eval AER", "Δ train-eval"]
         extra = (f" plus the {len(train) - n_encs} English-German pairs of europarl-ner and "
                  f"PUD" if args.with_ende else "")
+        chosen = (f" The model scored is the checkpoint with the lowest `xlie align` AER on the "
+                  f"dev split (the held-out pairs after the test pairs, scored every "
+                  f"{args.select_on_dev} steps with `--eval-gold`); steps: chosen of run."
+                  if args.select_on_dev else "")
         body = (f"Fine-tuning {args.model} on the first {n_encs} pairs of the first half of "
                 f"encs{extra} (text only), 1 epoch unless overridden; AER on {len(test)} pairs of the "
                 f"other half (gold 1-indexed, every link sure, AER = 1 − F1); softmax extraction, "
                 f"layer {layer}, threshold {thr:g}. AER, P, R: `xlie align --model DIR` "
                 f"(`Aligner(DIR)`) on each saved model; train-eval: the training evaluator (the "
-                f"subword extraction SO trains on, as `--eval-gold` logs it). Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
-                f"is the training loop only (no load/save/eval). Machine: {machine()} — shared "
+                f"subword extraction SO trains on).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
+                f"is the training loop only (no load/eval/final save). Machine: {machine()} — shared "
                 f"with other engineers, so times are noisy upper bounds.\n\n"
                 + table(header, rows))
         write_section(args.section, body)
@@ -178,13 +204,16 @@ def main() -> None:
         sets = args.set + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL]
         cfg = load_train_config(None, sets, model=args.model, data=str(data), output=str(out))
         r = train_aligner(cfg)
-        res = evaluate_both(str(out), test, gold, layer, thr)
+        scored = r.best if args.select_on_dev else out   # the checkpoint with the lowest dev AER
+        res = evaluate_both(str(scored), test, gold, layer, thr)
+        step = json.loads((scored / "xlie-train.json").read_text())["step"]
         label = row_label(name, objs)
-        rows.append([label, r.steps, round(r.seconds, 1), round(r.samples_per_second, 2),
+        rows.append([label, step if step == r.steps else f"{step} of {r.steps}", round(r.seconds, 1), round(r.samples_per_second, 2),
                      100 * res["aer"], 100 * res["precision"], 100 * res["recall"],
                      round(100 * (res["aer"] - base["aer"]), 2), 100 * res["train_eval_aer"],
                      round(100 * (res["train_eval_aer"] - base["train_eval_aer"]), 2)])
-        done.append({"row": name, "steps": r.steps, "seconds": r.seconds, "losses": r.losses, **res})
+        done.append({"row": name, "steps": r.steps, "scored_step": step, "seconds": r.seconds,
+                     "losses": r.losses, "dev_evals": r.evals, **res})
         if args.log:
             with open(args.log, "a") as f:
                 f.write(json.dumps(done[-1]) + "\n")

@@ -34,6 +34,33 @@ class _Segment:
     ids: list[int]              # content ids of the window (no special tokens)
 
 
+class _Stop(Exception):
+    pass
+
+
+def layer_states(base_model, input_ids, attention_mask, layer: int) -> torch.Tensor:
+    """Hidden states of ``layer`` (0 = embeddings), running only the layers up to it when
+    the architecture exposes ``encoder.layer``: (R, T, H)."""
+    layers = getattr(getattr(base_model, "encoder", None), "layer", None)
+    if layer == 0 or not isinstance(layers, torch.nn.ModuleList) or layer > len(layers):
+        out = base_model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
+        return out.hidden_states[layer]
+    seen: list[torch.Tensor] = []
+
+    def grab(_module, _inputs, output):
+        seen.append(output[0] if isinstance(output, tuple) else output)
+        raise _Stop
+
+    handle = layers[layer - 1].register_forward_hook(grab)
+    try:
+        base_model(input_ids=input_ids, attention_mask=attention_mask)
+    except _Stop:
+        pass
+    finally:
+        handle.remove()
+    return seen[0]
+
+
 def default_layer(model_name: str, num_layers: int) -> int:
     known = known_defaults(model_name)
     return known.layer if known else fallback_layer(num_layers)
@@ -70,26 +97,41 @@ class Encoder:
                  window_stride: float = 0.5, multi_gpu: bool = True):
         from transformers import AutoModel
 
-        self.name = str(model)
-        self.tokenizer = load_tokenizer(model)
-        self.model = load_pretrained(AutoModel, model)
-        cfg = self.model.config
+        self._setup(str(model), load_pretrained(AutoModel, model), load_tokenizer(model), layer,
+                    window_stride)
+        self._keep_layers(self.layer)
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        if dtype in ("fp16", "bf16") and self.device.type == "cuda":
+            self.model.to(torch.float16 if dtype == "fp16" else torch.bfloat16)
+        self.model.to(self.device).eval()
+        # several GPUs: split each batch across them (the model is small; data parallel is enough)
+        if multi_gpu and self.device.type == "cuda" and torch.cuda.device_count() > 1:
+            self._forward_model = torch.nn.DataParallel(self.model)
+
+    @classmethod
+    def wrap(cls, name: str, model, tokenizer, layer: int, window_stride: float = 0.5) -> "Encoder":
+        """An encoder over a model that is already loaded and is not ours to change (the one
+        under training, scored at each checkpoint): its layers are all kept and the forward
+        pass stops at ``layer``; the caller puts it in eval mode."""
+        self = cls.__new__(cls)
+        self._setup(name, model, tokenizer, layer, window_stride)
+        self._read_hidden = None
+        self._stop_at = layer
+        self.device = next(model.parameters()).device
+        return self
+
+    def _setup(self, name: str, model, tokenizer, layer: int | None, window_stride: float) -> None:
+        self.name, self.model, self.tokenizer = name, model, tokenizer
+        cfg = model.config
         self.num_layers = int(getattr(cfg, "num_hidden_layers", 12))
         self.layer = layer if layer is not None else default_layer(self.name, self.num_layers)
         if not 0 <= self.layer <= self.num_layers:
             from ..errors import XlieError
             raise XlieError(f"layer {self.layer} is out of range for {self.name} "
                             f"({self.num_layers} layers)", f"choose a layer from 0 to {self.num_layers}")
-        self._keep_layers(self.layer)
-        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if dtype in ("fp16", "bf16") and self.device.type == "cuda":
-            self.model.to(torch.float16 if dtype == "fp16" else torch.bfloat16)
-        self.model.to(self.device).eval()
         self.hidden_size = int(cfg.hidden_size)
-        # several GPUs: split each batch across them (the model is small; data parallel is enough)
-        self._forward_model = self.model
-        if multi_gpu and self.device.type == "cuda" and torch.cuda.device_count() > 1:
-            self._forward_model = torch.nn.DataParallel(self.model)
+        self._forward_model = model
+        self._stop_at: int | None = None
         self._before, self._after = self._special_frame()
         self._prefix = len(self._before)
         self.max_content = self._max_content_length()
@@ -196,6 +238,8 @@ class Encoder:
                 for k, (_, wids) in enumerate(tokenized)]
 
     def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        if self._stop_at is not None:
+            return layer_states(self._forward_model, input_ids, mask, self._stop_at)
         if self._read_hidden is None:
             return self._forward_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
         out = self._forward_model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)

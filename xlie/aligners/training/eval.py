@@ -1,7 +1,10 @@
-"""AER of the model under training on a gold set, with the same extraction SO trains on
-(softmax or entmax over content subwords of layer L, both directions, threshold), subword
-links lifted to word links through ``word_ids()``. Used to log each checkpoint and keep the
-best one."""
+"""AER of the model under training on a gold set.
+
+Each checkpoint is scored with the aligner users run (``aligner_links``: ``xlie align --model
+DIR`` on the model as it would be saved, long-pair band and sentence splitting included), so
+the best checkpoint kept is the best for them. ``predict_links`` is SO's own view (softmax or
+entmax over the content subwords of layer L, both directions, threshold, lifted to words
+through ``word_ids()``); the two can disagree, as benchmarks/RESULTS.md shows."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,8 +15,9 @@ import torch
 from ...formats.pharaoh import GoldAlignment, read_pharaoh
 from ..aer import score_alignments
 from ...errors import XlieError
-from .data import Collator, Pair, filter_by_length, read_pairs
-from .model import layer_states
+from .data import Collator, Pair, read_pairs
+from ..core import WordAligner
+from ..encoder import Encoder, layer_states
 from .so import directional_probs, extract_links
 
 Links = set[tuple[int, int]]
@@ -56,22 +60,39 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
     return out
 
 
+@torch.no_grad()
+def aligner_links(name: str, encoder, tokenizer, pairs: Sequence[Pair], layer: int,
+                  threshold: float, extraction: str = "softmax") -> list[Links]:
+    """Word links of each pair from the aligner's own path over ``encoder`` (the base model,
+    in memory): what ``xlie align --model DIR`` gives once this model is saved."""
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        aligner = WordAligner(Encoder.wrap(name, encoder, tokenizer, layer),
+                              extraction=extraction, threshold=threshold)
+        found = aligner.align([(list(s), list(t)) for s, t in pairs])
+    finally:
+        encoder.train(was_training)
+    return [{(i, j) for i, j, _ in r.links} for r in found]
+
+
 def evaluate(encoder, collator: Collator, pairs: Sequence[Pair], gold: Sequence[GoldAlignment],
              layer: int, threshold: float, extraction: str = "softmax") -> dict[str, float]:
     return aer(predict_links(encoder, collator, pairs, layer, threshold, extraction), gold)
 
 
 class CheckpointEvaluator:
-    """AER of the model under training on ``eval_data``/``eval_gold`` (main process only);
-    each result is logged and the best model kept by the checkpoint manager."""
+    """AER of the model under training on ``eval_data``/``eval_gold`` with the aligner users
+    run (main process only); each result is logged and the best model kept by the checkpoint
+    manager."""
 
-    def __init__(self, pairs, gold, collator: Collator, layer: int, threshold: float,
+    def __init__(self, name: str, pairs, gold, tokenizer, layer: int, threshold: float,
                  extraction: str, accelerator):
-        self.pairs, self.gold, self.collator = pairs, gold, collator
+        self.name, self.pairs, self.gold, self.tokenizer = name, pairs, gold, tokenizer
         self.layer, self.threshold, self.extraction, self.acc = layer, threshold, extraction, accelerator
 
     @classmethod
-    def from_config(cls, cfg, tokenizer, collator, max_len: int, layer: int, threshold: float,
+    def from_config(cls, cfg, tokenizer, layer: int, threshold: float,
                     accelerator) -> "CheckpointEvaluator | None":
         if not cfg.eval_gold:
             return None
@@ -79,19 +100,14 @@ class CheckpointEvaluator:
         if len(gold) != len(pairs):
             raise XlieError(f"{cfg.eval_gold} has {len(gold)} lines but {cfg.eval_data} has "
                             f"{len(pairs)} pairs", "pass the gold that belongs to the eval data")
-        fits = {id(p) for p in filter_by_length(pairs, tokenizer, max_len)[0]}
-        kept = [(p, g) for p, g in zip(pairs, gold) if id(p) in fits]
-        if len(kept) < len(pairs):   # left out of the AER, and said so
-            accelerator.print(f"eval: left out {len(pairs) - len(kept)} of {len(pairs)} pairs "
-                              f"longer than {max_len} subwords")
-        return cls([p for p, _ in kept], [g for _, g in kept], collator, layer, threshold,
-                   cfg.extraction, accelerator)
+        return cls(str(cfg.model), pairs, gold, tokenizer, layer, threshold, cfg.extraction,
+                   accelerator)
 
     def __call__(self, model, step: int, ckpt) -> None:
         if self.acc.is_main_process:
             encoder = self.acc.unwrap_model(model).mlm.base_model
-            res = evaluate(encoder, self.collator, self.pairs, self.gold, self.layer,
-                           self.threshold, self.extraction)
+            res = aer(aligner_links(self.name, encoder, self.tokenizer, self.pairs, self.layer,
+                                    self.threshold, self.extraction), self.gold)
             ckpt.record_eval(model, step, res)
             self.acc.print(f"step {step}: AER {100 * res['aer']:.2f}")
         self.acc.wait_for_everyone()

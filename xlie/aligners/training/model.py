@@ -9,6 +9,7 @@ import torch
 
 from ...errors import XlieError
 from ...models import load_pretrained
+from ..encoder import layer_states
 from .co import co_loss
 from .mlm import mlm_loss, tlm_loss
 from .psi import PSIHead, psi_loss
@@ -47,33 +48,6 @@ def load_mlm_model(name: str):
             out.weight = inp.weight
         log.info("%s ships no MLM head: initialised one, decoder tied to the input embeddings", name)
     return model, head_missing
-
-
-class _Stop(Exception):
-    pass
-
-
-def layer_states(base_model, input_ids, attention_mask, layer: int) -> torch.Tensor:
-    """Hidden states of ``layer`` (0 = embeddings), running only the layers up to it when
-    the architecture exposes ``encoder.layer``: (R, T, H)."""
-    layers = getattr(getattr(base_model, "encoder", None), "layer", None)
-    if layer == 0 or not isinstance(layers, torch.nn.ModuleList) or layer > len(layers):
-        out = base_model(input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=True)
-        return out.hidden_states[layer]
-    seen: list[torch.Tensor] = []
-
-    def grab(_module, _inputs, output):
-        seen.append(output[0] if isinstance(output, tuple) else output)
-        raise _Stop
-
-    handle = layers[layer - 1].register_forward_hook(grab)
-    try:
-        base_model(input_ids=input_ids, attention_mask=attention_mask)
-    except _Stop:
-        pass
-    finally:
-        handle.remove()
-    return seen[0]
 
 
 HEAD_OBJECTIVES = frozenset({"mlm", "tlm", "psi"})   # objectives that train a new head

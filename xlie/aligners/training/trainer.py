@@ -125,13 +125,17 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
     step, epoch, in_epoch = ckpt.resume() if cfg.resume else (0, 0, 0)
     if step:
         accelerator.print(f"resuming from step {step} (epoch {epoch}, batch {in_epoch})")
-    evaluator = CheckpointEvaluator.from_config(cfg, tokenizer, collator, max_len, layer,
-                                                threshold, accelerator)
+    evaluator = CheckpointEvaluator.from_config(cfg, tokenizer, layer, threshold, accelerator)
     eval_every = cfg.eval_every or cfg.save_every
 
+    eval_seconds = 0.0   # kept out of the training time reported
+
     def run_eval() -> None:
+        nonlocal eval_seconds
         if evaluator is not None:
+            started = time.perf_counter()
             evaluator(model, step, ckpt)
+            eval_seconds += time.perf_counter() - started
 
     weights = cfg.objectives.model_dump()
     head_warmup = cfg.head_warmup_steps if HEAD_OBJECTIVES & set(on) else 0
@@ -186,7 +190,7 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
         else:
             epoch, in_epoch = epoch + 1, 0
     bar.close()
-    seconds = time.perf_counter() - t0
+    seconds = time.perf_counter() - t0 - eval_seconds
     ckpt.save_checkpoint(model, step, epoch, in_epoch)
     run_eval()
     ckpt.save_final(model, step, {"pairs": len(pairs), "skipped": skipped, "losses": running,
