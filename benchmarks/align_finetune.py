@@ -30,7 +30,7 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ENCS = DATA / "align"
 ALL = ("mlm", "tlm", "so", "psi", "co")
 ROWS = {"mlm": ("mlm",), "+tlm": ("mlm", "tlm"), "+so": ("mlm", "so"), "+psi": ("mlm", "psi"),
-        "+co": ("mlm", "co"), "so": ("so",), "so+co": ("so", "co"), "all": ALL}
+        "+co": ("mlm", "co"), "so": ("so",), "co": ("co",), "so+co": ("so", "co"), "all": ALL}
 
 
 def row_objectives(name: str) -> tuple[str, ...]:

@@ -21,6 +21,23 @@ def test_every_word_gets_vectors_and_layer_is_respected(tiny):
     assert out.vectors.shape == (len(out.word_ids), enc.model.config.hidden_size)
 
 
+def test_wrapped_model_gives_the_loaded_encoders_vectors_and_stays_whole(tiny):
+    """Encoder.wrap (the checkpoint evaluator's view of the model under training) reads the
+    same layer as a loaded Encoder, without cutting the layers above it off the model."""
+    from transformers import AutoModel
+    from xlie.models import load_tokenizer
+    loaded = Encoder(str(tiny), layer=2)
+    model = AutoModel.from_pretrained(str(tiny)).eval()
+    n_layers = len(model.encoder.layer)
+    wrapped = Encoder.wrap(str(tiny), model, load_tokenizer(str(tiny)), layer=2)
+    (a,), (b,) = loaded.encode([WORDS]), wrapped.encode([WORDS])
+    assert torch.equal(a.word_ids, b.word_ids)
+    assert torch.allclose(a.vectors, b.vectors, atol=1e-5)
+    assert len(model.encoder.layer) == n_layers > 2
+    top = Encoder.wrap(str(tiny), model, load_tokenizer(str(tiny)), layer=n_layers)
+    assert not torch.allclose(top.encode([WORDS])[0].vectors, b.vectors, atol=1e-3)
+
+
 def test_layer_out_of_range_is_an_error(tiny):
     from xlie.errors import XlieError
     with pytest.raises(XlieError, match="out of range"):
