@@ -92,7 +92,7 @@ def ende_pairs() -> list:
 
 
 def evaluate_both(model: str, pairs, gold, layer: int, threshold: float) -> dict:
-    """AER, P, R with the aligner users run, plus the training evaluator's AER."""
+    """AER, P, R with the aligner users run, plus the AER of SO's own extraction."""
     from xlie.aligners import Aligner
     from xlie.aligners.aer import score_alignments
     aligner = Aligner(model)
@@ -187,8 +187,8 @@ def main() -> None:
                 f"encs{extra} (text only), 1 epoch unless overridden; AER on {len(test)} pairs of the "
                 f"other half (gold 1-indexed, every link sure, AER = 1 − F1); softmax extraction, "
                 f"layer {layer}, threshold {thr:g}. AER, P, R: `xlie align --model DIR` "
-                f"(`Aligner(DIR)`) on each saved model; train-eval: the training evaluator (the "
-                f"subword extraction SO trains on).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
+                f"(`Aligner(DIR)`) on each saved model; train-eval: the subword extraction SO "
+                f"trains on (awesome-align's: softmax, no long-pair band).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
                 f"is the training loop only (no load/eval/final save). Machine: {machine()} — shared "
                 f"with other engineers, so times are noisy upper bounds.\n\n"
                 + table(header, rows))
