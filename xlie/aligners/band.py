@@ -42,8 +42,7 @@ def band_prior(sim: torch.Tensor, band: int, distortion: float
     """sim: (n, m) of one pair -> (penalty (n, m), keep (n, m) bool), or None for a pair
     within ``band`` on both sides or without an anchor path. The aligner subtracts the
     penalty (``distortion`` row standard deviations at the band's edge, growing with the
-    squared distance from the path) and links only inside ``keep``. Computed without
-    gradient: in training it is a fixed prior of the step."""
+    squared distance from the path) and links only inside ``keep``."""
     n, m = sim.shape
     if n <= band and m <= band:
         return None

@@ -115,8 +115,6 @@ class Encoder:
         pass stops at ``layer``; the caller puts it in eval mode."""
         self = cls.__new__(cls)
         self._setup(name, model, tokenizer, layer, window_stride)
-        self._read_hidden = None
-        self._stop_at = layer
         self.device = next(model.parameters()).device
         return self
 
@@ -131,7 +129,7 @@ class Encoder:
                             f"({self.num_layers} layers)", f"choose a layer from 0 to {self.num_layers}")
         self.hidden_size = int(cfg.hidden_size)
         self._forward_model = model
-        self._stop_at: int | None = None
+        self._layers_cut = False   # True once the layers above ``layer`` are dropped
         self._before, self._after = self._special_frame()
         self._prefix = len(self._before)
         self.max_content = self._max_content_length()
@@ -145,9 +143,7 @@ class Encoder:
         layers = getattr(enc, "layer", None)
         if isinstance(layers, torch.nn.ModuleList):
             enc.layer = layers[:layer]
-            self._read_hidden = None  # the last hidden state is the wanted layer
-        else:
-            self._read_hidden = layer  # unknown architecture: ask for all hidden states
+            self._layers_cut = True   # the last hidden state is the wanted layer
 
     def _max_content_length(self) -> int:
         cfg = self.model.config
@@ -238,9 +234,7 @@ class Encoder:
                 for k, (_, wids) in enumerate(tokenized)]
 
     def _forward(self, input_ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        if self._stop_at is not None:
-            return layer_states(self._forward_model, input_ids, mask, self._stop_at)
-        if self._read_hidden is None:
+        if self._layers_cut:
             return self._forward_model(input_ids=input_ids, attention_mask=mask).last_hidden_state
-        out = self._forward_model(input_ids=input_ids, attention_mask=mask, output_hidden_states=True)
-        return out.hidden_states[self._read_hidden]
+        # a wrapped model (stops at the layer) or an unknown architecture (all hidden states)
+        return layer_states(self._forward_model, input_ids, mask, self.layer)
