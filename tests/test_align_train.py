@@ -202,6 +202,19 @@ def test_config_errors_name_the_key(tmp_path):
     assert cfg.lr == 5e-5 and "psi" not in cfg.objectives.enabled()
 
 
+def test_mixed_precision_no_survives_yaml(tmp_path):
+    """YAML reads a bare `no` as false; both trainers' configs take it as "no mixed precision"."""
+    from xlie.selftrain import TrainConfig as TaggerConfig
+    f = tmp_path / "c.yaml"
+    f.write_text("mixed_precision: no\n")
+    assert load_train_config(f).mixed_precision == "no"
+    assert load_train_config(None, ["mixed_precision=no"]).mixed_precision == "no"
+    assert load_train_config(None, ["mixed_precision=bf16"]).mixed_precision == "bf16"
+    assert TaggerConfig(mixed_precision=False).mixed_precision == "no"
+    with pytest.raises(ConfigError):
+        load_train_config(None, ["mixed_precision=yes"])   # true is not a precision
+
+
 def test_cli_train_and_bad_input(tiny_bert, pairs_file, tmp_path):
     from click.testing import CliRunner
     from xlie.cli.align_train import train_cmd

@@ -23,6 +23,7 @@ from typing import Any, Literal, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..errors import ConfigError
+from ..precision import MixedPrecision
 
 
 class _Strict(BaseModel):
@@ -72,7 +73,7 @@ class TrainConfig(_Strict):
     patience: Optional[int] = Field(2, ge=1, description="epochs without dev gain before stopping")
     checkpoint_every: int = Field(200, ge=1, description="optimizer steps between checkpoints")
     batch_predict: int = Field(32, ge=1)
-    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "auto"
+    mixed_precision: MixedPrecision = "auto"
     seed: int = 0
 
 

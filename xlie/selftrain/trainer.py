@@ -19,6 +19,7 @@ from typing import Optional, Sequence
 import torch
 
 from ..errors import XlieError
+from ..precision import resolve_mixed_precision
 from ..fileio import atomic_write
 from ..models import load_pretrained, load_tokenizer
 from .checkpoint import TrainerState, load_checkpoint
@@ -43,14 +44,6 @@ def use_cpu() -> bool:
     """No CUDA: run on CPU, and as gloo processes when launched several times (torchrun or
     ``accelerate launch --multi_gpu``), since accelerate joins CPU processes only when told."""
     return not torch.cuda.is_available()
-
-
-def _mixed_precision(setting: str) -> str:
-    if setting != "auto":
-        return setting
-    if not torch.cuda.is_available():
-        return "no"
-    return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
 
 
 def _load_model(config: TrainConfig, labels, init_model: Optional[str | Path]):
@@ -146,7 +139,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
         raise XlieError("nothing to train on", "pass source and/or silver corpora")
     t0 = time.time()
     accelerator = Accelerator(cpu=use_cpu(),
-                              mixed_precision=_mixed_precision(config.mixed_precision),
+                              mixed_precision=resolve_mixed_precision(config.mixed_precision),
                               gradient_accumulation_steps=config.grad_accum)
     set_seed(config.seed)
     labels = load_label_map(config, list(source), list(silver) + list(pseudo))

@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import ConfigError
+from ...precision import MixedPrecision
 
 
 class Objectives(BaseModel):
@@ -59,7 +60,7 @@ class TrainConfig(BaseModel):
                                     "with a 250k vocabulary they dominate CPU step time")
     max_grad_norm: Optional[float] = Field(1.0, gt=0)
     seed: int = 42
-    mixed_precision: Literal["auto", "no", "fp16", "bf16"] = "auto"
+    mixed_precision: MixedPrecision = "auto"
     save_every: Optional[int] = Field(None, ge=1, description="optimizer steps between checkpoints")
     keep_checkpoints: int = Field(1, ge=1, description="how many periodic checkpoints to keep")
     resume: bool = True

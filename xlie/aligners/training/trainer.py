@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from ...errors import XlieError
+from ...precision import resolve_mixed_precision
 from ...models import load_tokenizer
 from ...progress import progress
 from .checkpoints import CheckpointManager, align_settings
@@ -37,19 +38,11 @@ class TrainResult:
     best: Path | None = None
 
 
-def _mixed_precision(choice: str) -> str:
-    if choice != "auto":
-        return choice
-    if torch.cuda.is_available():
-        return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
-    return "no"
-
-
 def _accelerator(cfg: TrainConfig):
     from accelerate import Accelerator, DataLoaderConfiguration, DistributedDataParallelKwargs
     return Accelerator(
         gradient_accumulation_steps=cfg.grad_accum,
-        mixed_precision=_mixed_precision(cfg.mixed_precision),
+        mixed_precision=resolve_mixed_precision(cfg.mixed_precision),
         # an objective can leave a head unused in a step (PSI needs two pairs)
         kwargs_handlers=[DistributedDataParallelKwargs(find_unused_parameters=True)],
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))
