@@ -134,13 +134,16 @@ def main() -> None:
                     help="add the English-German text of europarl-ner and PUD to the training text")
     ap.add_argument("--rows", default="mlm,+tlm,+so,+psi,+co,all")
     ap.add_argument("--set", action="append", default=[], help="config overrides k=v")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--threads", type=int, default=2, help="torch threads per row")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="rows trained side by side, each in its own process (one GPU is mostly "
+                         "idle with one small model; on CPU give each --threads 1)")
     ap.add_argument("--workdir", default=None)
     ap.add_argument("--log", default=None, help="append each row as JSON here")
     ap.add_argument("--section", default="align_finetune", help="RESULTS.md section to write")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    from xlie.aligners.training import load_train_config, train_aligner
+    from xlie.aligners.training import load_train_config
     from xlie.aligners.training.checkpoints import align_settings
     from xlie.models import resolve_model
 
@@ -169,7 +172,7 @@ def main() -> None:
     from transformers import AutoConfig
     layer, thr = align_settings(base_cfg, AutoConfig.from_pretrained(resolve_model(args.model)))
 
-    rows, done = [], []
+    rows = []
     base = evaluate_both(args.model, test, gold, layer, thr)
     rows.append(["none (no fine-tuning)", "-", "-", "-", 100 * base["aer"], 100 * base["precision"],
                  100 * base["recall"], "-", 100 * base["train_eval_aer"], "-"])
@@ -179,6 +182,8 @@ def main() -> None:
                   "train-eval AER", "Δ train-eval"]
         extra = (f" plus the {len(train) - n_encs} English-German pairs of europarl-ner and "
                  f"PUD" if args.with_ende else "")
+        side = (f"; rows ran {args.jobs} side by side, so their times are not those of a row run "
+                f"alone" if args.jobs > 1 else "")
         chosen = (f" The model scored is the checkpoint with the lowest `xlie align` AER on the "
                   f"dev split (the held-out pairs after the test pairs, scored every "
                   f"{args.select_on_dev} steps with `--eval-gold`); steps: chosen of run."
@@ -189,38 +194,54 @@ def main() -> None:
                 f"layer {layer}, threshold {thr:g}. AER, P, R: `xlie align --model DIR` "
                 f"(`Aligner(DIR)`) on each saved model; train-eval: the subword extraction SO "
                 f"trains on (awesome-align's: softmax, no long-pair band).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
-                f"is the training loop only (no load/eval/final save). Machine: {machine()} — shared "
+                f"is the training loop only (no load/eval/final save){side}. Machine: {machine()} — shared "
                 f"with other engineers, so times are noisy upper bounds.\n\n"
                 + table(header, rows))
         write_section(args.section, body)
 
     flush()
     planned = [(name, row_objectives(name)) for name in args.rows.split(",")]  # typos fail now
-    for name, objs in planned:
-        out = work / name.replace("+", "plus-")
-        shutil.rmtree(out, ignore_errors=True)
-        # a row switches objectives on at the weight --set gave them (default 1) and the rest off
-        weights = base_cfg.objectives.model_dump()
-        sets = args.set + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL]
-        cfg = load_train_config(None, sets, model=args.model, data=str(data), output=str(out))
-        r = train_aligner(cfg)
-        scored = r.best if args.select_on_dev else out   # the checkpoint with the lowest dev AER
-        res = evaluate_both(str(scored), test, gold, layer, thr)
-        step = json.loads((scored / "xlie-train.json").read_text())["step"]
-        label = row_label(name, objs)
-        rows.append([label, step if step == r.steps else f"{step} of {r.steps}", round(r.seconds, 1), round(r.samples_per_second, 2),
+    jobs = [(name, objs, args.model, args.set, str(data), str(work), bool(args.select_on_dev),
+             test, gold, layer, thr, args.threads) for name, objs in planned]
+    if args.jobs > 1:   # rows side by side (one GPU or several cores); each in its own process
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = [f.result() for f in as_completed([pool.submit(run_row, *j) for j in jobs])]
+    else:
+        results = map(lambda j: run_row(*j), jobs)
+    for label, steps, r_seconds, r_sps, res, log in results:
+        rows.append([label, steps, round(r_seconds, 1), round(r_sps, 2),
                      100 * res["aer"], 100 * res["precision"], 100 * res["recall"],
                      round(100 * (res["aer"] - base["aer"]), 2), 100 * res["train_eval_aer"],
                      round(100 * (res["train_eval_aer"] - base["train_eval_aer"]), 2)])
-        done.append({"row": name, "steps": r.steps, "scored_step": step, "seconds": r.seconds,
-                     "losses": r.losses, "dev_evals": r.evals, **res})
         if args.log:
             with open(args.log, "a") as f:
-                f.write(json.dumps(done[-1]) + "\n")
-        shutil.rmtree(out, ignore_errors=True)
+                f.write(json.dumps(log) + "\n")
         flush()
         print(rows[-1], flush=True)
 
+
+def run_row(name: str, objs: tuple[str, ...], model: str, sets: list[str], data: str, work: str,
+            select_on_dev: bool, test, gold, layer: int, thr: float, threads: int):
+    """Train one row's objectives and score the model (the chosen checkpoint with
+    --select-on-dev); a function of its arguments alone, so rows can run in worker processes."""
+    torch.set_num_threads(threads)
+    from xlie.aligners.training import load_train_config, train_aligner
+    out = Path(work) / name.replace("+", "plus-")
+    shutil.rmtree(out, ignore_errors=True)
+    # a row switches objectives on at the weight --set gave them (default 1) and the rest off
+    weights = load_train_config(None, sets, model=model, data=data, output=str(out)).objectives.model_dump()
+    sets = sets + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL]
+    r = train_aligner(load_train_config(None, sets, model=model, data=data, output=str(out)))
+    scored = r.best if select_on_dev else out   # the checkpoint with the lowest dev AER
+    res = evaluate_both(str(scored), test, gold, layer, thr)
+    step = json.loads((scored / "xlie-train.json").read_text())["step"]
+    shutil.rmtree(out, ignore_errors=True)
+    log = {"row": name, "steps": r.steps, "scored_step": step, "seconds": r.seconds,
+           "losses": r.losses, "dev_evals": r.evals, **res}
+    steps = step if step == r.steps else f"{step} of {r.steps}"
+    return row_label(name, objs), steps, r.seconds, r.samples_per_second, res, log
 
 if __name__ == "__main__":
     main()
