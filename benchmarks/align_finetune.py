@@ -196,11 +196,12 @@ def main() -> None:
                 f"trains on (awesome-align's: softmax, no long-pair band).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
                 f"is the training loop only (no load/eval/final save){side}. Machine: {machine()} — shared "
                 f"with other engineers, so times are noisy upper bounds.\n\n"
-                + table(header, rows))
+                + table(header, [rows[0]] + sorted(rows[1:], key=lambda r: order[r[0]])))
         write_section(args.section, body)
 
-    flush()
     planned = [(name, row_objectives(name)) for name in args.rows.split(",")]  # typos fail now
+    order = {row_label(name, objs): k for k, (name, objs) in enumerate(planned)}  # rows finish in any order
+    flush()
     jobs = [(name, objs, args.model, args.set, str(data), str(work), bool(args.select_on_dev),
              test, gold, layer, thr, args.threads) for name, objs in planned]
     if args.jobs > 1:   # rows side by side (one GPU or several cores); each in its own process
@@ -242,6 +243,7 @@ def run_row(name: str, objs: tuple[str, ...], model: str, sets: list[str], data:
            "losses": r.losses, "dev_evals": r.evals, **res}
     steps = step if step == r.steps else f"{step} of {r.steps}"
     return row_label(name, objs), steps, r.seconds, r.samples_per_second, res, log
+
 
 if __name__ == "__main__":
     main()
