@@ -202,8 +202,12 @@ def main() -> None:
     planned = [(name, row_objectives(name)) for name in args.rows.split(",")]  # typos fail now
     order = {row_label(name, objs): k for k, (name, objs) in enumerate(planned)}  # rows finish in any order
     flush()
-    jobs = [(name, objs, args.model, args.set, str(data), str(work), bool(args.select_on_dev),
-             test, gold, layer, thr, args.threads) for name, objs in planned]
+    # a row switches objectives on at the weight --set gave them (default 1) and the rest off
+    weights = base_cfg.objectives.model_dump()
+    jobs = [(name, objs, args.model,
+             args.set + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL],
+             str(data), str(work), bool(args.select_on_dev), test, gold, layer, thr, args.threads)
+            for name, objs in planned]
     if args.jobs > 1:   # rows side by side (one GPU or several cores); each in its own process
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -225,15 +229,13 @@ def main() -> None:
 
 def run_row(name: str, objs: tuple[str, ...], model: str, sets: list[str], data: str, work: str,
             select_on_dev: bool, test, gold, layer: int, thr: float, threads: int):
-    """Train one row's objectives and score the model (the chosen checkpoint with
-    --select-on-dev); a function of its arguments alone, so rows can run in worker processes."""
+    """Train one row (``sets``: its full config overrides) and score the model (the chosen
+    checkpoint with --select-on-dev); a function of its arguments alone, so rows can run in
+    worker processes."""
     torch.set_num_threads(threads)
     from xlie.aligners.training import load_train_config, train_aligner
     out = Path(work) / name.replace("+", "plus-")
     shutil.rmtree(out, ignore_errors=True)
-    # a row switches objectives on at the weight --set gave them (default 1) and the rest off
-    weights = load_train_config(None, sets, model=model, data=data, output=str(out)).objectives.model_dump()
-    sets = sets + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL]
     r = train_aligner(load_train_config(None, sets, model=model, data=data, output=str(out)))
     scored = r.best if select_on_dev else out   # the checkpoint with the lowest dev AER
     res = evaluate_both(str(scored), test, gold, layer, thr)
