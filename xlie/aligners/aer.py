@@ -42,16 +42,23 @@ def score_alignments(gold: Iterable[GoldAlignment], pred: Iterable[set[tuple[int
     return AlignmentScores(aer, precision, recall, f1, pairs, n_a, n_s)
 
 
-def evaluate_files(gold_path: str | Path, pred_path: str | Path,
-                   gold_one_indexed: bool = True) -> AlignmentScores:
-    """Score a Pharaoh prediction file (0-indexed) against a gold file, line by line."""
+def read_gold_and_pred(gold_path: str | Path, pred_path: str | Path,
+                       gold_one_indexed: bool = True) -> tuple[list[GoldAlignment], list[set[tuple[int, int]]]]:
+    """Both files, line by line; a prediction must keep one line per gold line."""
     gold = list(read_pharaoh(gold_path, one_indexed=gold_one_indexed))
     pred = [g.possible for g in read_pharaoh(pred_path, one_indexed=False)]
     if len(gold) != len(pred):
         raise InputFormatError(pred_path, min(len(gold), len(pred)) + 1,
                                f"{len(gold)} lines, one per gold line", f"{len(pred)} lines",
                                hint="the prediction must keep one line per input pair")
-    return score_alignments(gold, pred)
+    return gold, pred
 
 
-__all__ = ["AlignmentScores", "score_alignments", "evaluate_files", "parse_pharaoh_line"]
+def evaluate_files(gold_path: str | Path, pred_path: str | Path,
+                   gold_one_indexed: bool = True) -> AlignmentScores:
+    """Score a Pharaoh prediction file (0-indexed) against a gold file, line by line."""
+    return score_alignments(*read_gold_and_pred(gold_path, pred_path, gold_one_indexed))
+
+
+__all__ = ["AlignmentScores", "score_alignments", "evaluate_files", "read_gold_and_pred",
+           "parse_pharaoh_line"]

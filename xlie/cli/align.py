@@ -100,18 +100,20 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
 @click.argument("pred")
 @click.option("--zero-indexed", is_flag=True, help="The gold file is 0-indexed (default: 1-indexed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
-def eval_cmd(gold, pred, zero_indexed, as_json):
+@click.option("--breakdown", is_flag=True,
+              help="Also show recall by gold link shape (one-to-one, one-to-many, ...) and the "
+                   "kinds of false links.")
+@click.option("--data", "data_path", help="The aligned pairs (`src ||| tgt`): with --breakdown, "
+              "name the words whose links are missed most.")
+@click.option("--top", default=10, show_default=True, help="How many missed words to name.")
+def eval_cmd(gold, pred, zero_indexed, as_json, breakdown, data_path, top):
     """Score PRED (0-indexed Pharaoh) against GOLD: AER, precision, recall, F1.
 
     GOLD links are `i-j` (sure) or `ipj` (possible), 1-indexed unless --zero-indexed.
     """
-    from ..aligners.aer import evaluate_files
-    s = evaluate_files(gold, pred, gold_one_indexed=not zero_indexed)
-    if as_json:
-        click.echo(json.dumps(s.as_dict()))
-    else:
-        click.echo(f"AER {100 * s.aer:.2f}  P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  "
-                   f"F1 {100 * s.f1:.2f}  ({s.pairs} pairs, {s.predicted} links, {s.sure} sure)")
+    from ..aligners.eval_report import evaluate_report
+    report = evaluate_report(gold, pred, not zero_indexed, breakdown or bool(data_path), data_path)
+    click.echo(report.to_json(top) if as_json else report.to_text(top))
 
 
 @align_cli.command("show")

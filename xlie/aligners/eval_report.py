@@ -1,0 +1,45 @@
+"""What `xlie align eval` prints: the AER line, and on request the breakdown of errors."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputFormatError
+from ..formats.parallel import read_parallel
+from .aer import AlignmentScores, read_gold_and_pred, score_alignments
+from .breakdown import Breakdown, break_down, format_breakdown
+
+
+@dataclass
+class EvalReport:
+    scores: AlignmentScores
+    breakdown: Breakdown | None = None
+
+    def to_text(self, top: int = 10) -> str:
+        s = self.scores
+        text = (f"AER {100 * s.aer:.2f}  P {100 * s.precision:.2f}  R {100 * s.recall:.2f}  "
+                f"F1 {100 * s.f1:.2f}  ({s.pairs} pairs, {s.predicted} links, {s.sure} sure)")
+        return text if self.breakdown is None else text + "\n" + format_breakdown(self.breakdown, top)
+
+    def to_json(self, top: int = 10) -> str:
+        record = self.scores.as_dict()
+        if self.breakdown is not None:
+            record["breakdown"] = self.breakdown.as_dict(top)
+        return json.dumps(record)
+
+
+def evaluate_report(gold_path: str | Path, pred_path: str | Path, gold_one_indexed: bool = True,
+                    breakdown: bool = False, data_path: str | Path | None = None) -> EvalReport:
+    gold, pred = read_gold_and_pred(gold_path, pred_path, gold_one_indexed)
+    report = EvalReport(score_alignments(gold, pred))
+    if breakdown:
+        pairs = None
+        if data_path:
+            pairs = [(p.src, p.tgt) for p in read_parallel(data_path, strict=True)]
+            if len(pairs) != len(gold):
+                raise InputFormatError(data_path, min(len(gold), len(pairs)) + 1,
+                                       f"{len(gold)} pairs, one per gold line", f"{len(pairs)} pairs",
+                                       hint="pass the file that was aligned to make PRED")
+        report.breakdown = break_down(gold, pred, pairs)
+    return report
