@@ -54,7 +54,7 @@ def test_each_objective_finite_and_decreasing(tiny_bert, objective):
     tok = load_tokenizer(str(tiny_bert))
     batch = Collator(tok)(tok_pairs)
     model = AlignTrainingModel(mlm, [objective], layer=2, threshold=1e-3, extraction="softmax",
-                               mask_id=tok.mask_token_id, mask_prob=0.15)
+                               mask_id=tok.mask_token_id, mask_prob=0.15, so_targets="grow-diag")
     model.eval()  # no dropout: the same batch and masks every step
     opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     seen = []
@@ -291,3 +291,39 @@ def test_head_warmup_forward_leaves_out_so_and_co(tiny_xlmr, pairs_file):
     batch = Collator(tok, 2, need_pair=False, need_neg=False)(read_pairs(pairs_file)[:4])
     assert set(model(batch)) == {"mlm", "so", "co"}
     assert set(model(batch, heads_only=True)) == {"mlm"}
+
+
+def test_so_targets_grow_from_the_intersection_into_touching_union_links():
+    from xlie.aligners.training.so import grow_diag, so_targets
+    # 4x4, threshold 0.3: both directions agree only on (0,0). One direction alone has
+    # (1,0) and (2,1), a chain off (0,0); (3,3), far off; and (0,2), two columns away.
+    p_xy = torch.zeros(1, 4, 4)
+    p_yx = torch.zeros(1, 4, 4)
+    p_xy[0, 0, 0] = p_yx[0, 0, 0] = 0.9
+    for i, j in [(1, 0), (2, 1), (3, 3), (0, 2)]:
+        p_xy[0, i, j] = 0.5
+    cells = lambda t: {(i, j) for _, i, j in t.nonzero().tolist()}           # noqa: E731
+    assert cells(so_targets(p_xy, p_yx, 0.3, "intersection")) == {(0, 0)}
+    # (1,0) touches (0,0) and row 1 is empty; (2,1) then touches (1,0): grown in round two
+    assert cells(so_targets(p_xy, p_yx, 0.3, "grow-diag")) == {(0, 0), (1, 0), (2, 1)}
+    # final-and adds (3,3), whose row and column are both empty, but not (0,2): row 0 is taken
+    assert cells(so_targets(p_xy, p_yx, 0.3, "grow-diag-final-and")) == {(0, 0), (1, 0), (2, 1), (3, 3)}
+    # a union cell between two aligned words is never added
+    links = torch.zeros(1, 3, 3, dtype=torch.bool)
+    links[0, 0, 0] = links[0, 1, 1] = True
+    union = links.clone()
+    union[0, 0, 1] = True
+    assert cells(grow_diag(links, union)) == {(0, 0), (1, 1)}
+
+
+def test_so_targets_config_reaches_the_model(tiny_bert, pairs_file, tmp_path):
+    cfg = load_train_config(None, ["objectives.mlm=0", "objectives.tlm=0", "objectives.psi=0",
+                                   "so_targets=intersection", "max_steps=1"],
+                            model=str(tiny_bert), data=str(pairs_file), output=str(tmp_path / "o"))
+    assert cfg.so_targets == "intersection"
+    assert load_train_config(None, [], model=str(tiny_bert)).so_targets == "grow-diag"
+    with pytest.raises(ConfigError, match="so_targets"):
+        load_train_config(None, ["so_targets=union"], model=str(tiny_bert))
+    train_aligner(cfg)
+    record = json.loads((tmp_path / "o" / "xlie-train.json").read_text())
+    assert record["config"]["so_targets"] == "intersection"

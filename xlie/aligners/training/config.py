@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ...errors import ConfigError
 from ...precision import MixedPrecision
+from .so import SOTargets
 
 
 class Objectives(BaseModel):
@@ -42,6 +43,8 @@ class TrainConfig(BaseModel):
     layer: Optional[int] = Field(None, ge=0, description="layer SO/CO read; None: the model's default")
     extraction: Literal["softmax", "entmax"] = "softmax"
     threshold: Optional[float] = Field(None, ge=0, description="None: the model's softmax threshold, 0 for entmax")
+    so_targets: SOTargets = Field("grow-diag", description="the links SO trains toward: the "
+                                  "intersection (the paper's), or grown from it (xlie's default)")
     mask_prob: float = Field(0.15, gt=0, lt=1)
     max_length: int = Field(128, ge=8, description="subwords per side; longer pairs are skipped")
     batch_size: int = Field(8, ge=1, description="pairs per device per step")

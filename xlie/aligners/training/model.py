@@ -13,7 +13,7 @@ from ..encoder import layer_states
 from .co import co_loss
 from .mlm import mlm_loss, tlm_loss
 from .psi import PSIHead, psi_loss
-from .so import directional_probs, so_loss
+from .so import SOTargets, directional_probs, so_loss
 
 log = logging.getLogger(__name__)
 
@@ -57,13 +57,14 @@ class AlignTrainingModel(torch.nn.Module):
     """Sums nothing itself: returns a dict of unweighted losses; the trainer weights them."""
 
     def __init__(self, mlm_model, objectives: list[str], layer: int, threshold: float,
-                 extraction: str, mask_id: int, mask_prob: float):
+                 extraction: str, mask_id: int, mask_prob: float,
+                 so_targets: SOTargets = "intersection"):
         super().__init__()
         self.mlm = mlm_model
         self.objectives = list(objectives)
         self.psi_head = PSIHead(mlm_model.config.hidden_size)
         self.layer, self.threshold, self.extraction = layer, threshold, extraction
-        self.mask_id, self.mask_prob = mask_id, mask_prob
+        self.mask_id, self.mask_prob, self.so_targets = mask_id, mask_prob, so_targets
         self.vocab_size = mlm_model.get_input_embeddings().weight.shape[0]
 
     def forward(self, batch: dict, generator: torch.Generator | None = None,
@@ -85,7 +86,8 @@ class AlignTrainingModel(torch.nn.Module):
             content = batch["mono_content"]
             p_xy, p_yx = directional_probs(h[:b], h[b:], content[:b], content[b:], self.extraction)
             if "so" in on:
-                losses["so"] = so_loss(p_xy, p_yx, content[:b], content[b:], self.threshold)
+                losses["so"] = so_loss(p_xy, p_yx, content[:b], content[b:], self.threshold,
+                                       self.so_targets)
             if "co" in on:
                 losses["co"] = co_loss(p_xy, p_yx, content[:b], content[b:])
         if "psi" in on and "neg_input_ids" in batch:
