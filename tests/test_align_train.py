@@ -327,3 +327,22 @@ def test_so_targets_config_reaches_the_model(tiny_bert, pairs_file, tmp_path):
     train_aligner(cfg)
     record = json.loads((tmp_path / "o" / "xlie-train.json").read_text())
     assert record["config"]["so_targets"] == "intersection"
+
+
+def test_checkpoint_of_a_tied_head_saves_without_a_shared_tensor_warning(tiny_xlmr, pairs_file,
+                                                                         tmp_path, caplog):
+    """The tied decoder accelerate leaves out comes back on resume; only that notice is
+    dropped, any other shared tensor is still reported."""
+    import logging
+    out = tmp_path / "ft"
+    with caplog.at_level(logging.WARNING):
+        train_aligner(cfg_for(tiny_xlmr, pairs_file, out, "max_steps=2", "save_every=1",
+                              "objectives.tlm=0", "objectives.psi=0"))
+    assert list((out / "checkpoints").iterdir())
+    assert not [r for r in caplog.records if "shared tensor" in r.getMessage()]
+    other = logging.getLogger("accelerate.utils.other")
+    with caplog.at_level(logging.WARNING, logger="accelerate.utils.other"):
+        other.warning("Removed shared tensor {'a.weight', 'b.weight'} while saving.")
+        other.warning("Removed shared tensor {'mlm.cls.predictions.decoder.weight'} while saving.")
+    assert [r.getMessage() for r in caplog.records if "shared tensor" in r.getMessage()] == [
+        "Removed shared tensor {'a.weight', 'b.weight'} while saving."]

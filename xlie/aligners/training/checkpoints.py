@@ -12,6 +12,7 @@ Layout of ``OUTPUT/``::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -23,6 +24,26 @@ from ...models.resolve import resolve_model
 from .config import TrainConfig
 
 RECORD = "xlie-train.json"
+
+
+TIED_NAMES = ("decoder.weight", "decoder.bias", "word_embeddings.weight", "lm_head.bias",
+              "predictions.bias")   # an MLM head tied to the input embeddings, BERT or XLM-R
+
+
+class _TiedHeadNotice(logging.Filter):
+    """accelerate's ``save_state`` warns that it left out one of the MLM decoder and the input
+    embedding matrix, which are one tensor; the model ties them again when built, so resuming
+    restores it (tested). Any other shared tensor it drops is still reported."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "Removed shared tensor {" not in text:
+            return True
+        names = text[text.index("{") + 1:text.index("}")].replace("'", "").split(", ")
+        return not all(n.endswith(TIED_NAMES) for n in names)
+
+
+logging.getLogger("accelerate.utils.other").addFilter(_TiedHeadNotice())
 
 
 def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
