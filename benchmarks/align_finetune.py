@@ -29,6 +29,8 @@ from benchmarks.results import machine, table, write_section  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ENCS = DATA / "align"
 ALL = ("mlm", "tlm", "so", "psi", "co")
+SHARED = ("" if torch.cuda.is_available() else
+          " — shared with other runs (see the load average), so times are noisy upper bounds")
 ROWS = {"mlm": ("mlm",), "+tlm": ("mlm", "tlm"), "+so": ("mlm", "so"), "+psi": ("mlm", "psi"),
         "+co": ("mlm", "co"), "so": ("so",), "co": ("co",), "so+co": ("so", "co"), "all": ALL}
 
@@ -139,6 +141,9 @@ def main() -> None:
                     help="rows trained side by side, each in its own process (one GPU is mostly "
                          "idle with one small model; on CPU give each --threads 1)")
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--keep", action="store_true",
+                    help="keep each row's scored model as WORKDIR/kept-ROW (e.g. for "
+                         "benchmarks/align_breakdown.py --model)")
     ap.add_argument("--log", default=None, help="append each row as JSON here")
     ap.add_argument("--section", default="align_finetune", help="RESULTS.md section to write")
     args = ap.parse_args()
@@ -194,8 +199,7 @@ def main() -> None:
                 f"layer {layer}, threshold {thr:g}. AER, P, R: `xlie align --model DIR` "
                 f"(`Aligner(DIR)`) on each saved model; train-eval: the subword extraction SO "
                 f"trains on (awesome-align's: softmax, no long-pair band).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
-                f"is the training loop only (no load/eval/final save){side}. Machine: {machine()} — shared "
-                f"with other engineers, so times are noisy upper bounds.\n\n"
+                f"is the training loop only (no load/eval/final save){side}. Machine: {machine()}{SHARED}.\n\n"
                 + table(header, [rows[0]] + sorted(rows[1:], key=lambda r: order[r[0]])))
         write_section(args.section, body)
 
@@ -206,7 +210,8 @@ def main() -> None:
     weights = base_cfg.objectives.model_dump()
     jobs = [(name, objs, args.model,
              args.set + [f"objectives.{o}={weights[o] if o in objs else 0}" for o in ALL],
-             str(data), str(work), bool(args.select_on_dev), test, gold, layer, thr, args.threads)
+             str(data), str(work), bool(args.select_on_dev), test, gold, layer, thr, args.threads,
+             args.keep)
             for name, objs in planned]
     if args.jobs > 1:   # rows side by side (one GPU or several cores); each in its own process
         import multiprocessing
@@ -228,7 +233,8 @@ def main() -> None:
 
 
 def run_row(name: str, objs: tuple[str, ...], model: str, sets: list[str], data: str, work: str,
-            select_on_dev: bool, test, gold, layer: int, thr: float, threads: int):
+            select_on_dev: bool, test, gold, layer: int, thr: float, threads: int,
+            keep: bool = False):
     """Train one row (``sets``: its full config overrides) and score the model (the chosen
     checkpoint with --select-on-dev); a function of its arguments alone, so rows can run in
     worker processes."""
@@ -240,6 +246,10 @@ def run_row(name: str, objs: tuple[str, ...], model: str, sets: list[str], data:
     scored = r.best if select_on_dev else out   # the checkpoint with the lowest dev AER
     res = evaluate_both(str(scored), test, gold, layer, thr)
     step = json.loads((scored / "xlie-train.json").read_text())["step"]
+    if keep:
+        kept = Path(work) / f"kept-{out.name}"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(scored, kept, ignore=shutil.ignore_patterns("checkpoints", "best"))
     shutil.rmtree(out, ignore_errors=True)
     log = {"row": name, "steps": r.steps, "scored_step": step, "seconds": r.seconds,
            "losses": r.losses, "dev_evals": r.evals, **res}
