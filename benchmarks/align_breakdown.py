@@ -60,6 +60,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-references", action="store_true", help="skip awesome-align and SimAlign")
     ap.add_argument("--top", type=int, default=12)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--section", default=None, help="RESULTS.md section (default: "
+                    "align_breakdown_PAIRS)")
     args = ap.parse_args(argv)
 
     pairs, gold = choose_pairs(args.pairs)
@@ -89,7 +91,7 @@ def main(argv=None) -> None:
     body = report(rows, share, missed, len(pairs), args)
     print(body)
     if not args.no_write:
-        write_section(f"align_breakdown_{args.pairs}", body)
+        write_section(args.section or f"align_breakdown_{args.pairs}", body)
 
 
 def report(rows, share, missed, n_pairs, args) -> str:
