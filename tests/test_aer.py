@@ -67,3 +67,7 @@ def test_breakdown_by_link_shape_false_kind_and_missed_words(tmp_path):
     d.write_text("the house is red ||| dům je červený\nextra ||| pair\n")
     r = CliRunner().invoke(cli, ["align", "eval", str(g), str(p), "--data", str(d)])
     assert r.exit_code != 0 and str(d) in r.output and "1 pairs, one per gold line" in r.output
+    missing = str(tmp_path / "none")
+    for argv in ([str(g), str(p), "--data", missing], [str(g), missing]):
+        r = CliRunner().invoke(cli, ["align", "eval", *argv])
+        assert r.exit_code == 2 and "does not exist" in r.output and missing in r.output

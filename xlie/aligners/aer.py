@@ -42,8 +42,11 @@ def score_alignments(gold: Iterable[GoldAlignment], pred: Iterable[set[tuple[int
     return AlignmentScores(aer, precision, recall, f1, pairs, n_a, n_s)
 
 
+Links = set[tuple[int, int]]
+
+
 def read_gold_and_pred(gold_path: str | Path, pred_path: str | Path,
-                       gold_one_indexed: bool = True) -> tuple[list[GoldAlignment], list[set[tuple[int, int]]]]:
+                       gold_one_indexed: bool = True) -> tuple[list[GoldAlignment], list[Links]]:
     """Both files, line by line; a prediction must keep one line per gold line."""
     gold = list(read_pharaoh(gold_path, one_indexed=gold_one_indexed))
     pred = [g.possible for g in read_pharaoh(pred_path, one_indexed=False)]

@@ -96,14 +96,14 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
 
 
 @align_cli.command("eval")
-@click.argument("gold")
-@click.argument("pred")
+@click.argument("gold", type=click.Path(exists=True, dir_okay=False))
+@click.argument("pred", type=click.Path(exists=True, dir_okay=False))
 @click.option("--zero-indexed", is_flag=True, help="The gold file is 0-indexed (default: 1-indexed).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
 @click.option("--breakdown", is_flag=True,
               help="Also show recall by gold link shape (one-to-one, one-to-many, ...) and the "
                    "kinds of false links.")
-@click.option("--data", "data_path", help="The aligned pairs (`src ||| tgt`): with --breakdown, "
+@click.option("--data", "data_path", type=click.Path(exists=True, dir_okay=False), help="The aligned pairs (`src ||| tgt`): with --breakdown, "
               "name the words whose links are missed most.")
 @click.option("--top", default=10, show_default=True, help="How many missed words to name.")
 def eval_cmd(gold, pred, zero_indexed, as_json, breakdown, data_path, top):

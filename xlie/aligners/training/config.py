@@ -3,7 +3,8 @@
 A run reads one YAML file (optional) and ``--set key=value`` overrides, e.g.
 ``--set objectives.so=1 --set lr=5e-5``. Unknown keys and wrong types are errors that name
 the key and the file. The defaults follow Dou & Neubig (2021): lr 2e-5, batch 8, one epoch,
-seed 42, loss = MLM + TLM + SO + PSI + beta * CO.
+seed 42, loss = MLM + TLM + SO + PSI + beta * CO; except that SO trains toward links grown
+from the intersection (``so_targets``), which measured better (benchmarks/RESULTS.md).
 """
 from __future__ import annotations
 
