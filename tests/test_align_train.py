@@ -318,7 +318,7 @@ def test_so_targets_grow_from_the_intersection_into_touching_union_links():
 
 def test_so_targets_config_reaches_the_model(tiny_bert, pairs_file, tmp_path):
     cfg = load_train_config(None, ["objectives.mlm=0", "objectives.tlm=0", "objectives.psi=0",
-                                   "so_targets=intersection", "max_steps=1"],
+                                   "so_targets=intersection", "so_word_blocks=true", "max_steps=1"],
                             model=str(tiny_bert), data=str(pairs_file), output=str(tmp_path / "o"))
     assert cfg.so_targets == "intersection"
     assert load_train_config(None, [], model=str(tiny_bert)).so_targets == "grow-diag"
@@ -326,7 +326,7 @@ def test_so_targets_config_reaches_the_model(tiny_bert, pairs_file, tmp_path):
         load_train_config(None, ["so_targets=union"], model=str(tiny_bert))
     train_aligner(cfg)
     record = json.loads((tmp_path / "o" / "xlie-train.json").read_text())
-    assert record["config"]["so_targets"] == "intersection"
+    assert record["config"]["so_targets"] == "intersection" and record["config"]["so_word_blocks"]
 
 
 def test_checkpoint_of_a_tied_head_saves_without_a_shared_tensor_warning(tiny_xlmr, pairs_file,
@@ -346,3 +346,18 @@ def test_checkpoint_of_a_tied_head_saves_without_a_shared_tensor_warning(tiny_xl
         other.warning("Removed shared tensor {'mlm.cls.predictions.decoder.weight'} while saving.")
     assert [r.getMessage() for r in caplog.records if "shared tensor" in r.getMessage()] == [
         "Removed shared tensor {'a.weight', 'b.weight'} while saving."]
+
+
+def test_so_word_blocks_link_every_piece_of_a_linked_word_pair():
+    from xlie.aligners.training.so import so_targets
+    # source pieces: [CLS] w0 w0 w1 [SEP]; target: [CLS] w0 w1 w1 [SEP]
+    word_x = torch.tensor([[-1, 0, 0, 1, -1]])
+    word_y = torch.tensor([[-1, 0, 1, 1, -1]])
+    p = torch.zeros(1, 5, 5)
+    p[0, 1:4, 1:4] = 0.01                  # the valid block: content pieces only
+    p[0, 1, 1] = p[0, 3, 2] = 0.9          # w0-w0 through its first piece, w1-w1 through one
+    cells = lambda t: {(i, j) for _, i, j in t.nonzero().tolist()}           # noqa: E731
+    assert cells(so_targets(p, p, 0.3)) == {(1, 1), (3, 2)}
+    assert cells(so_targets(p, p, 0.3, word_ids=(word_x, word_y))) == {(1, 1), (2, 1), (3, 2), (3, 3)}
+    p[0, 2, 1] = 0                         # a piece outside the valid block stays unlinked
+    assert (2, 1) not in cells(so_targets(p, p, 0.3, word_ids=(word_x, word_y)))

@@ -46,6 +46,8 @@ class TrainConfig(BaseModel):
     threshold: Optional[float] = Field(None, ge=0, description="None: the model's softmax threshold, 0 for entmax")
     so_targets: SOTargets = Field("grow-diag", description="the links SO trains toward: the "
                                   "intersection (the paper's), or grown from it (xlie's default)")
+    so_word_blocks: bool = Field(False, description="widen SO's target links to every piece of "
+                                 "each linked word pair")
     mask_prob: float = Field(0.15, gt=0, lt=1)
     max_length: int = Field(128, ge=8, description="subwords per side; longer pairs are skipped")
     batch_size: int = Field(8, ge=1, description="pairs per device per step")

@@ -58,13 +58,14 @@ class AlignTrainingModel(torch.nn.Module):
 
     def __init__(self, mlm_model, objectives: list[str], layer: int, threshold: float,
                  extraction: str, mask_id: int, mask_prob: float,
-                 so_targets: SOTargets = "intersection"):
+                 so_targets: SOTargets = "intersection", so_word_blocks: bool = False):
         super().__init__()
         self.mlm = mlm_model
         self.objectives = list(objectives)
         self.psi_head = PSIHead(mlm_model.config.hidden_size)
         self.layer, self.threshold, self.extraction = layer, threshold, extraction
         self.mask_id, self.mask_prob, self.so_targets = mask_id, mask_prob, so_targets
+        self.so_word_blocks = so_word_blocks
         self.vocab_size = mlm_model.get_input_embeddings().weight.shape[0]
 
     def forward(self, batch: dict, generator: torch.Generator | None = None,
@@ -86,8 +87,10 @@ class AlignTrainingModel(torch.nn.Module):
             content = batch["mono_content"]
             p_xy, p_yx = directional_probs(h[:b], h[b:], content[:b], content[b:], self.extraction)
             if "so" in on:
+                words = batch["mono_word_ids"]
                 losses["so"] = so_loss(p_xy, p_yx, content[:b], content[b:], self.threshold,
-                                       self.so_targets)
+                                       self.so_targets,
+                                       (words[:b], words[b:]) if self.so_word_blocks else None)
             if "co" in on:
                 losses["co"] = co_loss(p_xy, p_yx, content[:b], content[b:])
         if "psi" in on and "neg_input_ids" in batch:

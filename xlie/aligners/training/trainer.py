@@ -99,7 +99,7 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
                                          # must not draw from the RNG that dropout uses
                                          generator=torch.Generator().manual_seed(cfg.seed))
     model = AlignTrainingModel(mlm, on, layer, threshold, cfg.extraction, tokenizer.mask_token_id,
-                               cfg.mask_prob, cfg.so_targets)
+                               cfg.mask_prob, cfg.so_targets, cfg.so_word_blocks)
     if cfg.freeze_embeddings:
         mlm.get_input_embeddings().weight.requires_grad_(False)   # the tied decoder too
     optimizer = _optimizer(cfg, model)
