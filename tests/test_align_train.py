@@ -359,5 +359,17 @@ def test_so_word_blocks_link_every_piece_of_a_linked_word_pair():
     cells = lambda t: {(i, j) for _, i, j in t.nonzero().tolist()}           # noqa: E731
     assert cells(so_targets(p, p, 0.3)) == {(1, 1), (3, 2)}
     assert cells(so_targets(p, p, 0.3, word_ids=(word_x, word_y))) == {(1, 1), (2, 1), (3, 2), (3, 3)}
-    p[0, 2, 1] = 0                         # a piece outside the valid block stays unlinked
-    assert (2, 1) not in cells(so_targets(p, p, 0.3, word_ids=(word_x, word_y)))
+    # a piece off the content mask (-1, e.g. a lone '▁') stays unlinked; a content piece with
+    # probability exactly 0 (as entmax gives) is still linked with its word
+    blank_x = torch.tensor([[-1, 0, -1, 1, -1]])
+    assert (2, 1) not in cells(so_targets(p, p, 0.3, word_ids=(blank_x, word_y)))
+    p[0, 2, 1] = 0
+    assert (2, 1) in cells(so_targets(p, p, 0.3, word_ids=(word_x, word_y)))
+    # so_loss takes the word ids off the content masks it is given (a masked piece with some
+    # probability would otherwise add to the loss)
+    from xlie.aligners.training.so import so_loss
+    p[0, 2, 1] = 0.01
+    vx, vy = word_x >= 0, word_y >= 0
+    vx[0, 2] = False
+    assert so_loss(p, p, vx, vy, 0.3, "intersection", (word_x, word_y)) == so_loss(
+        p, p, vx, vy, 0.3, "intersection", (blank_x, word_y))

@@ -59,22 +59,21 @@ def grow_diag(links: torch.Tensor, union: torch.Tensor) -> torch.Tensor:
         links |= add
 
 
-def word_blocks(links: torch.Tensor, word_x: torch.Tensor, word_y: torch.Tensor,
-                valid: torch.Tensor) -> torch.Tensor:
-    """Link every valid piece of a word pair that has a link: links (B, n, m); word ids
-    word_x (B, n), word_y (B, m), -1 where a position is no word."""
+def word_blocks(links: torch.Tensor, word_x: torch.Tensor, word_y: torch.Tensor) -> torch.Tensor:
+    """Link every piece of a word pair that has a link: links (B, n, m); word ids
+    word_x (B, n), word_y (B, m), -1 where a position is not a content piece."""
     k = int(max(word_x.max(), word_y.max())) + 2
     wx = F.one_hot((word_x + 1).clamp(min=0), k)[..., 1:].float()             # (B, n, K)
     wy = F.one_hot((word_y + 1).clamp(min=0), k)[..., 1:].float()             # (B, m, K)
     pairs = wx.transpose(1, 2) @ links.float() @ wy > 0                       # (B, K, K)
-    return links | ((wx @ pairs.float() @ wy.transpose(1, 2) > 0) & valid)
+    return links | (wx @ pairs.float() @ wy.transpose(1, 2) > 0)
 
 
 def so_targets(p_xy: torch.Tensor, p_yx: torch.Tensor, threshold: float,
                how: SOTargets = "intersection",
                word_ids: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
     """The links SO trains toward: (B, n, m) bool, no gradient. With ``word_ids`` (source,
-    target), widened to whole word pairs."""
+    target; -1 off the content pieces), widened to whole word pairs."""
     links = extract_links(p_xy, p_yx, threshold)
     if how != "intersection":
         union = ((p_xy > threshold) | (p_yx > threshold)).detach()
@@ -82,13 +81,15 @@ def so_targets(p_xy: torch.Tensor, p_yx: torch.Tensor, threshold: float,
         if how == "grow-diag-final-and":  # then union links whose row and column are both empty
             links |= union & ~links.any(2, keepdim=True) & ~links.any(1, keepdim=True)
     if word_ids is not None:
-        links = word_blocks(links, *word_ids, (p_xy > 0).detach())
+        links = word_blocks(links, *word_ids)
     return links
 
 
 def so_loss(p_xy: torch.Tensor, p_yx: torch.Tensor, vx: torch.Tensor, vy: torch.Tensor,
             threshold: float, targets: SOTargets = "intersection",
             word_ids: tuple[torch.Tensor, torch.Tensor] | None = None) -> torch.Tensor:
+    if word_ids is not None:   # from the content masks: entmax gives exact zeros inside them
+        word_ids = (word_ids[0].masked_fill(~vx, -1), word_ids[1].masked_fill(~vy, -1))
     links = so_targets(p_xy, p_yx, threshold, targets, word_ids).float()     # (B, n, m)
     n = vx.sum(1).clamp(min=1).float().view(-1, 1, 1)
     m = vy.sum(1).clamp(min=1).float().view(-1, 1, 1)
