@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from align_data import MODEL, load_pairs  # noqa: E402
+from align_data import MODEL, aer, load_pairs  # noqa: E402
 from results import machine, table, write_section  # noqa: E402
 
 from xlie.aligners.breakdown import SHAPES, break_down  # noqa: E402
@@ -36,8 +36,9 @@ def choose_pairs(which: str):
 
 
 def xlie_links(model: str, pairs, **kw) -> list[set]:
+    import xlie_harness
     from xlie.aligners import Aligner
-    return [{(i, j) for i, j, _ in r.links} for r in Aligner(model, **kw).align_pairs(pairs)]
+    return xlie_harness.xlie_links(Aligner(model, **kw), pairs)
 
 
 def awesome_links(pairs) -> list[set]:
@@ -79,15 +80,12 @@ def main(argv=None) -> None:
         t0 = time.perf_counter()
         links = run()
         b = break_down(gold, links, pairs)
-        found = sum(b.found.values())
-        sure = sum(b.sure.values())
-        wrong = sum(b.false.values())
-        aer = 1 - (found + b.predicted - wrong) / (b.predicted + sure)
-        rows.append([label, 100 * aer, 100 * (b.predicted - wrong) / b.predicted, 100 * found / sure]
+        scores = aer(links, gold)
+        rows.append([label, scores["aer"], scores["p"], scores["r"]]
                     + [100 * b.recall(s) for s in SHAPES])
         missed[label] = b.missed_source.most_common(args.top)
         print(rows[-1], f"{time.perf_counter() - t0:.0f} s", flush=True)
-    share = [100 * b.sure[s] / sure for s in SHAPES]
+    share = [100 * b.sure[s] / sum(b.sure.values()) for s in SHAPES]   # the gold's, same for all
     body = report(rows, share, missed, len(pairs), args)
     print(body)
     if not args.no_write:
