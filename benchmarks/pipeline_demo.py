@@ -42,7 +42,7 @@ def main() -> None:
         "Fresh run directory, nothing cached (the e5-small encoder was already built); "
         "240 en-de pairs, 60 held-out German test sentences"
         + (f"; overrides: {' '.join(args.overrides)}" if args.overrides else "") + ". "
-        "The machine is shared with other engineers: see the load average.", "",
+        "Other processes may share the machine: see the load average.", "",
         "CPU s = CPU time of the process (all its threads): on a loaded shared machine it says "
         "more than the wall time about what the run costs.", "",
         table(["stage", "wall s", "CPU s", "counts"], rows), "",
