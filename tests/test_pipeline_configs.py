@@ -38,3 +38,15 @@ def test_hub_config_overrides_like_any_other():
                                                 "selftrain.train.epochs=1"])
     assert cfg.run.engine == "ray" and cfg.stage("translate").beam == 1
     assert cfg.stage("selftrain").train.epochs == 1
+
+
+def test_shipped_align_train_config_sets_the_benchmarked_settings():
+    from xlie.aligners.training import load_train_config
+    from xlie.aligners.training.config import TrainConfig
+    cfg = load_train_config(CONFIGS / "align-train-small.yaml", ["max_steps=5"],
+                            data="pairs.txt", output="ft")
+    defaults = TrainConfig()
+    assert (cfg.lr, cfg.epochs, cfg.freeze_embeddings) == (1e-4, 2, True) != (
+        defaults.lr, defaults.epochs, defaults.freeze_embeddings)
+    assert cfg.objectives.mlm == cfg.objectives.tlm == 0.01 and cfg.objectives.so == 1.0
+    assert (cfg.max_steps, cfg.data, cfg.output) == (5, "pairs.txt", "ft")
