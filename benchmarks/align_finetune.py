@@ -103,19 +103,18 @@ def evaluate_both(model: str, pairs, gold, layer: int, threshold: float) -> dict
     found = aligner.align_pairs([(list(s), list(t)) for s, t in pairs])
     align_s = time.perf_counter() - t0
     scores = score_alignments(gold, [{(i, j) for i, j, _ in r.links} for r in found])
-    train_eval = evaluate_dir(model, pairs, gold, layer, threshold)
+    # SO's own view of the same weights: the aligner's encoder keeps every layer up to `layer`
+    train_eval = evaluate_loaded(aligner.encoder.model, aligner.encoder.tokenizer, pairs, gold,
+                                 layer, threshold)
     return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall,
             "align_s": align_s, "train_eval_aer": train_eval["aer"]}
 
 
-def evaluate_dir(model_dir: str, pairs, gold, layer: int, threshold: float) -> dict:
-    from transformers import AutoModel
+def evaluate_loaded(encoder, tokenizer, pairs, gold, layer: int, threshold: float) -> dict:
     from xlie.aligners.training.data import Collator
     from xlie.aligners.training.eval import evaluate
-    from xlie.models import load_pretrained, load_tokenizer
-    enc = load_pretrained(AutoModel, model_dir)
     t0 = time.perf_counter()
-    res = evaluate(enc, Collator(load_tokenizer(model_dir), need_pair=False, need_neg=False),
+    res = evaluate(encoder, Collator(tokenizer, need_pair=False, need_neg=False),
                    pairs, gold, layer, threshold)
     res["eval_s"] = time.perf_counter() - t0
     return res
