@@ -4,7 +4,8 @@ A run reads one YAML file (optional) and ``--set key=value`` overrides, e.g.
 ``--set objectives.so=1 --set lr=5e-5``. Unknown keys and wrong types are errors that name
 the key and the file. The defaults follow Dou & Neubig (2021): lr 2e-5, batch 8, one epoch,
 seed 42, loss = MLM + TLM + SO + PSI + beta * CO; except that SO trains toward links grown
-from the intersection (``so_targets``), which measured better (benchmarks/RESULTS.md).
+from the intersection (``so_targets``) and widened to whole word pairs (``so_word_blocks``),
+which measured better (benchmarks/RESULTS.md).
 """
 from __future__ import annotations
 
@@ -46,8 +47,8 @@ class TrainConfig(BaseModel):
     threshold: Optional[float] = Field(None, ge=0, description="None: the model's softmax threshold, 0 for entmax")
     so_targets: SOTargets = Field("grow-diag", description="the links SO trains toward: the "
                                   "intersection (the paper's), or grown from it (xlie's default)")
-    so_word_blocks: bool = Field(False, description="widen SO's target links to every piece of "
-                                 "each linked word pair")
+    so_word_blocks: bool = Field(True, description="widen SO's target links to every piece of "
+                                 "each linked word pair (xlie's default; false: the paper's)")
     mask_prob: float = Field(0.15, gt=0, lt=1)
     max_length: int = Field(128, ge=8, description="subwords per side; longer pairs are skipped")
     batch_size: int = Field(8, ge=1, description="pairs per device per step")

@@ -58,7 +58,7 @@ class AlignTrainingModel(torch.nn.Module):
 
     def __init__(self, mlm_model, objectives: list[str], layer: int, threshold: float,
                  extraction: str, mask_id: int, mask_prob: float,
-                 so_targets: SOTargets = "intersection", so_word_blocks: bool = False):
+                 so_targets: SOTargets = "grow-diag", so_word_blocks: bool = True):
         super().__init__()
         self.mlm = mlm_model
         self.objectives = list(objectives)
