@@ -29,8 +29,6 @@ from benchmarks.results import machine, table, write_section  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 ENCS = DATA / "align"
 ALL = ("mlm", "tlm", "so", "psi", "co")
-SHARED = ("" if torch.cuda.is_available() else
-          " — shared with other runs (see the load average), so times are noisy upper bounds")
 ROWS = {"mlm": ("mlm",), "+tlm": ("mlm", "tlm"), "+so": ("mlm", "so"), "+psi": ("mlm", "psi"),
         "+co": ("mlm", "co"), "so": ("so",), "co": ("co",), "so+co": ("so", "co"), "all": ALL}
 
@@ -198,7 +196,7 @@ def main() -> None:
                 f"layer {layer}, threshold {thr:g}. AER, P, R: `xlie align --model DIR` "
                 f"(`Aligner(DIR)`) on each saved model; train-eval: the subword extraction SO "
                 f"trains on (awesome-align's: softmax, no long-pair band).{chosen} Config overrides: {', '.join(args.set) or 'none'}. Train wall s "
-                f"is the training loop only (no load/eval/final save){side}. Machine: {machine()}{SHARED}.\n\n"
+                f"is the training loop only (no load/eval/final save){side}. Machine: {machine()}.\n\n"
                 + table(header, [rows[0]] + sorted(rows[1:], key=lambda r: order[r[0]])))
         write_section(args.section, body)
 

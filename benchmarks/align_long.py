@@ -181,7 +181,7 @@ def report(rows, notes, args) -> str:
             f"corresponding sentences; `xlie s` is its wall time for the whole k row.\n\n"
             + table(["k", "pairs", "max subwords src/tgt", "> 512", "xlie AER", "xlie P/R", "xlie s",
                      "awesome AER", "SimAlign argmax / itermax AER", "reachable %"], body)
-            + "\n" + verdict + lifted + reused + f"\nMachine: {machine()} (other processes may share it: see the load average).\n")
+            + "\n" + verdict + lifted + reused + f"\nMachine: {machine()}.\n")
 
 
 if __name__ == "__main__":

@@ -118,7 +118,7 @@ def report(results, layers, n_pairs) -> str:
             + table(["tool", "method"] + [f"L{l}" for l in layers] + ["best"], rows)
             + "\n\nPrecision / recall at each row's best layer:\n\n"
             + table(["tool", "method", "layer", "P", "R", "AER"], detail)
-            + "\n" + verdict + f"\nMachine: {machine()} (other processes may share it: see the load average).\n")
+            + "\n" + verdict + f"\nMachine: {machine()}.\n")
 
 
 def main(argv=None) -> None:

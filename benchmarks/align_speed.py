@@ -232,8 +232,8 @@ def report(rows: list[dict], layer: int, threads: int) -> str:
                      "extraction ms/pair (wall)", "pairs/s (wall)"], speed)
             + "\n\nMemory (RSS, MiB): after loading, peak while aligning (the peak counter is reset after loading), and growth = peak - loaded, per corpus size:\n\n"
             + table(["tool", "pairs", "loaded", "peak", "growth", "speed"], mem)
-            + f"\n\nMachine: {machine()}. Other processes may share the machine (see the load "
-            f"average): throughput moves with their load; compare rows of one run, not runs.\n")
+            + f"\n\nMachine: {machine()}. Throughput moves with the machine's load; compare "
+            f"rows of one run, not runs.\n")
 
 
 def main(argv=None) -> None:

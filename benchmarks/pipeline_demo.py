@@ -41,8 +41,7 @@ def main() -> None:
         "### Demo: `xlie run configs/demo.yaml`", "", f"Machine: {machine()}", "",
         "Fresh run directory, nothing cached (the e5-small encoder was already built); "
         "240 en-de pairs, 60 held-out German test sentences"
-        + (f"; overrides: {' '.join(args.overrides)}" if args.overrides else "") + ". "
-        "Other processes may share the machine: see the load average.", "",
+        + (f"; overrides: {' '.join(args.overrides)}" if args.overrides else "") + ".", "",
         "CPU s = CPU time of the process (all its threads): on a loaded shared machine it says "
         "more than the wall time about what the run costs.", "",
         table(["stage", "wall s", "CPU s", "counts"], rows), "",

@@ -107,8 +107,7 @@ def main() -> None:
         f"What: {what}. Stage time is the align stage's own wall time (Ray start-up included "
         "for Ray); whole = `run_pipeline` wall time; peak RSS = summed resident memory of the "
         "runner and every process under it (Ray's raylet, GCS, workers), sampled every 0.2 s.",
-        "Other processes may share the machine (see the load average): absolute figures "
-        "are pessimistic, the two engines ran back to back under similar load.", "",
+        "The two engines ran back to back under similar load.", "",
         table(["engine", "stage s", "pairs/s", "whole s", "peak RSS MiB",
                "load avg start / end"], rows), "",
         f"Outputs byte-identical: **{same}** (sha256 {res['local']['sha'][:12]}…).",

@@ -138,8 +138,7 @@ def main() -> None:
                   pct(per_type[best_ext][1][t]["f1"]), per_type[best_ext][1][t]["support"]]
                  for t in types]
     md = [f"## Projection: Europarl NER en→de ({len(en)} sentences)", "",
-          f"Machine: {machine()}. Other processes may share the machine (see the load "
-          "average); timings are indicative.", "",
+          f"Machine: {machine()}. Timings are indicative.", "",
           "English gold NER projected onto German through e5-small links (no fine-tuning, the "
           "aligner's defaults for each extraction), scored strictly at entity level against "
           "the German gold (micro P / R / F1). `heuristic`: the seed pipeline's first-to-last "

@@ -82,7 +82,7 @@ def main() -> None:
                 confusion = confusions(gold, res.sentences, ext)
     text = "\n".join([
         f"## Projection: PUD UPOS en→de ({len(pairs)} sentences, {sum(len(g.tokens) for g in gold)} German words)", "",
-        f"Machine: {machine()}. Shared machine; timings indicative.", "",
+        f"Machine: {machine()}. Timings are indicative.", "",
         "English UPOS projected onto German words through e5-small links (aligner defaults "
         "per extraction). Accuracy is on the German words that received a tag; coverage is "
         "the share that did; the last column counts untagged words as wrong. `heuristic`: "

@@ -26,10 +26,13 @@ def machine() -> str:
         cpu = model or cpu
     except Exception:
         pass
-    dev = f"CUDA {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else "CPU only"
+    gpu = torch.cuda.is_available()
+    dev = f"CUDA {torch.cuda.get_device_name(0)}" if gpu else "CPU only"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    # on the CPU other processes may share the cores: the load average says how much
+    shared = "" if gpu else " (other processes may share the cores, so times are upper bounds)"
     return (f"{cpu}, {os.cpu_count()} cores, {dev}; torch {torch.__version__} "
-            f"({torch.get_num_threads()} threads); load average at write {load}; "
+            f"({torch.get_num_threads()} threads); load average at write {load}{shared}; "
             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
 
 

@@ -212,8 +212,7 @@ def report(args, rows, seconds, silver_info, t_start, seeds_done) -> None:
             + (f"; vs the best control (same extra epochs, no pseudo-labels): "
                f"{best_st - best_ctl:+.2f} F1." if best_ctl is not None else "."),
             f"Benchmark so far: {time.time() - t_start:.0f} s wall, {time.process_time():.0f} s CPU "
-            f"(this process). Machine: {machine()} "
-            "(other processes may share it: timings include their load, see the load average)."]
+            f"(this process). Machine: {machine()}."]
     if not args.no_write:
         write_section("selftrain_europarl", "## Self-training taggers (Europarl NER, en → de)\n\n"
                       + "\n".join(body))

@@ -77,7 +77,7 @@ def main() -> None:
                      f"{n / secs:.0f}", rep.counts.markers_lost])
         print(rows[-1], file=sys.stderr)
     body = ("### Translation stage memory (`benchmarks/translate_memory.py`)\n\n"
-            f"Machine: {machine()} — other processes may share it (see the load average).\n\n"
+            f"Machine: {machine()}.\n\n"
             "Peak Python heap (tracemalloc, after an untraced warm-up run) of `translate()` with markers on, sort window 1024, "
             "an identity backend in place of the model (the model's memory does not grow with "
             "the corpus, so this isolates the stage's own): reading, marker insertion, "

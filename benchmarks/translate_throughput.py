@@ -166,7 +166,7 @@ def main() -> None:
                          f"{t:.1f}", outside, f"{len(idx) / t:.2f}", f"{base / t:.2f}x"])
     body = (
         "### Translation throughput (`benchmarks/translate_throughput.py`)\n\n"
-        f"Machine: {machine()} — other processes may share its cores (see the load average), so times are noisy; each figure "
+        f"Machine: {machine()}. Each figure "
         f"is the best of {args.repeats} interleaved runs.\n\n"
         "**Model: randomly initialised, not a real MT model** (no MT weights can be downloaded "
         "here): MarianMTModel at opus-mt-en-de size (d_model 512, 6+6 layers, 8 heads, ffn 2048, "
