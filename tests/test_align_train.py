@@ -318,15 +318,16 @@ def test_so_targets_grow_from_the_intersection_into_touching_union_links():
 
 def test_so_targets_config_reaches_the_model(tiny_bert, pairs_file, tmp_path):
     cfg = load_train_config(None, ["objectives.mlm=0", "objectives.tlm=0", "objectives.psi=0",
-                                   "so_targets=intersection", "so_word_blocks=true", "max_steps=1"],
+                                   "so_targets=intersection", "so_word_blocks=false", "max_steps=1"],
                             model=str(tiny_bert), data=str(pairs_file), output=str(tmp_path / "o"))
-    assert cfg.so_targets == "intersection"
-    assert load_train_config(None, [], model=str(tiny_bert)).so_targets == "grow-diag"
+    assert cfg.so_targets == "intersection" and cfg.so_word_blocks is False
+    default = load_train_config(None, [], model=str(tiny_bert))
+    assert (default.so_targets, default.so_word_blocks) == ("grow-diag", True)
     with pytest.raises(ConfigError, match="so_targets"):
         load_train_config(None, ["so_targets=union"], model=str(tiny_bert))
     train_aligner(cfg)
     record = json.loads((tmp_path / "o" / "xlie-train.json").read_text())
-    assert record["config"]["so_targets"] == "intersection" and record["config"]["so_word_blocks"]
+    assert (record["config"]["so_targets"], record["config"]["so_word_blocks"]) == ("intersection", False)
 
 
 def test_checkpoint_of_a_tied_head_saves_without_a_shared_tensor_warning(tiny_xlmr, pairs_file,
