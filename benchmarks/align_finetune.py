@@ -7,7 +7,9 @@ before and after, with softmax extraction at the model's layer and threshold (e5
 Each model is scored twice from its saved directory: with ``Aligner(DIR)``, exactly what
 ``xlie align --model DIR`` runs (the reported AER, and what ``--eval-gold`` logs), and with
 the subword extraction SO trains on (the "train-eval" column). ``--select-on-dev STEPS``
-scores the dev split every STEPS steps and reports the best checkpoint on the test pairs.
+scores the dev split every STEPS steps and reports the best checkpoint on the test pairs; the
+dev split also calibrates each model's threshold and band (``aligners/calibrate.py``), the
+untuned baseline's included, so both sides of ΔAER get the same tuning.
 
     python benchmarks/align_finetune.py --train-pairs 1250 --rows mlm,+tlm,+so,+psi,+co,all
 """
@@ -91,11 +93,13 @@ def ende_pairs() -> list:
     return pairs
 
 
-def evaluate_both(model: str, pairs, gold, layer: int, threshold: float) -> dict:
-    """AER, P, R with the aligner users run, plus the AER of SO's own extraction."""
+def evaluate_both(model: str, pairs, gold, layer: int, threshold: float,
+                  settings: dict | None = None) -> dict:
+    """AER, P, R with the aligner users run (its own threshold and band unless ``settings``
+    give others), plus the AER of SO's own extraction at ``threshold``."""
     from xlie.aligners import Aligner
     from xlie.aligners.aer import score_alignments
-    aligner = Aligner(model)
+    aligner = Aligner(model, **(settings or {}))
     assert aligner.layer == layer and aligner.extraction == "softmax", (aligner.layer, layer)
     t0 = time.perf_counter()
     found = aligner.align_pairs([(list(s), list(t)) for s, t in pairs])
@@ -105,7 +109,19 @@ def evaluate_both(model: str, pairs, gold, layer: int, threshold: float) -> dict
     train_eval = evaluate_loaded(aligner.encoder.model, aligner.encoder.tokenizer, pairs, gold,
                                  layer, threshold)
     return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall,
-            "align_s": align_s, "train_eval_aer": train_eval["aer"]}
+            "align_s": align_s, "train_eval_aer": train_eval["aer"],
+            "setting": f"{aligner.aligner.options.get('threshold', '-'):g} / "
+                       f"{aligner.aligner.band or 'none'}"}
+
+
+def calibrated_baseline(model: str, dev_data: Path, dev_gold: Path) -> dict:
+    """The untuned model's threshold and band chosen on the dev split, as training does."""
+    from xlie.aligners import Aligner
+    from xlie.aligners.calibrate import calibrate
+    from xlie.aligners.training.data import read_pairs
+    from xlie.aligners.training.eval import read_gold
+    best, _ = calibrate(Aligner(model).aligner, read_pairs(dev_data), read_gold(dev_gold))
+    return {"threshold": best.threshold, "band": best.band or 0}
 
 
 def evaluate_loaded(encoder, tokenizer, pairs, gold, layer: int, threshold: float) -> dict:
@@ -175,12 +191,15 @@ def main() -> None:
     layer, thr = align_settings(base_cfg, AutoConfig.from_pretrained(resolve_model(args.model)))
 
     rows = []
-    base = evaluate_both(args.model, test, gold, layer, thr)
-    rows.append(["none (no fine-tuning)", "-", "-", "-", 100 * base["aer"], 100 * base["precision"],
-                 100 * base["recall"], "-", 100 * base["train_eval_aer"], "-"])
+    base_settings = calibrated_baseline(args.model, dev_data, dev_gold) if args.select_on_dev else None
+    base = evaluate_both(args.model, test, gold, layer, thr, base_settings)
+    rows.append(["none (no fine-tuning)", "-", "-", "-", base["setting"], 100 * base["aer"],
+                 100 * base["precision"], 100 * base["recall"], "-",
+                 100 * base["train_eval_aer"], "-"])
 
     def flush():
-        header = ["objectives", "steps", "train wall s", "samples/s", "AER", "P", "R", "ΔAER",
+        header = ["objectives", "steps", "train wall s", "samples/s", "threshold / band", "AER",
+                  "P", "R", "ΔAER",
                   "train-eval AER", "Δ train-eval"]
         extra = (f" plus the {len(train) - n_encs} English-German pairs of europarl-ner and "
                  f"PUD" if args.with_ende else "")
@@ -188,7 +207,9 @@ def main() -> None:
                 f"alone" if args.jobs > 1 else "")
         chosen = (f" The model scored is the checkpoint with the lowest `xlie align` AER on the "
                   f"dev split (the held-out pairs after the test pairs, scored every "
-                  f"{args.select_on_dev} steps with `--eval-gold`); steps: chosen of run."
+                  f"{args.select_on_dev} steps with `--eval-gold`); steps: chosen of run. "
+                  f"Threshold / band: the aligner's settings, each model's chosen on the dev "
+                  f"split (training's calibration; for the baseline, the same grid)."
                   if args.select_on_dev else "")
         body = (f"Fine-tuning {args.model} on the first {n_encs} pairs of the first half of "
                 f"encs{extra} (text only), 1 epoch unless overridden; AER on {len(test)} pairs of the "
@@ -218,7 +239,7 @@ def main() -> None:
     else:
         results = map(lambda j: run_row(*j), jobs)
     for label, steps, r_seconds, r_sps, res, log in results:
-        rows.append([label, steps, round(r_seconds, 1), round(r_sps, 2),
+        rows.append([label, steps, round(r_seconds, 1), round(r_sps, 2), res["setting"],
                      100 * res["aer"], 100 * res["precision"], 100 * res["recall"],
                      round(100 * (res["aer"] - base["aer"]), 2), 100 * res["train_eval_aer"],
                      round(100 * (res["train_eval_aer"] - base["train_eval_aer"]), 2)])

@@ -154,3 +154,39 @@ def test_strict_names_the_first_bad_line_even_when_alignment_finds_it(tmp_path, 
     assert r.exit_code != 0
     assert f"{src}:2" in r.output and "only punctuation" in r.output
     assert not (tmp_path / "o").exists()
+
+
+def test_calibrate_finds_the_flags_that_made_the_gold(tmp_path, tiny_bert):
+    """Gold made by `xlie align` at half the threshold calibration starts from: calibrate
+    finds a setting with AER 0, and the flags it prints reproduce that gold."""
+    data = tmp_path / "pairs.txt"
+    data.write_text("\n".join(GOOD * 3) + "\n")
+    made = tmp_path / "made.pharaoh"
+    base = ["--model", str(tiny_bert), "--layer", "2"]
+    r = CliRunner().invoke(cli, ["align", str(data), str(made), *base, "--threshold", "0.1"])
+    assert r.exit_code == 0, r.output
+    base += ["--threshold", "0.2"]                      # the grid's centre: 0.05 to 0.4
+    r = CliRunner().invoke(cli, ["align", "calibrate", str(data), str(made), *base,
+                                 "--zero-indexed", "--json"])
+    assert r.exit_code == 0, r.output
+    found = json.loads(r.output)
+    assert found["tried"][0]["threshold"] == 0.2 and found["tried"][0]["aer"] > 0
+    assert found["best"]["aer"] == 0.0 and found["best"]["threshold"] <= 0.1
+    assert len(found["tried"]) == 12
+    r = CliRunner().invoke(cli, ["align", "calibrate", str(data), str(made), *base, "--zero-indexed"])
+    assert r.exit_code == 0 and "<- best" in r.output
+    flags = r.output.strip().splitlines()[-1].split()[4:]        # after `xlie align INPUT OUTPUT`
+    again = tmp_path / "again.pharaoh"
+    r = CliRunner().invoke(cli, ["align", str(data), str(again), *flags])
+    assert r.exit_code == 0, r.output
+    assert again.read_text() == made.read_text()
+
+
+def test_calibrate_names_the_file_when_gold_and_data_disagree(tmp_path, tiny_bert):
+    data = tmp_path / "pairs.txt"
+    data.write_text("\n".join(GOOD) + "\n")
+    gold = tmp_path / "gold.txt"
+    gold.write_text("1-1\n")
+    r = CliRunner().invoke(cli, ["align", "calibrate", str(data), str(gold),
+                                 "--model", str(tiny_bert), "--layer", "2"])
+    assert r.exit_code != 0 and "pairs.txt:2" in r.output and "1 pairs, one per gold line" in r.output

@@ -118,8 +118,29 @@ def test_train_save_load_identical_alignments(tiny_bert, pairs_file, tmp_path):
     # the saved model (the aligner's own path, not SO's extraction above)
     from xlie.aligners import Aligner
     from xlie.aligners.training.eval import aer, read_gold
-    found = [{(i, j) for i, j, _ in r.links} for r in Aligner(str(out)).align_pairs(pairs)]
-    assert aer(found, read_gold(gold))["aer"] == pytest.approx(res.evals[-1]["aer"], abs=1e-5)
+    # ... at the threshold and band calibrated on the gold, which the record carries
+    last = res.evals[-1]
+    assert {"threshold", "band"} <= set(last)
+    chosen = (last["threshold"], last["band"])
+    assert (record["align"]["threshold"], record["align"]["band"]) == chosen
+    aligner = Aligner(str(out))
+    assert (aligner.aligner.options["threshold"], aligner.aligner.band) == chosen
+    found = [{(i, j) for i, j, _ in r.links} for r in aligner.align_pairs(pairs)]
+    assert aer(found, read_gold(gold))["aer"] == pytest.approx(last["aer"], abs=1e-5)
+    best = json.loads((out / "best" / "xlie-train.json").read_text())
+    assert best["align"]["threshold"] == best["eval"]["threshold"]
+
+
+def test_calibration_off_keeps_the_model_settings(tiny_bert, pairs_file, tmp_path):
+    gold = tmp_path / "gold.txt"
+    gold.write_text("1-1 2-2\n" * 24)
+    out = tmp_path / "ft"
+    res = train_aligner(cfg_for(tiny_bert, pairs_file, out, "max_steps=2", "layer=2",
+                                "threshold=0.3", "calibrate=false",
+                                eval_data=str(pairs_file), eval_gold=str(gold)))
+    assert "threshold" not in res.evals[-1]
+    record = json.loads((out / "xlie-train.json").read_text())
+    assert record["align"]["threshold"] == 0.3 and "band" not in record["align"]
 
 
 def test_aligner_loads_trained_directory(tiny_xlmr, pairs_file, tmp_path):

@@ -50,6 +50,11 @@ def test_a_trained_directory_brings_its_align_settings(tmp_path):
         {"align": {"layer": 6, "threshold": 0.05, "extraction": "softmax"}}))
     d = known_defaults(str(tmp_path))
     assert d.layer == 6 and d.softmax_threshold == 0.05 and d.extraction == "softmax"
+    assert d.band == 24                   # a record from before calibration: the default band
+    for recorded, expected in ((32, 32), (None, None)):
+        (tmp_path / "xlie-train.json").write_text(json.dumps(
+            {"align": {"layer": 6, "threshold": 0.05, "band": recorded}}))
+        assert known_defaults(str(tmp_path)).band == expected
     (tmp_path / "xlie-train.json").write_text("{not json")
     assert known_defaults(str(tmp_path)) is None
 

@@ -5,7 +5,7 @@ from typing import Iterable, Sequence
 
 import torch
 
-from ..models.builtin import known_defaults
+from ..models.builtin import AlignDefaults, known_defaults
 from .core import PairAlignment, WordAligner, align_all
 from .encoder import Encoder
 
@@ -16,7 +16,7 @@ class Aligner:
     """An awesome-align-style word aligner over any Hugging Face encoder.
 
     ``extraction=None`` takes the model's documented default (``softmax`` unless a model's
-    sweep found better).
+    sweep found better); ``band=None`` the model's long-pair band, ``band=0`` none.
 
     >>> al = Aligner("e5-small", extraction="softmax")            # doctest: +SKIP
     >>> al.align_pairs([("a cat".split(), "eine Katze".split())])  # doctest: +SKIP
@@ -28,7 +28,7 @@ class Aligner:
                  threshold: float | None = None, min_prob: float = 0.0,
                  granularity: str | None = None, extraction_options: dict | None = None,
                  device: str | None = None, dtype: str | None = None,
-                 token_budget: int = 8192, threads: int | None = None):
+                 token_budget: int = 8192, threads: int | None = None, band: int | None = None):
         if threads:
             torch.set_num_threads(threads)
         self.encoder = Encoder(model, layer=layer, device=device, dtype=dtype)
@@ -36,10 +36,14 @@ class Aligner:
             known = known_defaults(str(model))
             extraction = known.extraction if known else "softmax"
         self.extraction = extraction
+        if band is None:   # the model's (a fine-tuned model's calibrated band), else 24
+            known = known_defaults(str(model))
+            band = known.band if known else AlignDefaults.band
         self.aligner = WordAligner(self.encoder, extraction=extraction,
                                    symmetrization=symmetrization, threshold=threshold,
                                    min_prob=min_prob, granularity=granularity,
-                                   extraction_options=extraction_options, token_budget=token_budget)
+                                   extraction_options=extraction_options, token_budget=token_budget,
+                                   band=band or None)
 
     @property
     def layer(self) -> int:

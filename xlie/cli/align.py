@@ -37,6 +37,9 @@ def align_cli():
               help="Encoder layer to read (default: the model's known best, else 2/3 of its depth).")
 @click.option("--threshold", "--softmax_threshold", "threshold", type=float, default=None,
               help="Link threshold of softmax/entmax/ot (default per method).")
+@click.option("--band", type=int, default=None,
+              help="Long pairs: link only within N words of the anchor path; 0 turns it off "
+                   "(default: the model's, 24 unless calibrated by `xlie align train`).")
 @click.option("--symmetrization", default="intersection", show_default=True,
               type=click.Choice(["intersection", "union", "grow-diag", "grow-diag-final",
                                  "grow-diag-final-and", "forward", "backward"]))
@@ -67,7 +70,7 @@ def align_cli():
 @click.option("--threads", type=int, default=None, help="CPU threads for torch.")
 @click.option("--strict", is_flag=True, help="Stop with an error at the first unusable line.")
 def run_cmd(input_path, output_path, data_file, output_file, model, extraction, layer, threshold,
-            symmetrization, min_prob, alpha, ot_reg, ot_unbalanced, granularity, prob_file,
+            band, symmetrization, min_prob, alpha, ot_reg, ot_unbalanced, granularity, prob_file,
             word_file, jsonl_file, tokenize, src_lang, tgt_lang, token_budget, batch_size, device,
             dtype, threads, strict):
     """Align INPUT and write Pharaoh links to OUTPUT."""
@@ -85,7 +88,7 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
     aligner = Aligner(model, layer=layer, extraction=extraction, symmetrization=symmetrization,
                       threshold=threshold, min_prob=min_prob, granularity=granularity,
                       extraction_options=options, device=device, dtype=dtype,
-                      token_budget=token_budget, threads=threads)
+                      token_budget=token_budget, threads=threads, band=band)
     report = align_file(input_path, output_path, aligner, prob_file=prob_file, word_file=word_file,
                         jsonl_file=jsonl_file, strict=strict, tokenize=tokenize,
                         src_lang=src_lang, tgt_lang=tgt_lang,
@@ -155,3 +158,4 @@ def show_cmd(input_path, line_no, pair, output, png, model, layer, extraction):
         write_png(png, chosen.src, chosen.tgt, sim, res.links)
     click.echo(f"wrote {output}" + (f" and {png}" if png else ""), err=True)
 from .align_train import train_cmd; align_cli.add_command(train_cmd)  # noqa: E402,E702
+from .align_calibrate import calibrate_cmd; align_cli.add_command(calibrate_cmd)  # noqa: E402,E702

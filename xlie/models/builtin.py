@@ -17,6 +17,7 @@ class AlignDefaults:
     layer: int
     softmax_threshold: float = 1e-3
     extraction: str = "softmax"
+    band: int | None = 24   # the long-pair band (aligners/band.py); None: no band
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,9 @@ def known_defaults(model_name: str) -> AlignDefaults | None:
 
 
 def _trained_defaults(directory: Path) -> AlignDefaults | None:
-    """A model trained by `xlie align train` records the layer and threshold it was trained
-    for (``xlie-train.json``); `xlie align --model DIR` uses them."""
+    """A model trained by `xlie align train` records the layer it was trained for and the
+    threshold and band calibrated for it on the eval gold (``xlie-train.json``); `xlie align
+    --model DIR` uses them. Records from before calibration have no band: the default's."""
     record = directory / "xlie-train.json"
     if not record.is_file():
         return None
@@ -89,7 +91,9 @@ def _trained_defaults(directory: Path) -> AlignDefaults | None:
         align = json.loads(record.read_text()).get("align", {})
         return AlignDefaults(layer=int(align["layer"]),
                              softmax_threshold=float(align.get("threshold", 1e-3)),
-                             extraction=str(align.get("extraction", "softmax")))
+                             extraction=str(align.get("extraction", "softmax")),
+                             band=int(align["band"]) if align.get("band") else
+                             (None if "band" in align else AlignDefaults.band))
     except (ValueError, KeyError, TypeError):
         return None
 

@@ -75,12 +75,14 @@ class CheckpointManager:
     def log(self, record: dict) -> None:
         self._append("train-log.jsonl", record)
 
-    def _save_model(self, model, directory: Path, extra: dict) -> None:
-        """Main process only: the MaskedLM model, the tokenizer and the run record."""
+    def _save_model(self, model, directory: Path, extra: dict, align: dict | None = None) -> None:
+        """Main process only: the MaskedLM model, the tokenizer and the run record, with the
+        aligner settings calibrated for this model where there are some."""
         mlm = self.acc.unwrap_model(model).mlm
         mlm.save_pretrained(directory, safe_serialization=True)
         self.tokenizer.save_pretrained(directory)
-        record = {"config": self.cfg.model_dump(), "align": self.align, **extra}
+        record = {"config": self.cfg.model_dump(), "align": {**self.align, **(align or {})},
+                  **extra}
         (directory / RECORD).write_text(json.dumps(record, indent=2))
 
     def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int) -> Path:
@@ -103,22 +105,27 @@ class CheckpointManager:
         self.acc.wait_for_everyone()
         return final
 
-    def record_eval(self, model, step: int, result: dict) -> None:
-        """Main process: log the AER; keep the model as ``best/`` when it is the lowest."""
-        entry = {"step": step, **{k: round(v, 5) for k, v in result.items()}}
+    def record_eval(self, model, step: int, result: dict, align: dict | None = None) -> None:
+        """Main process: log the AER (and the ``align`` settings calibrated for this model);
+        keep the model as ``best/`` when it is the lowest."""
+        entry = {"step": step, **{k: round(v, 5) for k, v in result.items()}, **(align or {})}
         better = not self.evals or entry["aer"] < min(e["aer"] for e in self.evals)
         self.evals.append(entry)
         self._append("evals.jsonl", entry)
         if better:
             tmp = Path(tempfile.mkdtemp(prefix=".best.", dir=self.out))
-            self._save_model(model, tmp, {"step": step, "eval": entry})
+            self._save_model(model, tmp, {"step": step, "eval": entry}, align)
             shutil.rmtree(self.best_dir, ignore_errors=True)
             os.replace(tmp, self.best_dir)
 
     def save_final(self, model, step: int, extra: dict) -> None:
+        """The final model, with the settings its own eval (at this step) calibrated."""
+        last = self.evals[-1] if self.evals and self.evals[-1]["step"] == step else {}
+        align = {k: last[k] for k in ("threshold", "band") if k in last}
         if self.acc.is_main_process:
             self._save_model(model, self.out, {"step": step, "evals": self.evals, **extra,
-                                               "best": str(self.best_dir) if self.evals else None})
+                                               "best": str(self.best_dir) if self.evals else None},
+                             align)
         self.acc.wait_for_everyone()
 
     # ---- reading ------------------------------------------------------------------------

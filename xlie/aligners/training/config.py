@@ -75,6 +75,9 @@ class TrainConfig(BaseModel):
     eval_gold: Optional[str] = None
     gold_base: Literal[0, 1] = Field(1, description="index of the first word in the gold file")
     eval_every: Optional[int] = Field(None, ge=1, description="None: at each checkpoint")
+    calibrate: bool = Field(True, description="at each eval, choose the link threshold and "
+                            "long-pair band on the eval gold and record them with the model "
+                            "(aligners/calibrate.py); false: keep the model's")
     max_pairs: Optional[int] = Field(None, ge=1, description="use only the first N usable pairs")
     log_every: int = Field(10, ge=1)
 

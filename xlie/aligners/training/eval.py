@@ -2,7 +2,9 @@
 
 Each checkpoint is scored with the aligner users run (``aligner_links``: ``xlie align --model
 DIR`` on the model as it would be saved, long-pair band and sentence splitting included), so
-the best checkpoint kept is the best for them. ``predict_links`` is SO's own view (softmax or
+the best checkpoint kept is the best for them. With ``calibrate`` (the default) each checkpoint
+is scored at the threshold and band that suit it best on the gold, and they are recorded with
+it. ``predict_links`` is SO's own view (softmax or
 entmax over the content subwords of layer L, both directions, threshold, lifted to words
 through ``word_ids()``); the two can disagree, as benchmarks/RESULTS.md shows."""
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ...formats.pharaoh import GoldAlignment, read_pharaoh
 from ..aer import score_alignments
 from ...errors import XlieError
 from .data import Collator, Pair, read_pairs
+from ..calibrate import calibrate
 from ..core import WordAligner
 from ..encoder import Encoder, layer_states
 from .so import directional_probs, extract_links
@@ -60,20 +63,43 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
     return out
 
 
+def checkpoint_aligner(name: str, encoder, tokenizer, layer: int, threshold: float,
+                       extraction: str = "softmax") -> WordAligner:
+    """The aligner ``xlie align --model DIR`` builds once this model is saved, over
+    ``encoder`` (the base model, in memory)."""
+    return WordAligner(Encoder.wrap(name, encoder, tokenizer, layer), extraction=extraction,
+                       threshold=threshold)
+
+
 @torch.no_grad()
 def aligner_links(name: str, encoder, tokenizer, pairs: Sequence[Pair], layer: int,
                   threshold: float, extraction: str = "softmax") -> list[Links]:
-    """Word links of each pair from the aligner's own path over ``encoder`` (the base model,
-    in memory): what ``xlie align --model DIR`` gives once this model is saved."""
+    """Word links of each pair from the aligner's own path over ``encoder``."""
     was_training = encoder.training
     encoder.eval()
     try:
-        aligner = WordAligner(Encoder.wrap(name, encoder, tokenizer, layer),
-                              extraction=extraction, threshold=threshold)
+        aligner = checkpoint_aligner(name, encoder, tokenizer, layer, threshold, extraction)
         found = aligner.align([(list(s), list(t)) for s, t in pairs])
     finally:
         encoder.train(was_training)
     return [{(i, j) for i, j, _ in r.links} for r in found]
+
+
+@torch.no_grad()
+def calibrated_aer(name: str, encoder, tokenizer, pairs: Sequence[Pair],
+                   gold: Sequence[GoldAlignment], layer: int, threshold: float,
+                   extraction: str = "softmax") -> tuple[dict[str, float], dict]:
+    """(AER, P, R at the best setting; that setting's threshold and band): the aligner's
+    threshold and band chosen on ``gold`` (``aligners/calibrate.py``)."""
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        best, _ = calibrate(checkpoint_aligner(name, encoder, tokenizer, layer, threshold,
+                                               extraction), pairs, gold)
+    finally:
+        encoder.train(was_training)
+    return ({"aer": best.aer, "precision": best.precision, "recall": best.recall},
+            {"threshold": best.threshold, "band": best.band})
 
 
 def evaluate(encoder, collator: Collator, pairs: Sequence[Pair], gold: Sequence[GoldAlignment],
@@ -87,9 +113,10 @@ class CheckpointEvaluator:
     manager."""
 
     def __init__(self, name: str, pairs, gold, tokenizer, layer: int, threshold: float,
-                 extraction: str, accelerator):
+                 extraction: str, accelerator, calibrate: bool = True):
         self.name, self.pairs, self.gold, self.tokenizer = name, pairs, gold, tokenizer
         self.layer, self.threshold, self.extraction, self.acc = layer, threshold, extraction, accelerator
+        self.calibrate = calibrate
 
     @classmethod
     def from_config(cls, cfg, tokenizer, layer: int, threshold: float,
@@ -101,13 +128,20 @@ class CheckpointEvaluator:
             raise XlieError(f"{cfg.eval_gold} has {len(gold)} lines but {cfg.eval_data} has "
                             f"{len(pairs)} pairs", "pass the gold that belongs to the eval data")
         return cls(str(cfg.model), pairs, gold, tokenizer, layer, threshold, cfg.extraction,
-                   accelerator)
+                   accelerator, cfg.calibrate)
 
     def __call__(self, model, step: int, ckpt) -> None:
         if self.acc.is_main_process:
             encoder = self.acc.unwrap_model(model).mlm.base_model
-            res = aer(aligner_links(self.name, encoder, self.tokenizer, self.pairs, self.layer,
-                                    self.threshold, self.extraction), self.gold)
-            ckpt.record_eval(model, step, res)
-            self.acc.print(f"step {step}: AER {100 * res['aer']:.2f}")
+            args = (self.name, encoder, self.tokenizer, self.pairs)
+            if self.calibrate:
+                res, chosen = calibrated_aer(*args, self.gold, self.layer, self.threshold,
+                                             self.extraction)
+            else:
+                res = aer(aligner_links(*args, self.layer, self.threshold, self.extraction),
+                          self.gold)
+                chosen = {}
+            ckpt.record_eval(model, step, res, chosen)
+            how = ", ".join(f"{k} {v}" for k, v in chosen.items())
+            self.acc.print(f"step {step}: AER {100 * res['aer']:.2f}" + (f" ({how})" if how else ""))
         self.acc.wait_for_everyone()

@@ -24,6 +24,8 @@ class AlignStageConfig(BatchStageConfig):
     extraction: Optional[str] = Field(None, description="default: the model's documented best")
     symmetrization: str = "intersection"
     threshold: Optional[float] = Field(None, ge=0)
+    band: Optional[int] = Field(None, ge=0, description="long-pair band (0: none); "
+                                "default: the model's")
     min_prob: float = Field(0.0, ge=0, le=1)
     granularity: Optional[str] = None
     extraction_options: Optional[dict[str, Any]] = None
@@ -46,7 +48,7 @@ class AlignStageConfig(BatchStageConfig):
         return check_name("symmetrization", v, known_names("xlie.aligners", "SYMMETRIZATIONS"))
 
 
-_ALIGNER_KEYS = ("layer", "extraction", "symmetrization", "threshold", "min_prob",
+_ALIGNER_KEYS = ("layer", "extraction", "symmetrization", "threshold", "band", "min_prob",
                  "granularity", "extraction_options", "device", "dtype", "token_budget", "threads")
 
 
