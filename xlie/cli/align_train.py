@@ -29,7 +29,9 @@ from ._group import XlieGroup
 @click.option("--eval-gold", type=click.Path(exists=True, dir_okay=False),
               help="Gold links (Pharaoh 'i-j' sure, 'ipj' possible; 1-indexed unless "
                    "--set gold_base=0): AER of `xlie align` with the model at each checkpoint, "
-                   "the best kept in OUTPUT/best.")
+                   "at the threshold and long-pair band chosen for it on this gold (recorded "
+                   "with the model; --set calibrate=false keeps the model's), the best kept in "
+                   "OUTPUT/best.")
 def train_cmd(data, model, output, config_file, overrides, eval_data, eval_gold):
     """Fine-tune an encoder for word alignment (MLM, TLM, SO, PSI, CO).
 
