@@ -83,3 +83,14 @@ def test_calibration_refuses_an_extraction_without_a_threshold(tiny_xlmr):
     aligner = Aligner(str(tiny_xlmr), layer=2, extraction="argmax").aligner
     with pytest.raises(ValueError, match="argmax"):
         calibrate(aligner, _pairs(2), [GoldAlignment(set(), set())] * 2)
+
+
+def test_the_band_reaches_the_aligner_from_the_api_and_the_pipeline(tiny_xlmr):
+    from xlie.aligners import Aligner
+    from xlie.pipeline.adapters.align import AlignStageConfig, setup
+    assert Aligner(str(tiny_xlmr), layer=2).aligner.band == 24          # the default
+    assert Aligner(str(tiny_xlmr), layer=2, band=0).aligner.band is None
+    for band, expected in ((32, 32), (0, None), (None, 24)):
+        cfg = AlignStageConfig(model=str(tiny_xlmr), layer=2, band=band)
+        _, aligner = setup(cfg, None)
+        assert aligner.aligner.band == expected
