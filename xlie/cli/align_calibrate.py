@@ -21,7 +21,7 @@ import click
 @click.option("--threads", type=int, default=None, help="CPU threads for torch.")
 def calibrate_cmd(data, gold, model, layer, extraction, threshold, zero_indexed, as_json, threads):
     """Score DATA (`src ||| tgt`) against GOLD over a grid of thresholds (x0.25 to x2 the
-    model's) and long-pair bands (24, 32, 48 words), and print the best as `xlie align` flags.
+    model's) and long-pair bands (24, 32, 48 positions), and print the best as `xlie align` flags.
 
     A model trained with `xlie align train --eval-gold` is calibrated already (its record
     holds the choice); use this for any other model and a small gold set of your own.
