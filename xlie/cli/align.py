@@ -38,8 +38,9 @@ def align_cli():
 @click.option("--threshold", "--softmax_threshold", "threshold", type=float, default=None,
               help="Link threshold of softmax/entmax/ot (default per method).")
 @click.option("--band", type=int, default=None,
-              help="Long pairs: link only within N positions (subwords, or words with --granularity word) of the anchor path; 0 turns it off "
-                   "(default: the model's, 24 unless calibrated by `xlie align train`).")
+              help="Long pairs: link only within N positions (subwords; words with "
+                   "--granularity word) of the anchor path; 0 turns it off (default: the "
+                   "model's, 24 unless calibrated by `xlie align train`).")
 @click.option("--symmetrization", default="intersection", show_default=True,
               type=click.Choice(["intersection", "union", "grow-diag", "grow-diag-final",
                                  "grow-diag-final-and", "forward", "backward"]))
