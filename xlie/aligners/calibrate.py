@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from ..errors import InputFormatError
-from ..formats.parallel import read_parallel
+from ..formats.parallel import read_parallel_for_gold
 from ..formats.pharaoh import GoldAlignment, read_pharaoh
 from .aer import score_alignments
 from .core import WordAligner
@@ -95,10 +94,6 @@ def calibrate(aligner: WordAligner, pairs: Sequence[tuple[Sequence[str], Sequenc
 def calibrate_files(aligner: WordAligner, data_path: str | Path, gold_path: str | Path,
                     gold_one_indexed: bool = True) -> tuple[Setting, list[Setting]]:
     """``calibrate`` on a ``src ||| tgt`` file and its Pharaoh gold (`xlie align calibrate`)."""
-    pairs = [(p.src, p.tgt) for p in read_parallel(data_path, strict=True)]
     gold = list(read_pharaoh(gold_path, one_indexed=gold_one_indexed))
-    if len(pairs) != len(gold):
-        raise InputFormatError(data_path, min(len(gold), len(pairs)) + 1,
-                               f"{len(gold)} pairs, one per gold line", f"{len(pairs)} pairs",
-                               hint="pass the pairs that GOLD aligns")
+    pairs = read_parallel_for_gold(data_path, len(gold), "pass the pairs that GOLD aligns")
     return calibrate(aligner, pairs, gold)

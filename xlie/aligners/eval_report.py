@@ -5,8 +5,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import InputFormatError
-from ..formats.parallel import read_parallel
+from ..formats.parallel import read_parallel_for_gold
 from .aer import AlignmentScores, read_gold_and_pred, score_alignments
 from .breakdown import Breakdown, break_down, format_breakdown
 
@@ -36,10 +35,7 @@ def evaluate_report(gold_path: str | Path, pred_path: str | Path, gold_one_index
     if breakdown:
         pairs = None
         if data_path:
-            pairs = [(p.src, p.tgt) for p in read_parallel(data_path, strict=True)]
-            if len(pairs) != len(gold):
-                raise InputFormatError(data_path, min(len(gold), len(pairs)) + 1,
-                                       f"{len(gold)} pairs, one per gold line", f"{len(pairs)} pairs",
-                                       hint="pass the file that was aligned to make PRED")
+            pairs = read_parallel_for_gold(data_path, len(gold),
+                                           "pass the file that was aligned to make PRED")
         report.breakdown = break_down(gold, pred, pairs)
     return report

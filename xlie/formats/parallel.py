@@ -66,6 +66,17 @@ def read_parallel(path: str | Path, strict: bool = False) -> Iterator[ParallelPa
         yield pair
 
 
+def read_parallel_for_gold(path: str | Path, gold_lines: int,
+                           hint: str) -> list[tuple[list[str], list[str]]]:
+    """Every pair of ``path`` (strict), which must have one pair per line of a gold file."""
+    pairs = [(p.src, p.tgt) for p in read_parallel(path, strict=True)]
+    if len(pairs) != gold_lines:
+        raise InputFormatError(path, min(gold_lines, len(pairs)) + 1,
+                               f"{gold_lines} pairs, one per gold line", f"{len(pairs)} pairs",
+                               hint=hint)
+    return pairs
+
+
 def format_parallel_line(src: Iterable[str], tgt: Iterable[str]) -> str:
     return f"{' '.join(src)} {SEPARATOR} {' '.join(tgt)}"
 
