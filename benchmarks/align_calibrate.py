@@ -23,15 +23,9 @@ from benchmarks.align_finetune import split_encs  # noqa: E402
 from benchmarks.results import machine, table, write_section  # noqa: E402
 
 
-def test_aer(aligner, pairs, gold) -> float:
-    from xlie.aligners.aer import score_alignments
-    found = aligner.align([(list(s), list(t)) for s, t in pairs])
-    return score_alignments(gold, [{(i, j) for i, j, _ in r.links} for r in found]).aer
-
-
 def main(argv=None) -> None:
     from xlie.aligners import Aligner
-    from xlie.aligners.calibrate import calibrate
+    from xlie.aligners.calibrate import calibrate, score_aligner
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--model", action="append", required=True, metavar="MODEL=LABEL")
@@ -49,12 +43,12 @@ def main(argv=None) -> None:
         model, _, label = spec.partition("=")
         wa = Aligner(model).aligner
         own = (wa.options.get("threshold"), wa.band)
-        before = test_aer(wa, test, test_gold)
+        before = score_aligner(wa, test, test_gold).aer
         t0 = time.perf_counter()
         best, tried = calibrate(wa, dev, dev_gold)
         seconds = time.perf_counter() - t0
         wa.options["threshold"], wa.band = best.threshold, best.band
-        after = test_aer(wa, test, test_gold)
+        after = score_aligner(wa, test, test_gold).aer
         base = after if base is None else base
         rows.append([label or model, f"{own[0]:g} / {own[1]}", 100 * tried[0].aer,
                      f"{best.threshold:g} / {best.band}", 100 * best.aer, 100 * before,

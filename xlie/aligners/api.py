@@ -32,12 +32,11 @@ class Aligner:
         if threads:
             torch.set_num_threads(threads)
         self.encoder = Encoder(model, layer=layer, device=device, dtype=dtype)
+        known = known_defaults(str(model))
         if extraction is None:  # the model's documented best, else awesome-align's softmax
-            known = known_defaults(str(model))
             extraction = known.extraction if known else "softmax"
         self.extraction = extraction
         if band is None:   # the model's (a fine-tuned model's calibrated band), else 24
-            known = known_defaults(str(model))
             band = known.band if known else AlignDefaults.band
         self.aligner = WordAligner(self.encoder, extraction=extraction,
                                    symmetrization=symmetrization, threshold=threshold,

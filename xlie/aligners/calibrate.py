@@ -13,17 +13,19 @@ are held in memory: meant for a gold set of hundreds or thousands of pairs, not 
 """
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 from ..formats.parallel import read_parallel_for_gold
 from ..formats.pharaoh import GoldAlignment, read_pharaoh
-from .aer import score_alignments
+from .aer import AlignmentScores, score_alignments
 from .core import WordAligner
 
-THRESHOLD_FACTORS = (0.25, 0.5, 1.0, 2.0)   # times the model's current threshold
-BAND_FACTORS = (1.0, 4 / 3, 2.0)            # times the current band (24: 24, 32, 48)
+# times the current threshold and band; the current setting comes first, so it wins ties
+THRESHOLD_FACTORS = (1.0, 0.25, 0.5, 2.0)
+BAND_FACTORS = (1.0, 4 / 3, 2.0)            # 24: 24, 32, 48
 
 
 @dataclass(frozen=True)
@@ -57,10 +59,17 @@ class _MemoEncoder:
 
 
 def grid(threshold: float, band: int | None) -> list[tuple[float, int | None]]:
-    """The settings tried: the current one and its neighbours (no band stays no band)."""
-    bands = sorted({round(band * f) for f in BAND_FACTORS}) if band else [None]
+    """The settings tried: the current one first, then its neighbours (no band stays none)."""
+    bands = list(dict.fromkeys(round(band * f) for f in BAND_FACTORS)) if band else [None]
     thresholds = dict.fromkeys(round(threshold * f, 6) for f in THRESHOLD_FACTORS)  # 0 stays 0
     return [(t, b) for t in thresholds for b in bands]
+
+
+def score_aligner(aligner: WordAligner, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
+                  gold: Sequence[GoldAlignment]) -> AlignmentScores:
+    """AER, P, R of the aligner's links on ``pairs`` against their gold."""
+    found = aligner.align([(list(s), list(t)) for s, t in pairs])
+    return score_alignments(gold, [{(i, j) for i, j, _ in r.links} for r in found])
 
 
 def calibrate(aligner: WordAligner, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
@@ -70,24 +79,18 @@ def calibrate(aligner: WordAligner, pairs: Sequence[tuple[Sequence[str], Sequenc
     is left as it was."""
     if aligner.extraction not in ("softmax", "entmax"):
         raise ValueError(f"calibration tunes softmax/entmax thresholds, not {aligner.extraction}")
-    saved = aligner.encoder, aligner.options.get("threshold"), aligner.band
-    current = saved[1] if saved[1] is not None else 1e-3
-    settings = grid(current, aligner.band)
-    settings.sort(key=lambda s: s != (current, aligner.band))   # the current setting first
+    saved = aligner.encoder, dict(aligner.options), aligner.band
+    current = aligner.options.get(
+        "threshold", inspect.signature(aligner.method).parameters["threshold"].default)
     table = []
     try:
         aligner.encoder = _MemoEncoder(aligner.encoder)
-        for threshold, band in settings:
+        for threshold, band in grid(current, aligner.band):
             aligner.options["threshold"], aligner.band = threshold, band
-            found = aligner.align([(list(s), list(t)) for s, t in pairs])
-            s = score_alignments(gold, [{(i, j) for i, j, _ in r.links} for r in found])
+            s = score_aligner(aligner, pairs, gold)
             table.append(Setting(threshold, band, s.aer, s.precision, s.recall))
     finally:
-        aligner.encoder, aligner.band = saved[0], saved[2]
-        if saved[1] is None:
-            aligner.options.pop("threshold", None)
-        else:
-            aligner.options["threshold"] = saved[1]
+        aligner.encoder, aligner.options, aligner.band = saved
     return min(table, key=lambda s: s.aer), table
 
 

@@ -89,11 +89,11 @@ def _trained_defaults(directory: Path) -> AlignDefaults | None:
         return None
     try:
         align = json.loads(record.read_text()).get("align", {})
+        band = align.get("band", AlignDefaults.band)
         return AlignDefaults(layer=int(align["layer"]),
                              softmax_threshold=float(align.get("threshold", 1e-3)),
                              extraction=str(align.get("extraction", "softmax")),
-                             band=int(align["band"]) if align.get("band") else
-                             (None if "band" in align else AlignDefaults.band))
+                             band=int(band) if band else None)
     except (ValueError, KeyError, TypeError):
         return None
 

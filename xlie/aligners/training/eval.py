@@ -1,14 +1,15 @@
 """AER of the model under training on a gold set.
 
-Each checkpoint is scored with the aligner users run (``aligner_links``: ``xlie align --model
+Each checkpoint is scored with the aligner users run (``aligner_aer``: ``xlie align --model
 DIR`` on the model as it would be saved, long-pair band and sentence splitting included), so
-the best checkpoint kept is the best for them. With ``calibrate`` (the default) each checkpoint
-is scored at the threshold and band that suit it best on the gold, and they are recorded with
-it. ``predict_links`` is SO's own view (softmax or
-entmax over the content subwords of layer L, both directions, threshold, lifted to words
-through ``word_ids()``); the two can disagree, as benchmarks/RESULTS.md shows."""
+the best checkpoint kept is the best for them. With ``calibrate`` (the default) it is scored at
+the threshold and band that suit it best on the gold, and they are recorded with it.
+``predict_links`` is SO's own view (softmax or entmax over the content subwords of layer L,
+both directions, threshold, lifted to words through ``word_ids()``); the two can disagree, as
+benchmarks/RESULTS.md shows."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Sequence
 
@@ -18,7 +19,7 @@ from ...formats.pharaoh import GoldAlignment, read_pharaoh
 from ..aer import score_alignments
 from ...errors import XlieError
 from .data import Collator, Pair, read_pairs
-from ..calibrate import calibrate
+from ..calibrate import calibrate as calibrate_grid, score_aligner
 from ..core import WordAligner
 from ..encoder import Encoder, layer_states
 from .so import directional_probs, extract_links
@@ -37,15 +38,24 @@ def aer(predicted: Sequence[Links], gold: Sequence[GoldAlignment]) -> dict[str, 
     return {"aer": s.aer, "precision": s.precision, "recall": s.recall}
 
 
-@torch.no_grad()
+@contextmanager
+def eval_mode(encoder):
+    """Dropout off while scoring, and the encoder's training mode restored after."""
+    was_training = encoder.training
+    encoder.eval()
+    try:
+        with torch.no_grad():
+            yield
+    finally:
+        encoder.train(was_training)
+
+
 def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int,
                   threshold: float, extraction: str = "softmax", batch_size: int = 32) -> list[Links]:
     """Word links of each pair; ``encoder`` is the base model (``AutoModel``)."""
-    was_training = encoder.training
-    encoder.eval()
     device = next(encoder.parameters()).device
     out: list[Links] = []
-    try:
+    with eval_mode(encoder):
         for start in range(0, len(pairs), batch_size):
             chunk = pairs[start:start + batch_size]
             enc = collator._encode([list(s) for s, _ in chunk] + [list(t) for _, t in chunk])
@@ -58,8 +68,6 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
             for r in range(b):
                 i, j = sub[r].nonzero(as_tuple=True)
                 out.append({(int(wids[r, a]), int(wids[b + r, c])) for a, c in zip(i, j)})
-    finally:
-        encoder.train(was_training)
     return out
 
 
@@ -71,33 +79,18 @@ def checkpoint_aligner(name: str, encoder, tokenizer, layer: int, threshold: flo
                        threshold=threshold)
 
 
-@torch.no_grad()
-def aligner_links(name: str, encoder, tokenizer, pairs: Sequence[Pair], layer: int,
-                  threshold: float, extraction: str = "softmax") -> list[Links]:
-    """Word links of each pair from the aligner's own path over ``encoder``."""
-    was_training = encoder.training
-    encoder.eval()
-    try:
-        aligner = checkpoint_aligner(name, encoder, tokenizer, layer, threshold, extraction)
-        found = aligner.align([(list(s), list(t)) for s, t in pairs])
-    finally:
-        encoder.train(was_training)
-    return [{(i, j) for i, j, _ in r.links} for r in found]
-
-
-@torch.no_grad()
-def calibrated_aer(name: str, encoder, tokenizer, pairs: Sequence[Pair],
-                   gold: Sequence[GoldAlignment], layer: int, threshold: float,
-                   extraction: str = "softmax") -> tuple[dict[str, float], dict]:
-    """(AER, P, R at the best setting; that setting's threshold and band): the aligner's
-    threshold and band chosen on ``gold`` (``aligners/calibrate.py``)."""
-    was_training = encoder.training
-    encoder.eval()
-    try:
-        best, _ = calibrate(checkpoint_aligner(name, encoder, tokenizer, layer, threshold,
-                                               extraction), pairs, gold)
-    finally:
-        encoder.train(was_training)
+def aligner_aer(name: str, encoder, tokenizer, pairs: Sequence[Pair],
+                gold: Sequence[GoldAlignment], layer: int, threshold: float,
+                extraction: str = "softmax", calibrate: bool = True) -> tuple[dict[str, float], dict]:
+    """(AER, P, R; the threshold and band they were scored at) of ``xlie align`` over
+    ``encoder``: at the model's threshold and band, or with ``calibrate`` at the best of the
+    grid on ``gold`` (``aligners/calibrate.py``; then the setting is returned too)."""
+    aligner = checkpoint_aligner(name, encoder, tokenizer, layer, threshold, extraction)
+    with eval_mode(encoder):
+        if not calibrate:
+            s = score_aligner(aligner, pairs, gold)
+            return {"aer": s.aer, "precision": s.precision, "recall": s.recall}, {}
+        best, _ = calibrate_grid(aligner, pairs, gold)
     return ({"aer": best.aer, "precision": best.precision, "recall": best.recall},
             {"threshold": best.threshold, "band": best.band})
 
@@ -133,14 +126,8 @@ class CheckpointEvaluator:
     def __call__(self, model, step: int, ckpt) -> None:
         if self.acc.is_main_process:
             encoder = self.acc.unwrap_model(model).mlm.base_model
-            args = (self.name, encoder, self.tokenizer, self.pairs)
-            if self.calibrate:
-                res, chosen = calibrated_aer(*args, self.gold, self.layer, self.threshold,
-                                             self.extraction)
-            else:
-                res = aer(aligner_links(*args, self.layer, self.threshold, self.extraction),
-                          self.gold)
-                chosen = {}
+            res, chosen = aligner_aer(self.name, encoder, self.tokenizer, self.pairs, self.gold,
+                                      self.layer, self.threshold, self.extraction, self.calibrate)
             ckpt.record_eval(model, step, res, chosen)
             how = ", ".join(f"{k} {v}" for k, v in chosen.items())
             self.acc.print(f"step {step}: AER {100 * res['aer']:.2f}" + (f" ({how})" if how else ""))
