@@ -25,8 +25,8 @@ class ProjectionOptions(BaseModel):
     function_link_weight: float = Field(0.5, ge=0, le=1, description="weight of a link to a "
                                         "source function word or punctuation when charging a "
                                         "word inside a span for belonging outside it")
-    keep_linked: bool = Field(True, description="never trim an edge word linked only to the "
-                              "span, to a content word of it")
+    keep_linked: bool = Field(True, description="never trim the target word a content word of "
+                              "the span is best linked to (if it has no link outside the span)")
     grow: bool = Field(True, description="extend a span over unlinked target words beside it "
                        "when the source span has as many unlinked words at that edge")
     grow_pairs: bool = Field(True, description="extend a span over an unlinked target word "
