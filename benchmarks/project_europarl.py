@@ -226,8 +226,9 @@ def main() -> None:
           "content word of the span is linked to is never trimmed (`keep_linked`), and a span "
           "grows over an unlinked neighbour that forms a fixed pair with its edge word in the "
           "target corpus (`grow_pairs`, EU → *Unione europea*). Published figures on this "
-          "corpus (background.md, issue 22): awesome-align-based projection ≈ 87 F1 (de), a tuned heuristic over mBERT links 91.6 (de) and 87.3 (it), an ILP "
-          "projection with NMT scoring 87.9 (it), T-Projection ≈ 91 (de)."]
+          "corpus (background.md, issue 22): awesome-align-based projection ≈ 87 F1 (de), "
+          "a tuned heuristic over mBERT links 91.6 (de) and 87.3 (it), an ILP projection with "
+          "NMT scoring 87.9 (it), T-Projection ≈ 91 (de)."]
     text = "\n".join(md)
     print(text)
     if not args.no_write:

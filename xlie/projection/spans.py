@@ -25,6 +25,13 @@ def _free(x: int, y: int, src: Span, taken: list[tuple[int, int, Span]]) -> bool
                    for a, b, s in taken)
 
 
+def _fits(g: tuple[int, int], src: Span, taken: list[tuple[int, int, Span]],
+          opts: ProjectionOptions) -> bool:
+    """A grown span still overlaps nothing given out and has a plausible length."""
+    return _free(*g, src, taken) and plausible_length(src.end - src.start, g[1] - g[0],
+                                                      opts.max_len_ratio)
+
+
 def _unlinked_edge(links: Links, tokens: list[str], first: int, stop: int, step: int) -> list[str]:
     """The source words from ``first`` (towards ``stop``) that in a row have no link."""
     out = []
@@ -71,11 +78,11 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
                      _unlinked_edge(links, toks, src.end - 1, src.start - 1, -1),
                      lambda j: not links.aligned_target(j), tgt_fw,
                      inside=lambda j: links.outside(j, src.start, src.end) == 0.0)
-            if _free(*g, src, taken) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
+            if _fits(g, src, taken, opts):
                 start, end = g
         if opts.grow_pairs and pairs:
             g = grow_pair(tgt_tokens, start, end, lambda j: not links.aligned_target(j), pairs)
-            if _free(*g, src, taken) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
+            if _fits(g, src, taken, opts):
                 start, end = g
         res.start, res.end, res.score, res.how = start, end, c.confidence, c.how
         linked = links.targets(src.start, src.end)
