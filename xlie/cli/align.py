@@ -117,6 +117,8 @@ def eval_cmd(gold, pred, zero_indexed, as_json, breakdown, data_path, top):
     """
     from ..aligners.eval_report import evaluate_report
     report = evaluate_report(gold, pred, not zero_indexed, breakdown or bool(data_path), data_path)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report.to_json(top) if as_json else report.to_text(top))
 
 

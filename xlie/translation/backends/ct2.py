@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from ...errors import ModelNotFoundError, XlieError
+from ...fileio import make_temp_dir
 from ...models import resolve_model
 from ...models.home import xlie_home
 from ..langcodes import MTTokenizer
@@ -67,7 +67,7 @@ def convert_to_ct2(hf_path: str | Path, out_dir: str | Path | None = None) -> Pa
         return out
     _m2m100_vocab_fix(ct2)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", dir=out.parent))
+    tmp = make_temp_dir(out.name + ".", out.parent)
     try:
         ct2.converters.TransformersConverter(str(hf_path)).convert(str(tmp), force=True)
         (tmp / SOURCE_NOTE).write_text(json.dumps({"hf_model": str(hf_path)}))
