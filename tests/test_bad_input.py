@@ -8,6 +8,11 @@ mangled or left behind). Each case was reproduced by its test before the fix.
 | UTF-8 BOM at the start of a CoNLL file | kept inside the first token | dropped by every reader (`fileio.iter_lines`) |
 | `align eval` link `99-99` on a 12-word pair, with `--data` | AER changed, exit 0 | `FILE:LINE` error, exit 2 |
 | `align eval` with a 1-indexed PRED | AER 70.9, no hint | a warning with the AER the shifted links would get |
+| CoNLL-U target through `xlie project` | multiword line and `# parallel_id` dropped, `# text` rewritten | the target's comments, multiword lines and MISC kept; only projected columns added |
+| `xlie convert x.conll x.conllu` | every NER span dropped, no warning | spans carried in MISC as `NER=B-PER`, read back by the CoNLL-U reader |
+| `xlie align IN OUT --output_prob_file OUT` | one output overwrote the other, exit 0 | refused before the model loads |
+| Ctrl-C in any command | `Aborted!`, exit 1 | `interrupted`, exit 130 |
+| SIGTERM during `xlie align` | a 0-byte `.OUT.*.tmp` left | unwinds like an exception: temporary files removed, exit 143 |
 """
 from __future__ import annotations
 
@@ -87,3 +92,55 @@ def test_align_eval_warns_when_pred_looks_one_indexed(eval_files):
     good.write_text(((" ".join(f"{k}-{11 - k}" for k in range(12))) + "\n") * 3, encoding="utf-8")
     r = CliRunner().invoke(cli, ["align", "eval", str(t / "gold.talp"), str(good)])
     assert r.exit_code == 0 and "warning" not in r.stderr
+
+
+DE_CONLLU = """# sent_id = s1
+# parallel_id = pud/s1
+# text = Anna wohnt im Süden.
+1	Anna	Anna	PROPN	NE	_	2	nsubj	_	_
+2	wohnt	wohnen	VERB	VVFIN	_	0	root	_	_
+3-4	im	_	_	_	_	_	_	_	_
+3	in	in	ADP	APPR	_	5	case	_	_
+4	dem	der	DET	ART	_	5	det	_	_
+5	Süden	Süden	NOUN	NN	_	2	obl	_	SpaceAfter=No
+6	.	.	PUNCT	$.	_	2	punct	_	_
+
+"""
+
+
+def test_conllu_projection_keeps_the_targets_text_and_adds_only_projected_columns(tmp_path):
+    (tmp_path / "en.conll").write_text("Anna\tB-PER\nlives\tO\nin\tO\nthe\tO\nsouth\tO\n.\tO\n\n",
+                                       encoding="utf-8")
+    (tmp_path / "de.conllu").write_text(DE_CONLLU, encoding="utf-8")
+    (tmp_path / "a.pharaoh").write_text("0-0 1-1 2-2 3-3 4-4 5-5\n", encoding="utf-8")
+    out = tmp_path / "silver.conllu"
+    r = invoke("project", tmp_path / "en.conll", out, "--target", tmp_path / "de.conllu",
+               "--alignment", tmp_path / "a.pharaoh")
+    assert r.exit_code == 0, r.output
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[:3] == ["# sent_id = s1", "# parallel_id = pud/s1", "# text = Anna wohnt im Süden."]
+    assert lines[5].startswith("3-4\tim\t")
+    first = lines[3].split("\t")
+    assert first[1] == "Anna" and first[9] == "NER=B-PER"
+    assert first[6] == "_" and first[2] == "_"        # the target's gold is not copied
+    assert lines[8].split("\t")[9] == "SpaceAfter=No"
+
+
+def test_convert_conll_to_conllu_keeps_the_spans(tmp_path):
+    from xlie.formats.conllu import read_conllu
+    (tmp_path / "x.conll").write_text("Anna\tB-PER\nin\tO\nNeu\tB-LOC\nYork\tI-LOC\n\n",
+                                      encoding="utf-8")
+    assert invoke("convert", tmp_path / "x.conll", tmp_path / "x.conllu").exit_code == 0
+    [sent] = read_conllu(tmp_path / "x.conllu")
+    assert [(s.start, s.end, s.label) for s in sent.spans] == [(0, 1, "PER"), (2, 4, "LOC")]
+    assert invoke("convert", tmp_path / "x.conllu", tmp_path / "y.conll").exit_code == 0
+    assert (tmp_path / "y.conll").read_text() == (tmp_path / "x.conll").read_text()
+
+
+def test_align_outputs_that_name_one_file_are_refused_before_the_model_loads(tmp_path):
+    (tmp_path / "in.txt").write_text("a b ||| c d\n", encoding="utf-8")
+    out = tmp_path / "out.txt"
+    r = invoke("align", tmp_path / "in.txt", out, "--output_prob_file", out,
+               "--model", tmp_path / "no-such-model")
+    assert r.exit_code != 0 and "both name" in r.output
+    assert not out.exists()

@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from .errors import check_not_input
+from .errors import XlieError, check_not_input
 
 
 @contextlib.contextmanager
@@ -32,6 +32,20 @@ def atomic_write(path: str | Path, *inputs: str | Path | None, mode: str = "w") 
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def check_distinct_outputs(outputs: dict[str, str | Path | None]) -> None:
+    """Refuse two outputs that name one file (``{option name: path}``): the second would
+    overwrite the first without a word."""
+    seen: dict[Path, str] = {}
+    for name, path in outputs.items():
+        if path is None or str(path) == "-":
+            continue
+        key = Path(path).resolve()
+        if key in seen:
+            raise XlieError(f"{seen[key]} and {name} both name {path}: one would overwrite the "
+                            "other", "give each output its own path")
+        seen[key] = name
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
