@@ -144,3 +144,26 @@ def test_align_outputs_that_name_one_file_are_refused_before_the_model_loads(tmp
                "--model", tmp_path / "no-such-model")
     assert r.exit_code != 0 and "both name" in r.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("sig,code", [("SIGTERM", 143), ("SIGINT", 130)])
+def test_a_stopped_align_leaves_no_temporary_file_and_exits_as_a_shell_expects(tiny_bert, tmp_path,
+                                                                             sig, code):
+    import signal
+    import subprocess
+    import sys
+    import time
+    pairs = tmp_path / "in.txt"
+    pairs.write_text("the cat sat on the mat . ||| die Katze saß auf der Matte .\n" * 50000,
+                     encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", "from xlie.cli import main; main()", "align",
+                             str(pairs), str(tmp_path / "out.txt"), "--model", str(tiny_bert),
+                             "--threads", "1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(".out.txt.*.tmp")) and time.time() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(getattr(signal, sig))
+    assert proc.wait(timeout=60) == code
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]
