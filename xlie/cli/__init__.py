@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ._group import XlieGroup
+from ._group import XlieGroup, exit_on_sigterm
 
 
 @click.group(cls=XlieGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,4 +46,5 @@ _register()
 
 
 def main() -> None:
+    exit_on_sigterm()
     cli(prog_name="xlie")
