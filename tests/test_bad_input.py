@@ -167,3 +167,37 @@ def test_a_stopped_align_leaves_no_temporary_file_and_exits_as_a_shell_expects(t
     proc.send_signal(getattr(signal, sig))
     assert proc.wait(timeout=60) == code
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt"]
+
+
+def test_translate_reads_the_input_before_loading_a_model_and_names_the_guess(tmp_path):
+    """A three-column TSV is guessed as CoNLL: the error says the format was guessed and how
+    to name it, before any model is loaded (the model here does not exist), and leaves no
+    partial output behind."""
+    src = tmp_path / "in.tsv"
+    src.write_text("a\tb\tc\nd\te\tf\n", encoding="utf-8")
+    r = invoke("translate", src, tmp_path / "out.jsonl", "-m", tmp_path / "no-model",
+               "-s", "en", "-t", "de", "--no-cache")
+    assert r.exit_code == 2, r.output
+    assert "in.tsv:1" in r.output and "guessed" in r.output and "--input-format" in r.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.tsv"]
+
+
+def test_an_unreachable_hub_fails_fast_with_what_to_do(monkeypatch, tmp_path):
+    from xlie.errors import ModelNotFoundError
+    from xlie.models import resolve
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))          # an empty HF cache
+    monkeypatch.setattr(resolve, "hub_reachable", lambda: False)
+    with pytest.raises(ModelNotFoundError, match="cannot be reached"):
+        resolve.resolve_model("some-org/some-model")
+
+
+def test_a_failed_ct2_conversion_of_a_hub_id_leaves_no_folder(monkeypatch, tmp_path):
+    pytest.importorskip("ctranslate2")
+    from xlie.errors import XlieError
+    from xlie.translation.backends import ct2
+    monkeypatch.setenv("XLIE_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(ct2, "resolve_model", lambda name: str(name))   # as if the hub answered
+    with pytest.raises(XlieError, match="could not convert"):
+        ct2.convert_to_ct2("some-org/some-model")
+    assert list((tmp_path / "home" / "ct2").iterdir()) == []

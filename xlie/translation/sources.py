@@ -33,6 +33,10 @@ class SourceItem:
     problem: Optional[str] = None  # why there is nothing to translate
 
 
+def known_suffix(path: str | Path) -> bool:
+    return Path(str(path)).suffix.lower() in _SUFFIX
+
+
 def detect_format(path: str | Path) -> str:
     """By suffix; otherwise by the first non-blank line."""
     fmt = _SUFFIX.get(Path(str(path)).suffix.lower())

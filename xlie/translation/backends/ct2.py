@@ -62,7 +62,10 @@ def convert_to_ct2(hf_path: str | Path, out_dir: str | Path | None = None) -> Pa
     loading) into ``out_dir``, default ``$XLIE_HOME/ct2/<fingerprint>``; done once."""
     ct2 = _ctranslate2()
     hf_path = resolve_model(hf_path)
-    out = Path(out_dir) if out_dir else xlie_home() / "ct2" / model_fingerprint(hf_path).replace(":", "-")
+    # one flat folder per model: a hub id's "/" must not leave an empty parent folder behind
+    # when its conversion fails
+    name = model_fingerprint(hf_path).replace(":", "-").replace("/", "--")
+    out = Path(out_dir) if out_dir else xlie_home() / "ct2" / name
     if (out / "model.bin").exists():
         return out
     _m2m100_vocab_fix(ct2)
