@@ -12,6 +12,11 @@ from .home import models_dir
 _build_lock = threading.Lock()
 
 
+def model_not_found(name: str | Path, reason: str | None = None) -> ModelNotFoundError:
+    """The error for a model that cannot be loaded, suggesting the built-in names."""
+    return ModelNotFoundError(str(name), reason, builtin=BUILTIN_MODELS)
+
+
 def builtin_path(name: str) -> Path:
     return models_dir() / name
 
@@ -39,12 +44,12 @@ def resolve_model(name: str | Path) -> str:
     p = Path(text).expanduser()
     if p.is_dir():
         if not (p / "config.json").exists():
-            raise ModelNotFoundError(text, "the directory has no config.json")
+            raise model_not_found(text, "the directory has no config.json")
         return str(p)
     if text in BUILTIN_MODELS:
         return str(build_builtin(text))
     if text.startswith((".", "/", "~")) or text.count("/") > 1:
-        raise ModelNotFoundError(text, "no such directory")
+        raise model_not_found(text, "no such directory")
     return text
 
 
@@ -54,9 +59,9 @@ def load_tokenizer(name: str | Path, **kwargs):
     try:
         tok = AutoTokenizer.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as e:
-        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+        raise model_not_found(str(name), str(e).splitlines()[0]) from e
     if not getattr(tok, "is_fast", False):
-        raise ModelNotFoundError(str(name), "xlie needs a fast tokenizer (word_ids()); "
+        raise model_not_found(str(name), "xlie needs a fast tokenizer (word_ids()); "
                                             "this model only has a slow one")
     return tok
 
@@ -70,4 +75,4 @@ def load_pretrained(cls, name: str | Path, **kwargs):
     try:
         return cls.from_pretrained(path, **kwargs)
     except OSError as e:
-        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+        raise model_not_found(str(name), str(e).splitlines()[0]) from e

@@ -23,15 +23,14 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .. import __version__
-from ..errors import ConfigError, UnknownNameError, XlieError, check_not_input
-from ..fileio import atomic_write
+from ..errors import ConfigError, UnknownNameError, XlieError
+from ..fileio import atomic_write, check_not_input
 from .config import PipelineConfig, resolve_path
 from .engines import make_engine
 from .inputs import input_provides
 from .manifest import (fingerprint, is_up_to_date, mark_done, read_manifest, sha256_path,
                        write_manifest)
 from .rundir import RunLock, clean_leftovers, commit_folder
-from .shards import plan_chunks
 from .stages import Stage, StageContext, get_registry, plan_chain
 
 

@@ -84,7 +84,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
-        from ..errors import check_not_input
+        from ..fileio import check_not_input
         from ..formats.detect import detect_format
         detect_format(output, out_format)
         check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)
