@@ -103,13 +103,6 @@ def get_registry() -> dict[str, Stage]:
     return dict(sorted(_REGISTRY.items(), key=lambda kv: kv[1].order))
 
 
-def get_stage(name: str) -> Stage:
-    reg = get_registry()
-    if name not in reg:
-        raise UnknownNameError("stage", name, reg)
-    return reg[name]
-
-
 class ChainError(XlieError):
     """The enabled stages do not form a chain from what the input provides."""
 

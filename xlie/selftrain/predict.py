@@ -13,7 +13,7 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 import torch
 
-from ..corpus import Sentence, Span
+from ..corpus import Sentence
 from .encode import WindowEncoder, collate, model_limit
 from .labels import LabelMap, iob2_to_spans
 
