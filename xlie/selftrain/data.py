@@ -16,7 +16,7 @@ from typing import Iterator, Optional
 
 from ..corpus import Sentence
 from ..errors import InputFormatError, XlieError
-from .config import TrainConfig
+from .config import TaggerTrainConfig
 from .labels import LabelMap, OUTSIDE, overlapping, spans_to_iob2
 
 CONLL_SUFFIXES = {".conll", ".conll02", ".conll03", ".bio", ".iob"}
@@ -84,7 +84,7 @@ def sentence_types(sent: Sentence, task: str) -> set[str]:
 class ExampleBuilder:
     """Turns sentences into examples under one label map and one filtering policy."""
 
-    def __init__(self, labels: LabelMap, config: TrainConfig, report: DataReport):
+    def __init__(self, labels: LabelMap, config: TaggerTrainConfig, report: DataReport):
         self.labels, self.config, self.report = labels, config, report
 
     def build(self, path: str | Path, line: Optional[int], sent: Sentence,
@@ -157,7 +157,7 @@ class ExampleBuilder:
         return tags
 
 
-def load_label_map(config: TrainConfig, source: list[str | Path],
+def load_label_map(config: TaggerTrainConfig, source: list[str | Path],
                    silver: list[str | Path]) -> LabelMap:
     """The label set: ``config.labels``, else the source data's, else the silver data's."""
     if config.labels:
