@@ -29,7 +29,7 @@ def test_shipped_configs_validate_and_chain(name, stages, first_models):
     for key in ("gold", "test"):
         value = getattr(cfg.run.eval, key)
         assert value is None or resolve_path(value).is_file()
-    plan = plan_chain(enabled, input_provides(corpus))
+    plan = plan_chain(cfg.registry, enabled, input_provides(corpus))
     assert [s.name for s in plan.stages] == stages
 
 

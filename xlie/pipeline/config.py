@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Iterable, Literal, Optional
 
 import yaml
 from pydantic import Field, ValidationError
@@ -34,6 +34,12 @@ from pydantic import Field, ValidationError
 from ..config import (Settings, apply_overrides, config_error, read_yaml, validate_settings,
                       where)
 from ..errors import ConfigError
+from .inputs import resolve_path
+from .registry import stages_of
+from .stages import BatchStageConfig, Stage, StageConfig
+
+__all__ = ["BatchStageConfig", "EvalConfig", "InputConfig", "PipelineConfig", "PipelineRunConfig",
+           "RayConfig", "StageConfig", "load_config", "resolve_path", "validate_config"]
 
 
 class InputConfig(Settings):
@@ -71,15 +77,6 @@ class PipelineRunConfig(Settings):
     ray: RayConfig = Field(default_factory=RayConfig)
 
 
-class StageConfig(Settings):
-    """Base of every stage section."""
-    enabled: bool = True
-
-
-class BatchStageConfig(StageConfig):
-    batch_size: int = Field(32, ge=1)
-
-
 @dataclass
 class PipelineConfig:
     """The validated run settings and the sections of the enabled stages."""
@@ -87,6 +84,7 @@ class PipelineConfig:
     stages: dict[str, StageConfig]
     path: Optional[str] = None
     data: dict[str, Any] = field(default_factory=dict)  # the merged YAML, overrides applied
+    registry: dict[str, Stage] = field(default_factory=dict)  # the stages it was read against
 
     def stage(self, name: str) -> Optional[StageConfig]:
         cfg = self.stages.get(name)
@@ -96,22 +94,12 @@ class PipelineConfig:
         return yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True)
 
 
-def resolve_path(path: str | Path) -> Path:
-    """``xlie:REL`` -> a file shipped inside the package; anything else as given."""
-    text = str(path)
-    if text.startswith("xlie:"):
-        from importlib.resources import files
-        return Path(str(files("xlie").joinpath(text[len("xlie:"):])))
-    return Path(text).expanduser()
-
-
-def validate_config(data: dict, path: str | None = None,
-                    overrides: list[str] | None = None) -> PipelineConfig:
-    """Validate a merged YAML mapping against the run schema and the stage registry."""
-    from .stages import get_registry
-
+def validate_config(data: dict, path: str | None = None, overrides: list[str] | None = None,
+                    stages: Optional[Iterable[Stage]] = None) -> PipelineConfig:
+    """Validate a merged YAML mapping against the run schema and ``stages`` (default: the
+    built-in ones)."""
     overrides = overrides or []
-    registry = get_registry()
+    registry = stages_of(stages)
     run_data = {k: v for k, v in data.items() if k not in registry}
     try:
         run = PipelineRunConfig.model_validate(run_data)
@@ -121,7 +109,7 @@ def validate_config(data: dict, path: str | None = None,
             known = sorted([*PipelineRunConfig.model_fields, *registry])
             ce = ConfigError(ce.path, ce.key, f"unknown key; known top-level keys: {', '.join(known)}")
         raise ce from None
-    stages: dict[str, StageConfig] = {}
+    sections: dict[str, StageConfig] = {}
     for name, stage in registry.items():
         if name not in data:
             continue
@@ -131,12 +119,15 @@ def validate_config(data: dict, path: str | None = None,
         if not isinstance(section, dict):
             raise ConfigError(where(path, None), name,
                               f"a stage section must be a mapping, got {section!r}")
-        stages[name] = validate_settings(stage.config_model, section, path, overrides, prefix=name)
-    return PipelineConfig(run=run, stages=stages, path=path, data=data)
+        sections[name] = validate_settings(stage.config_model, section, path, overrides,
+                                           prefix=name)
+    return PipelineConfig(run=run, stages=sections, path=path, data=data, registry=registry)
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> PipelineConfig:
-    """Read, override and validate a pipeline config file (``xlie.config`` does the reading)."""
+def load_config(path: str | Path, overrides: list[str] | None = None,
+                stages: Optional[Iterable[Stage]] = None) -> PipelineConfig:
+    """Read, override and validate a pipeline config file (``xlie.config`` does the reading)
+    against ``stages`` (default: the built-in ones)."""
     overrides = list(overrides or [])
     data = apply_overrides(read_yaml(path), overrides, str(path))
-    return validate_config(data, str(path), overrides)
+    return validate_config(data, str(path), overrides, stages)

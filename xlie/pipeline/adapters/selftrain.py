@@ -19,9 +19,9 @@ from pydantic import Field
 
 from ...errors import XlieError
 from ...selftrain.config import SelfTrainConfig
-from ..config import StageConfig, resolve_path
+from ..inputs import resolve_path
 from ..launch import run_process_group
-from ..stages import Stage, StageContext, register_stage
+from ..stages import Stage, StageConfig, StageContext
 
 
 class SelftrainStageConfig(StageConfig, SelfTrainConfig):
@@ -85,7 +85,7 @@ def run(ctx: StageContext) -> dict:
     return {"counts": counts, "metrics": metrics}
 
 
-STAGE = register_stage(Stage(
+STAGE = Stage(
     "selftrain", 4, needs=("silver", "corpus"), provides=("tagger",),
     config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run,
-    description="train a tagger on source + silver data, then self-train"), replace=True)
+    description="train a tagger on source + silver data, then self-train")
