@@ -11,7 +11,7 @@ from xlie.config import load_settings
 from xlie.selftrain import LabelMap, SelectConfig, SelfTrainConfig, TaggerTrainConfig
 from xlie.selftrain.data import DataReport, ExampleBuilder, load_examples
 from xlie.selftrain.encode import WindowEncoder, model_limit
-from xlie.selftrain.labels import iob2_to_spans, spans_to_iob2
+from xlie.formats.iob import spans_to_tags, tags_to_spans
 from xlie.selftrain.pseudo import select_pseudo_labels
 
 
@@ -22,11 +22,11 @@ def write(path, records):
 
 def test_spans_iob2_round_trip():
     spans = [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "LOC")]
-    tags = spans_to_iob2(6, spans)
+    tags = spans_to_tags(6, spans, overlaps="first")
     assert tags == ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "O"]
-    assert iob2_to_spans(tags) == spans
+    assert tags_to_spans(tags) == spans
     # a stray I- starts an entity, as conlleval reads it
-    assert iob2_to_spans(["O", "I-ORG", "I-ORG"]) == [(1, 3, "ORG")]
+    assert tags_to_spans(["O", "I-ORG", "I-ORG"]) == [(1, 3, "ORG")]
 
 
 def test_label_map_round_trips_through_id2label():

@@ -10,7 +10,7 @@ import importlib
 _WHERE = {
     "SelfTrainConfig": "config", "SelectConfig": "config", "TaggerTrainConfig": "config",
     "RunConfig": "config", "TrainConfig": "config", "load_config": "config",
-    "LabelMap": "labels", "iob2_to_spans": "labels", "spans_to_iob2": "labels",
+    "LabelMap": "labels",
     "evaluate": "metrics", "predict_file": "output", "Tagger": "predict",
     "select_pseudo_labels": "pseudo", "self_train": "rounds", "TrainResult": "trainer", "train": "trainer",
 }
