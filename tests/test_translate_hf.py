@@ -142,7 +142,7 @@ def test_m2m100_source_code_and_forced_target_language(tmp_path):
 def test_multi_target_marian_gets_the_target_token(tmp_path):
     from tiny_models import training_text
 
-    from xlie.translation.random_model import build_random_marian
+    from random_model import build_random_marian
     d = build_random_marian(tmp_path / "multi", training_text(100), vocab_size=300,
                             lang_tokens=[">>de<<", ">>cs<<"])
     be = HFBackend(d, "en", "cs", GREEDY)
@@ -162,7 +162,7 @@ def test_cut_translations_are_reported(tmp_path):
 def test_nllb_codes_iso_mapping_and_forced_target(tmp_path):
     from tiny_models import training_text
 
-    from xlie.translation.random_model import build_random_nllb
+    from random_model import build_random_nllb
     d = build_random_nllb(tmp_path / "nllb", training_text(100))
     be = HFBackend(d, "en", "de", GREEDY)                 # ISO codes map to FLORES-200 codes
     tok = be.mt.tok

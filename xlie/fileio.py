@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import IO, Iterator
 
-from .errors import XlieError, check_not_input
+from .errors import OutputExistsError, XlieError
 
 
 @contextlib.contextmanager
@@ -89,3 +89,20 @@ def iter_lines(path: str | Path) -> Iterator[tuple[int, str | None, bytes]]:
     finally:
         if close:
             f.close()
+
+
+def check_not_input(output: str | Path, *inputs: str | Path | None) -> None:
+    """Raise if ``output`` is the same file as one of ``inputs`` (nothing writes over an input)."""
+    out = Path(output)
+    if str(output) == "-":
+        return
+    for inp in inputs:
+        if inp is None or str(inp) == "-":
+            continue
+        p = Path(inp)
+        try:
+            same = out.exists() and p.exists() and out.samefile(p)
+        except OSError:
+            same = False
+        if same or out.resolve() == p.resolve():
+            raise OutputExistsError(out)

@@ -6,8 +6,6 @@ Accepts awesome-align's flag names too (--data_file, --output_file, --model_name
 """
 from __future__ import annotations
 
-import json
-
 import click
 
 from ._group import DefaultCommandGroup

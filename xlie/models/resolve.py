@@ -16,6 +16,11 @@ from .home import models_dir
 _build_lock = threading.Lock()
 
 
+def model_not_found(name: str | Path, reason: str | None = None) -> ModelNotFoundError:
+    """The error for a model that cannot be loaded, suggesting the built-in names."""
+    return ModelNotFoundError(str(name), reason, builtin=BUILTIN_MODELS)
+
+
 def builtin_path(name: str) -> Path:
     return models_dir() / name
 
@@ -43,12 +48,12 @@ def resolve_model(name: str | Path) -> str:
     p = Path(text).expanduser()
     if p.is_dir():
         if not (p / "config.json").exists():
-            raise ModelNotFoundError(text, "the directory has no config.json")
+            raise model_not_found(text, "the directory has no config.json")
         return str(p)
     if text in BUILTIN_MODELS:
         return str(build_builtin(text))
     if text.startswith((".", "/", "~")) or text.count("/") > 1:
-        raise ModelNotFoundError(text, "no such directory")
+        raise model_not_found(text, "no such directory")
     check_hub(text)
     return text
 
@@ -82,7 +87,7 @@ def check_hub(repo_id: str) -> None:
     if _in_hf_cache(repo_id):
         os.environ["HF_HUB_OFFLINE"] = "1"
         return
-    raise ModelNotFoundError(repo_id, "the Hugging Face hub cannot be reached from here and "
+    raise model_not_found(repo_id, "the Hugging Face hub cannot be reached from here and "
                              "the model is not in the local Hugging Face cache; pass a local "
                              "model directory or a built-in name (xlie models list), or "
                              "download it where there is network")
@@ -94,9 +99,9 @@ def load_tokenizer(name: str | Path, **kwargs):
     try:
         tok = AutoTokenizer.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as e:
-        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+        raise model_not_found(str(name), str(e).splitlines()[0]) from e
     if not getattr(tok, "is_fast", False):
-        raise ModelNotFoundError(str(name), "xlie needs a fast tokenizer (word_ids()); "
+        raise model_not_found(str(name), "xlie needs a fast tokenizer (word_ids()); "
                                             "this model only has a slow one")
     return tok
 
@@ -110,4 +115,4 @@ def load_pretrained(cls, name: str | Path, **kwargs):
     try:
         return cls.from_pretrained(path, **kwargs)
     except OSError as e:
-        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+        raise model_not_found(str(name), str(e).splitlines()[0]) from e

@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from pydantic import ValidationError
-
+from ..config import validate_settings
 from ..corpus import Sentence
-from ..errors import ConfigError
 from ..fileio import atomic_write
 from ..progress import progress
 from .edges import function_words
@@ -30,11 +28,7 @@ def make_options(options: ProjectionOptions | dict | None = None, **overrides: A
     """Options from an object or dict plus keyword overrides; bad keys raise ConfigError."""
     base = options.model_dump() if isinstance(options, ProjectionOptions) else dict(options or {})
     base.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        opts = ProjectionOptions(**base)
-    except ValidationError as e:
-        err = e.errors()[0]
-        raise ConfigError(None, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+    opts = validate_settings(ProjectionOptions, base)
     get_method(opts.method)  # unknown names fail before any work
     return opts
 
@@ -86,7 +80,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
-        from ..errors import check_not_input
+        from ..fileio import check_not_input
         from ..formats.detect import detect_format
         detect_format(output, out_format)
         check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)

@@ -20,7 +20,7 @@ from typing import Optional, Sequence
 
 from ..fileio import atomic_write
 from ..formats.jsonl import write_jsonl
-from .config import RunConfig
+from .config import SelfTrainConfig
 from .data import read_sentences
 from .predict import Tagger
 from .pseudo import select_pseudo_labels
@@ -40,7 +40,7 @@ def _round_summary(k: int, metrics: dict, selection: Optional[dict] = None) -> d
     return row
 
 
-def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: RunConfig,
+def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: SelfTrainConfig,
                  round_no: int) -> tuple[Path, dict]:
     """Predict the unlabeled text with the tagger of ``model_dir`` and keep the confident
     labels; returns the pseudo-labeled corpus and the selection counts."""
@@ -58,7 +58,7 @@ def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: RunConfig
     return pseudo_path, stats
 
 
-def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: RunConfig,
+def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: SelfTrainConfig,
                silver: Paths = (), dev: Optional[str | Path] = None,
                test: Optional[str | Path] = None) -> dict:
     """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with

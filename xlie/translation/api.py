@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 from ..errors import InputFormatError, XlieError
+from ..formats import detect
 from ..progress import progress
 from .backends import Backend, load_backend
 from ..batching import chunked
@@ -16,7 +17,7 @@ from .cache import open_cache
 from .options import BatchOptions, GenerationOptions
 from .resume import PartialOutput
 from .session import Counts, TranslationSession
-from .sources import SourceItem, detect_format, known_suffix, read_source
+from .sources import SourceItem, detect_format, read_source
 
 
 @dataclass
@@ -51,7 +52,7 @@ def _check_input(path: str | Path, src_lang: str, fmt: str, guessed: bool) -> Op
     try:
         return sum(1 for _ in read_source(path, src_lang, fmt))
     except InputFormatError as e:
-        if not guessed or known_suffix(path):
+        if not guessed or detect.known_extension(path):
             raise
         hint = (f"the input format {fmt!r} was guessed from the first line; name it with "
                 f"--input-format text|jsonl|conll|conllu")

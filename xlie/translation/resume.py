@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import IO, Iterator
 
-from ..errors import check_not_input
+from ..fileio import check_not_input
 
 
 class PartialOutput:

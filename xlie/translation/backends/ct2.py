@@ -16,6 +16,7 @@ from pathlib import Path
 from ...errors import ModelNotFoundError, XlieError
 from ...fileio import make_temp_dir
 from ...models import resolve_model
+from ...models.resolve import model_not_found
 from ...models.home import xlie_home
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
@@ -119,7 +120,7 @@ class CT2Backend(Backend):
                                              compute_type=self.compute_type,
                                              intra_threads=threads)  # 0: CTranslate2 decides
         except (RuntimeError, ValueError) as e:
-            raise ModelNotFoundError(str(model), f"CTranslate2 cannot load it: {e}") from e
+            raise model_not_found(str(model), f"CTranslate2 cannot load it: {e}") from e
         prefix = self.mt.lang.forced_bos_token
         self.target_prefix = [prefix] if prefix else None
         if hf_source is not None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from ...errors import ModelNotFoundError, XlieError
+from ...errors import XlieError
 from ...models import resolve_model
+from ...models.resolve import model_not_found
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
 from .base import (Backend, Hypothesis, cap_new_tokens, decoder_positions, model_fingerprint,
@@ -23,7 +24,7 @@ def load_mt_tokenizer(name: str | Path):
     try:
         return AutoTokenizer.from_pretrained(resolve_model(name))
     except (OSError, ValueError) as e:
-        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+        raise model_not_found(str(name), str(e).splitlines()[0]) from e
 
 
 def pick_dtype(dtype: str, device: str) -> str:
@@ -66,9 +67,9 @@ class HFBackend(Backend):
         try:
             self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=getattr(torch, self.dtype))
         except OSError as e:
-            raise ModelNotFoundError(str(model), str(e).splitlines()[0]) from e
+            raise model_not_found(str(model), str(e).splitlines()[0]) from e
         except ValueError as e:
-            raise ModelNotFoundError(str(model), "not a sequence-to-sequence (MT) model: "
+            raise model_not_found(str(model), "not a sequence-to-sequence (MT) model: "
                                      + str(e).splitlines()[0]) from e
         self.model.to(self.device).eval()
         # output = [decoder start, forced language token?, words..., eos, pad...]
