@@ -6,10 +6,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from pydantic import ValidationError
-
+from ..config import validate_settings
 from ..corpus import Sentence
-from ..errors import ConfigError
 from ..fileio import atomic_write
 from ..progress import progress
 from .edges import EdgeWords, function_words
@@ -31,11 +29,7 @@ def make_options(options: ProjectionOptions | dict | None = None, **overrides: A
     """Options from an object or dict plus keyword overrides; bad keys raise ConfigError."""
     base = options.model_dump() if isinstance(options, ProjectionOptions) else dict(options or {})
     base.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        opts = ProjectionOptions(**base)
-    except ValidationError as e:
-        err = e.errors()[0]
-        raise ConfigError(None, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+    opts = validate_settings(ProjectionOptions, base)
     get_method(opts.method)  # unknown names fail before any work
     return opts
 
@@ -62,9 +56,12 @@ def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | No
             report.skip(p.source.id, "no_alignment")
             continue
         tl = lang or getattr(p.translation, "lang", None)
-        out.append(project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
-                                    translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw,
-                                    lang=tl, pairs=fixed))
+        sent = project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
+                                translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw, lang=tl,
+                                pairs=fixed)
+        if p.target_surface is not None:
+            sent.conllu = p.target_surface
+        out.append(sent)
     return ProjectionResult(out, report)
 
 
@@ -89,7 +86,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
-        from ..errors import check_not_input
+        from ..fileio import check_not_input
         from ..formats.detect import detect_format
         detect_format(output, out_format)
         check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)

@@ -1,13 +1,13 @@
 """Settings of the projection stage, one typed object (validated by pydantic)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ..config import Settings
 
 
-class ProjectionOptions(BaseModel):
+class ProjectionOptions(Settings):
     """Every knob of ``project``; the defaults are the ones the benchmark uses."""
-
-    model_config = ConfigDict(extra="forbid")
 
     method: str = "xlie"
     threshold: float = Field(0.0, ge=0.0, le=1.0,

@@ -1,11 +1,11 @@
 """Project one sentence: spans by the chosen method, then tags, relations and events."""
 from __future__ import annotations
 
-from ..corpus import Sentence, Span
+from ..corpus import UNLABELED, Sentence, Span
 from .links import Links
 from .methods import get_method
 from .options import ProjectionOptions
-from .pos import UNLABELED, project_tags
+from .pos import project_tags
 from .relations import project_relations
 from .report import ProjectionReport
 from .result import LOW_CONFIDENCE, Projected
