@@ -6,6 +6,8 @@ import unicodedata
 from collections import Counter
 from typing import Collection, Iterable, NamedTuple
 
+from .phrases import PairCounter
+
 
 def is_punct(token: str) -> bool:
     return bool(token) and all(unicodedata.category(c)[0] in "PS" for c in token)
@@ -48,7 +50,6 @@ def edge_words_of(records: Iterable[dict], top: int = 100) -> EdgeWords:
     """Function words and fixed pairs of aligned records (``tokens`` and ``translation``
     as in an alignment JSONL), counted in one streaming pass: a corpus projected batch by
     batch decides edges with the same words as a whole-file ``xlie project``."""
-    from .phrases import PairCounter
     src: Counter = Counter()
     tgt: Counter = Counter()
     pairs = PairCounter()

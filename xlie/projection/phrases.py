@@ -14,8 +14,6 @@ from __future__ import annotations
 from collections import Counter
 from typing import Iterable
 
-from .edges import trimmable
-
 MIN_COUNT = 3
 MIN_DICE = 0.3
 MAX_PAIRS = 2_000_000  # past this many distinct pairs, pairs seen once are forgotten
@@ -41,8 +39,8 @@ class PairCounter:
 
     def fixed(self, function_words: frozenset[str], min_count: int = MIN_COUNT,
               min_dice: float = MIN_DICE) -> frozenset[tuple[str, str]]:
-        def content(t: str) -> bool:
-            return not trimmable(t, function_words) and t.lower() not in function_words
+        def content(t: str) -> bool:  # pairs hold only words with letters: no punctuation
+            return t not in function_words and t.lower() not in function_words
         return frozenset((x, y) for (x, y), c in self.pairs.items()
                          if c >= min_count and content(x) and content(y)
                          and 2 * c / (self.words[x] + self.words[y]) >= min_dice)
