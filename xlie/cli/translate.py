@@ -26,7 +26,7 @@ class _StderrWarnings(logging.Handler):
 @click.option("--backend", type=click.Choice(["hf", "ct2"]), default="hf", show_default=True,
               help="hf: transformers generate(); ct2: CTranslate2 (pip install 'xlie[ct2]'; "
                    "a Hugging Face model is converted once into $XLIE_HOME/ct2).")
-@click.option("--input-format", type=click.Choice(["auto", "jsonl", "conll", "conllu", "text"]),
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "conll", "conllu", "relx", "text"]),
               default="auto", show_default=True,
               help="auto guesses from the suffix (.jsonl .conll .conllu .txt), else the content.")
 @click.option("--beam", type=int, default=4, show_default=True, help="Beam size (1 = greedy).")
