@@ -126,3 +126,8 @@ def test_malformed_examples_name_file_and_line(tmp_path, text, line, expected):
     with pytest.raises(InputFormatError) as e:
         list(read_relx(p))
     assert f"{p}:{line}:" in str(e.value) and expected in str(e.value)
+
+
+def test_a_detached_suffix_keeps_its_apostrophe():
+    assert split_words("Turkey 's team , Japonya 'daki 'Quoted'")[0] == [
+        "Turkey", "'s", "team", ",", "Japonya", "'daki", "'", "Quoted", "'"]

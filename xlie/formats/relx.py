@@ -56,9 +56,13 @@ def _punct(ch: str) -> bool:
 
 
 def _split_chunk(chunk: str, at: int, out: list[tuple[int, int]]) -> None:
-    """Peel punctuation off both ends of a whitespace-free chunk; split an apostrophe that
-    joins letters (``Sacramento'da`` -> ``Sacramento`` ``'da``; ``l'Université`` -> ``l'``
-    ``Université`` when what follows is capitalised or what precedes is one letter)."""
+    """Peel punctuation off both ends of a whitespace-free chunk (not the apostrophe of a
+    detached suffix, ``'s``); split an apostrophe that joins letters (``Sacramento'da`` ->
+    ``Sacramento`` ``'da``; ``l'Université`` -> ``l'`` ``Université`` when what follows is
+    capitalised or what precedes is one letter)."""
+    if chunk[0] in _APOSTROPHES and chunk[1:].isalpha() and chunk[1:].islower():
+        out.append((at, at + len(chunk)))  # a suffix or clitic on its own: 's, 'daki
+        return
     a, b = 0, len(chunk)
     head, tail = [], []
     while a < b and _punct(chunk[a]):
@@ -229,10 +233,15 @@ def _label(sentence: Sentence) -> str:
                                f"sentence {sentence.id}")
     if rel.get("directed") is False:
         return rel["label"]
-    e2 = f"{sentence.id}-e2"
-    by = {s.label: s.id for s in sentence.spans}
+    by = {s.label: str(s.id) for s in sentence.spans}
     head = str(rel.get("head"))
-    return f"{rel['label']}(e2,e1)" if head in (e2, str(by.get("E2"))) else f"{rel['label']}(e1,e2)"
+    if "E2" in by:
+        second = head == by["E2"]
+    elif "E1" in by:
+        second = head != by["E1"]
+    else:
+        second = head == f"{sentence.id}-e2"
+    return f"{rel['label']}(e2,e1)" if second else f"{rel['label']}(e1,e2)"
 
 
 def _body(sentence: Sentence, e1: Span | None, e2: Span | None) -> str:
