@@ -131,3 +131,11 @@ def test_malformed_examples_name_file_and_line(tmp_path, text, line, expected):
 def test_a_detached_suffix_keeps_its_apostrophe():
     assert split_words("Turkey 's team , Japonya 'daki 'Quoted'")[0] == [
         "Turkey", "'s", "team", ",", "Japonya", "'daki", "'", "Quoted", "'"]
+
+
+def test_the_reader_s_words_are_a_word_tokenizer_too():
+    from xlie.translation.wordtok import get_word_tokenizer
+    text = "Sacramento'da (ABA)."
+    toks, offs = get_word_tokenizer("punct", "tr")(text)
+    assert toks == ["Sacramento", "'da", "(", "ABA", ")", "."]
+    assert [text[a:b] for a, b in offs] == toks

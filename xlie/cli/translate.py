@@ -59,7 +59,7 @@ class _StderrWarnings(logging.Handler):
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--no-resume", is_flag=True,
               help="Start over even if an interrupted run left a partial output.")
-@click.option("--word-tokenizer", type=click.Choice(["moses", "spacy", "whitespace"]),
+@click.option("--word-tokenizer", type=click.Choice(["moses", "spacy", "whitespace", "punct"]),
               default="moses", show_default=True,
               help="Tokenizer of the translation into words for the aligner.")
 @click.option("--markers", type=click.Choice(["xml", "brackets"]), default=None,
