@@ -105,11 +105,14 @@ class CheckpointManager:
         self.acc.wait_for_everyone()
         return final
 
-    def record_eval(self, model, step: int, result: dict, align: dict | None = None) -> None:
-        """Main process: log the AER (and the ``align`` settings calibrated for this model);
-        keep the model as ``best/`` when it is the lowest."""
+    def record_eval(self, model, step: int, result: dict, align: dict | None = None,
+                    key: str = "aer") -> dict:
+        """Main process: log the figures (and the ``align`` settings calibrated for this
+        model); keep the model as ``best/`` when its ``key`` figure is the lowest. Returns the
+        entry, with ``best`` true when it was kept."""
         entry = {"step": step, **{k: round(v, 5) for k, v in result.items()}, **(align or {})}
-        better = not self.evals or entry["aer"] < min(e["aer"] for e in self.evals)
+        earlier = [e[key] for e in self.evals if key in e]
+        better = key in entry and (not earlier or entry[key] < min(earlier))
         self.evals.append(entry)
         self._append("evals.jsonl", entry)
         if better:
@@ -117,6 +120,10 @@ class CheckpointManager:
             self._save_model(model, tmp, {"step": step, "eval": entry}, align)
             shutil.rmtree(self.best_dir, ignore_errors=True)
             os.replace(tmp, self.best_dir)
+        return {**entry, "best": better}
+
+    def has_checkpoint(self, step: int) -> bool:
+        return (self.ckpt_root / f"step-{step:07d}" / "trainer.json").exists()
 
     def save_final(self, model, step: int, extra: dict) -> None:
         """The final model, with the settings its own eval (at this step) calibrated."""
@@ -134,6 +141,10 @@ class CheckpointManager:
             return []
         return sorted(p for p in self.ckpt_root.glob("step-*")
                       if p.is_dir() and (p / "trainer.json").exists())
+
+    def last_step(self) -> int:
+        found = self._checkpoints()
+        return int(found[-1].name.split("-")[1]) if found else 0
 
     def resume(self) -> tuple[int, int, int]:
         """Load the last complete checkpoint; (step, epoch, batches done in that epoch)."""
