@@ -140,6 +140,12 @@ class CheckpointEvaluator:
     @classmethod
     def from_config(cls, cfg, tokenizer, layer: int, threshold: float, accelerator,
                     heldout=None) -> "CheckpointEvaluator | None":
+        key = cfg.selects_on()
+        if cfg.select == "aer" and not cfg.eval_gold:
+            raise XlieError("select=aer needs a gold set", "pass --eval-data and --eval-gold")
+        if cfg.select == "heldout_loss" and not heldout:
+            raise XlieError("select=heldout_loss needs held-out pairs (none with holdout "
+                            f"{cfg.holdout}: fewer than 16)", "set holdout to a larger share")
         pairs = gold = None
         if cfg.eval_gold:
             pairs, gold = read_pairs(cfg.eval_data), read_gold(cfg.eval_gold, cfg.gold_base)
@@ -148,12 +154,6 @@ class CheckpointEvaluator:
                                 f"{len(pairs)} pairs", "pass the gold that belongs to the eval data")
         elif not heldout:
             return None
-        key = cfg.selects_on()
-        if key == "aer" and not gold:
-            raise XlieError("select=aer needs a gold set", "pass --eval-data and --eval-gold")
-        if key == "heldout_loss" and not heldout:
-            raise XlieError("select=heldout_loss needs held-out pairs",
-                            "set holdout to a share of the pairs, e.g. --set holdout=0.05")
         return cls(str(cfg.model), pairs, gold, tokenizer, layer, threshold, cfg.extraction,
                    accelerator, cfg.calibrate, heldout, key)
 
