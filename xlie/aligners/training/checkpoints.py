@@ -6,8 +6,12 @@ Layout of ``OUTPUT/``::
     config.json, model.safetensors, tokenizer files   the final model (AutoModel loads it)
     xlie-train.json          the config, the aligner settings (layer, threshold) and figures
     train-log.jsonl          running losses every ``log_every`` steps; evals.jsonl: AER
-    checkpoints/step-0000050/  model directory + state/ + trainer.json (written last)
-    best/                    the model directory with the lowest AER (with --eval-gold)
+                             and/or held-out loss at each eval
+    checkpoints/step-0000050/  model directory + state/ + trainer.json (written last); the
+                             one saved at Ctrl-C has state/ alone; frozen tensors are not
+                             in state/ (they are the loaded model's)
+    best/                    the model directory with the lowest AER (with --eval-gold) or,
+                             without, the lowest loss on the held-out pairs
 """
 from __future__ import annotations
 
@@ -85,13 +89,17 @@ class CheckpointManager:
                   **extra}
         (directory / RECORD).write_text(json.dumps(record, indent=2))
 
-    def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int) -> Path:
+    def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int,
+                        model_dir: bool = True) -> Path:
+        """``model_dir``: also a model directory that ``xlie align --model`` loads (periodic
+        checkpoints); without it, only the state to resume from (the one saved at Ctrl-C)."""
         final = self.ckpt_root / f"step-{step:07d}"
         tmp = Path(str(final) + ".partial")
         if self.acc.is_main_process:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            self._save_model(model, tmp, {"step": step})
+            if model_dir:
+                self._save_model(model, tmp, {"step": step})
         self.acc.wait_for_everyone()
         self.acc.save_state(str(tmp / "state"))
         self.acc.wait_for_everyone()
@@ -152,7 +160,8 @@ class CheckpointManager:
         if not found:
             return 0, 0, 0
         last = found[-1]
-        self.acc.load_state(str(last / "state"))
+        # strict=False: frozen tensors are left out of checkpoints (trainer._drop_frozen)
+        self.acc.load_state(str(last / "state"), strict=False)
         state = json.loads((last / "trainer.json").read_text())
         evals = self.out / "evals.jsonl"
         if evals.exists():
