@@ -63,10 +63,12 @@ def join(pairs, k: int):
 
 
 def boundary_scores(joined, plans) -> dict:
-    found = cuts = inside = total = 0
+    found = near = cuts = inside = total = 0
     for (_, bounds, ranges), plan in zip(joined, plans):
         total += len(bounds)
-        for (a, _), (c, _) in (plan or [])[1:]:
+        made = [(a, c) for (a, _), (c, _) in (plan or [])[1:]]
+        near += sum(any(a == s and abs(c - t) <= 2 for a, c in made) for s, t in bounds)
+        for a, c in made:
             cuts += 1
             if (a, c) in bounds:
                 found += 1
@@ -74,6 +76,7 @@ def boundary_scores(joined, plans) -> dict:
                 inside += 1
     return {"boundaries": total, "found": found, "cuts": cuts, "inside": inside,
             "recall": 100 * found / total if total else float("nan"),
+            "recall_2": 100 * near / total if total else float("nan"),
             "precision": 100 * found / cuts if cuts else float("nan")}
 
 
@@ -107,12 +110,14 @@ def run_encs(al, limit: int, ks: list[int]) -> dict:
 
 
 def report(rows: list[dict], encs: dict | None, args) -> str:
-    body = [[r["pair"], r["part"], r["k"], r["joined"], r["boundaries"],
-             f"{r['recall']:.1f}", f"{r['precision']:.1f}", r["inside"], f"{r['seconds']:.0f}"]
+    def pct(x):
+        return "-" if x != x else f"{x:.1f}"     # nan: no boundary (k = 1) or no cut
+    body = [[r["pair"], r["part"], r["k"], r["joined"], r["boundaries"], pct(r["recall"]),
+             pct(r["recall_2"]), pct(r["precision"]), r["cuts"], r["inside"], f"{r['seconds']:.0f}"]
             for r in rows]
     verdicts = []
     for r in rows:
-        if r["k"] in (10, 50):
+        if r["k"] in (10, 50) and not r["pair"].endswith("nostop"):
             verdicts.append(f"en-{r['pair'][3:]} {r['part']} k={r['k']}: recall {r['recall']:.1f}% "
                             f"({'met' if r['recall'] >= 95 else 'NOT met'})")
     text = (f"## Long inputs in other scripts: original pair boundaries found again (PUD en-zh, en-de)\n\n"
@@ -120,14 +125,18 @@ def report(rows: list[dict], encs: dict | None, args) -> str:
             f"German, matched by `sent_id`) joined into one long pair; the cuts xlie's sentence level "
             f"makes (`WordAligner.pieces`, e5-small, defaults) compared with the original pair "
             f"boundaries. Recall = boundaries found / boundaries; precision = cuts at a boundary / "
-            f"cuts; `inside` = cuts within one original pair on both sides (a sentence end inside "
-            f"a pair: counted against precision, though harmless); `s` = wall time of the "
+            f"cuts; `recall ±2` also counts a cut at the right source word and within two words "
+            f"of the right target word; `inside` = cuts within one original pair on both sides (a "
+            f"sentence end inside a pair: counted against precision, though harmless); "
+            f"`en-zh-nostop` = the Chinese side without its sentence-final punctuation words "
+            f"(`。`, `？`, ...: a text without stops, where every cut must come from the English "
+            f"stops and the similarity); `s` = wall time of the "
             f"sentence level (encoding every sentence and the sentence alignment) for the row. "
             f"PUD pairs 1-500 (`dev`) chose the settings (en-zh; en-de looked at, not tuned on); "
             f"pairs 501-1000 (`test`) score them. The held-apart zh-en word-alignment gold of "
             f"issue 25 was not available to this work.\n\n"
-            + table(["pair", "part", "k", "joined pairs", "boundaries", "recall %", "precision %",
-                     "inside", "s"], body) + "\n\n"
+            + table(["pair", "part", "k", "joined pairs", "boundaries", "recall %",
+                     "recall ±2 %", "precision %", "cuts", "inside", "s"], body) + "\n\n"
             + "Target (>= 95% of boundaries at k = 10 and 50): " + "; ".join(verdicts) + ".\n")
     if encs:
         k1, k50 = encs.get(1), encs.get(50)
