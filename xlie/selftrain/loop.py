@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from .checkpoint import TrainerState, save_checkpoint, save_tagger
-from .config import TrainConfig
+from .config import TaggerTrainConfig
 from .encode import IGNORE, collate
 from .metrics import evaluate, main_score
 from .predict import Tagger
@@ -34,7 +34,7 @@ class LoopData:
     dev: list            # gold Sentences for early stopping (may be empty)
 
 
-def epoch_features(data: LoopData, config: TrainConfig, epoch: int) -> list[dict]:
+def epoch_features(data: LoopData, config: TaggerTrainConfig, epoch: int) -> list[dict]:
     """This epoch's features in this epoch's order."""
     rng = random.Random(config.seed * 1000 + epoch)
     silver = data.silver
@@ -64,7 +64,7 @@ def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tens
     return (ce * active * weight[:, None]).sum() / active.sum().clamp(min=1.0)
 
 
-def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TrainConfig,
+def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TaggerTrainConfig,
              out: Path, state: TrainerState, optimizer, make_scheduler,
              on_step: Optional[StepHook] = None) -> TrainerState:
     """Train from ``state`` to the end (epochs, max_steps or early stopping)."""

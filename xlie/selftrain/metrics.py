@@ -5,11 +5,9 @@ from typing import Sequence
 
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
-from ..corpus import Sentence
-from .labels import spans_to_iob2
+from ..corpus import Sentence, has_tag
+from ..formats.iob import spans_to_tags
 from .predict import Tagger
-
-UNLABELED = {None, "_", ""}
 
 
 def ner_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
@@ -27,7 +25,7 @@ def ner_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> 
 
 def pos_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
     """Accuracy in percent over words with a gold tag."""
-    pairs = [(g, p) for gs, ps in zip(gold, pred) for g, p in zip(gs, ps) if g not in UNLABELED]
+    pairs = [(g, p) for gs, ps in zip(gold, pred) for g, p in zip(gs, ps) if has_tag(g)]
     acc = 100 * sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
     return {"accuracy": round(acc, 2), "words": len(pairs), "sentences": len(gold)}
 
@@ -38,8 +36,8 @@ def evaluate(tagger: Tagger, sentences: Sequence[Sentence]) -> dict:
     preds = tagger.predict_words([s.tokens for s in sents])
     if tagger.labels.task == "pos":
         return pos_scores([s.tags or [] for s in sents], [p.labels for p in preds])
-    gold = [spans_to_iob2(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans])
-            for s in sents]
+    gold = [spans_to_tags(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans],
+                          overlaps="first") for s in sents]
     return ner_scores(gold, [p.labels for p in preds])
 
 
