@@ -170,7 +170,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-encs", action="store_true", help="skip the en-cs AER rise")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--json", type=Path, default=None)
-    ap.add_argument("--render", type=Path, default=None, help="only write the section of an earlier --json dump")
+    ap.add_argument("--render", type=Path, default=None,
+                    help="only write the section of an earlier --json dump")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args(argv)
     import torch

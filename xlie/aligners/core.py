@@ -161,7 +161,9 @@ class WordAligner:
     def _plan_cuts(self, pairs) -> tuple[list, dict]:
         """Pieces of each long pair (None: a short pair, aligned whole) and the encodings of
         the pieces, by (pair, piece): each sentence of a long pair is encoded once, alone,
-        and a piece's vectors are its sentences' vectors side by side."""
+        the sentences are aligned (``align_sentences``), the pieces cut again where one side
+        ends a sentence and the similarity agrees (``refine``), and a piece made of whole
+        sentences gets its sentences' vectors side by side."""
         plans: list = [None] * len(pairs)
         vectors: dict = {}
         spans, evidence = {}, {}   # long, usable pairs with a sentence end inside one side
