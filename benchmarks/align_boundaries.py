@@ -145,7 +145,10 @@ def report(rows: list[dict], encs: dict | None, args) -> str:
               "93.8 / 94.1% on en-zh and 94.0 / 94.3% on en-de, nearly all misses a closing quote "
               "after a stop (`. ”`, `。 ”`) put into the next sentence, or a year after a stop "
               "(`。 1987年`, `. 1987`) not taken as a sentence start; a side without stops was not cut "
-              "at all.\n")
+              "at all. The band of `refine` (24 words, as the aligner's) was checked on "
+              "en-zh-nostop dev, k = 10: 8 and 48 words find 262 and 248 of the 450 boundaries "
+              "exactly, 24 finds 321. Without stops, most misses are a cut one or two Chinese "
+              "words off (`recall ±2`).\n")
     if encs:
         k1, k50 = encs.get(1), encs.get(50)
         lines = [[k, f"{v['aer']:.2f}", f"{v['p']:.1f}/{v['r']:.1f}", f"{v['seconds']:.0f}"]
