@@ -14,7 +14,8 @@ _COMMON = [
     click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
     click.option("--model", help="Encoder: hub id, local directory or built-in name (e5-small)."),
-    click.option("--task", type=click.Choice(["ner", "pos"]), help="NER (spans, IOB2) or POS (tags)."),
+    click.option("--task", type=click.Choice(["ner", "pos", "relation"]),
+                 help="NER (spans, IOB2), POS (tags) or relation (of a marked E1/E2 pair)."),
     click.option("--epochs", type=int, help="Training epochs."),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
@@ -66,7 +67,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
                    resume=not no_resume)
     m = result.metrics
     click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev {m.get('best')}; "
-               f"test {m.get('test', {}).get('f1', m.get('test', {}).get('accuracy'))})")
+               f"test {next((t[k] for t in [m.get('test', {})] for k in ('f1', 'accuracy', 'macro_f1') if k in t), None)})")
 
 
 @selftrain_cli.command("predict")
@@ -74,7 +75,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("-o", "--out", "output", required=True,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
 @click.option("--model", required=True, help="Tagger directory written by `xlie selftrain train`.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "docbin"]),
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "docbin"]),
               help="Output format (default: from the suffix).")
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")

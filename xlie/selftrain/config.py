@@ -29,7 +29,8 @@ class TaggerTrainConfig(Settings):
     """How one tagger is trained."""
 
     model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
-    task: Literal["ner", "pos"] = "ner"
+    task: Literal["ner", "pos", "relation"] = Field(
+        "ner", description="ner, pos, or relation (a marked E1/E2 pair's relation)")
     labels: Optional[list[str]] = Field(None, description="entity types (NER) or tags (POS); "
                                         "default: those of the source data")
     unknown_labels: Literal["error", "skip"] = Field(
