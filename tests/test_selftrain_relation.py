@@ -88,3 +88,13 @@ def test_training_learns_and_predict_adds_a_scored_relation(tiny_xlmr, tmp_path)
                                   str(model_dir)])
     assert r.exit_code == 0, r.output
     assert len(list(read_relx(tmp_path / "pred.out"))) == 12
+
+
+def test_rounds_for_relations_say_they_are_not_there_yet(tmp_path):
+    import pytest
+    from xlie.errors import XlieError
+    from xlie.selftrain.config import SelfTrainConfig
+    from xlie.selftrain.rounds import self_train
+    cfg = SelfTrainConfig.model_validate({"train": {"task": "relation"}, "rounds": 1})
+    with pytest.raises(XlieError, match="not there yet for relations"):
+        self_train([], [], tmp_path / "run", cfg)
