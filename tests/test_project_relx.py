@@ -103,3 +103,18 @@ def test_an_empty_source_entity_projects_the_other_and_drops_the_relation(tmp_pa
     (pred,) = r.sentences
     assert [s.label for s in pred.spans] == ["E2"] and pred.relations == []
     assert r.report.relations["relations_dropped"] == 1
+
+
+def test_relx_files_as_source_and_target_of_xlie_project(tmp_path):
+    from pathlib import Path
+    data = Path(__file__).parent / "data" / "relx"
+    en, de = list(read_relx(data / "en.txt")), list(read_relx(data / "de.txt"))
+    with open(tmp_path / "links", "w") as f:   # identical words linked
+        for e, d in zip(en, de):
+            f.write(" ".join(f"{i}-{j}" for i, a in enumerate(e.tokens)
+                             for j, b in enumerate(d.tokens) if a == b) + "\n")
+    r = project(data / "en.txt", tmp_path / "de.jsonl", target=data / "de.txt",
+                alignment=tmp_path / "links")
+    assert [s.tokens for s in r.sentences] == [s.tokens for s in de]  # the reader's words
+    first = r.sentences[0].spans[0]
+    assert first.label == "E1" and de[0].tokens[first.start:first.end] == ["Sacramento", "Heatwave"]
