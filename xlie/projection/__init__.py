@@ -5,7 +5,8 @@
 from __future__ import annotations
 
 _API = {"project": "api", "ProjectionOptions": "options", "ProjectionReport": "report",
-        "score_ner": "scoring", "score_pos": "scoring", "evaluate": "scoring"}
+        "score_ner": "scoring", "score_pos": "scoring", "score_dep": "scoring",
+        "evaluate": "scoring"}
 
 
 def __getattr__(name):

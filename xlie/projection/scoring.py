@@ -3,6 +3,9 @@
 NER: entity-level precision, recall and F1, strict (an entity counts only when start, end
 and type all match, as seqeval's strict mode and conlleval), per type and micro-averaged.
 POS: UPOS accuracy on the tokens that received a tag, and coverage (the share that did).
+Trees: UAS and LAS as the CoNLL 2018 shared task (every syntactic word, punctuation
+included; LAS compares the universal relation only, ``nmod`` for ``nmod:poss``), on the words
+that got a head and over all words, with coverage.
 Sentences are paired by id when every predicted id is a gold id (a gold sentence with no
 prediction then counts as all missed), else by position.
 """
@@ -15,6 +18,7 @@ from typing import Any, Iterable
 from ..corpus import UNLABELED, Sentence, has_tag
 from ..errors import XlieError
 from ..formats.detect import read_any
+from ..trees import universal
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
@@ -74,22 +78,49 @@ def score_pos(pairs: Iterable[tuple[Sentence, Sentence | None]]) -> dict[str, An
             "tokens": total, "labeled": labeled}
 
 
+def score_dep(pairs: Iterable[tuple[Sentence, Sentence | None]]) -> dict[str, Any]:
+    total = covered = heads = labeled = 0
+    for g, p in pairs:
+        if g.heads is None:
+            continue
+        n = len(g.tokens)
+        ph = (p.heads if p is not None else None) or [None] * n
+        pr = (p.deprels if p is not None else None) or ["_"] * n
+        for gh, gr, h, r in zip(g.heads, g.deprels or ["_"] * n, ph, pr):
+            if gh is None:
+                continue
+            total += 1
+            if h is not None:
+                covered += 1
+                heads += h == gh
+                labeled += h == gh and universal(r) == universal(gr)
+    return {"uas": heads / covered if covered else 0.0, "las": labeled / covered if covered else 0.0,
+            "coverage": covered / total if total else 0.0,
+            "uas_all_words": heads / total if total else 0.0,
+            "las_all_words": labeled / total if total else 0.0,
+            "words": total, "covered": covered}
+
+
 def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence],
              task: str = "auto", gold_format: str | None = None,
              pred_format: str | None = None) -> dict[str, Any]:
-    """Score ``pred`` against ``gold``; ``task`` is ner, pos or auto (what gold has)."""
+    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep or auto (what gold has)."""
     gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
     pred = list(read_any(pred, pred_format)) if isinstance(pred, (str, Path)) else list(pred)
     pairs = pair_sentences(gold, pred)
     out: dict[str, Any] = {"sentences": len(pairs),
                            "sentences_missing": sum(p is None for _, p in pairs)}
     has_tags = any(g.tags for g in gold)
-    if task in ("ner", "auto") and (task == "ner" or not has_tags or any(g.spans for g in gold)):
+    has_trees = any(g.heads for g in gold)
+    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees)
+                                    or any(g.spans for g in gold)):
         out["ner"] = score_ner(pairs)
     if task in ("pos", "auto") and has_tags:
         out["pos"] = score_pos(pairs)
-    if task not in ("ner", "pos", "auto"):
-        raise XlieError(f"unknown task {task!r}", "choose ner, pos or auto")
+    if task == "dep" or (task == "auto" and has_trees):
+        out["dep"] = score_dep(pairs)
+    if task not in ("ner", "pos", "dep", "auto"):
+        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep or auto")
     return out
 
 
@@ -108,4 +139,9 @@ def format_scores(scores: dict[str, Any]) -> str:
         s = scores["pos"]
         lines.append(f"UPOS accuracy {100 * s['accuracy']:.2f} on {s['labeled']} labeled tokens, "
                      f"coverage {100 * s['coverage']:.2f} of {s['tokens']}")
+    if "dep" in scores:
+        s = scores["dep"]
+        lines.append(f"UAS {100 * s['uas']:.2f} LAS {100 * s['las']:.2f} on {s['covered']} words "
+                     f"with a head, coverage {100 * s['coverage']:.2f} of {s['words']} (all "
+                     f"words: UAS {100 * s['uas_all_words']:.2f} LAS {100 * s['las_all_words']:.2f})")
     return "\n".join(lines)
