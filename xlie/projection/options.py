@@ -43,6 +43,8 @@ class ProjectionOptions(Settings):
     # dependency trees (xlie's method; the heuristic method uses the seed rule)
     dep_decay: float = Field(0.0, ge=0, le=1, description="weight of a source arc whose head "
                              "has no link, per ancestor climbed to find one that has")
+    dep_punct: bool = Field(True, description="attach punctuation by the UD rule (to the "
+                            "phrase beside it) instead of through its links")
     dep_threshold: float = Field(0.0, ge=0, le=1, description="leave out projected arcs whose "
                                  "confidence is below this (HEAD _ in the output)")
     # POS

@@ -47,7 +47,8 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
             tree = project_tree_heuristic(src.heads, src.deprels, links, tgt_tokens)
         else:
             tree = project_tree_mst(src.heads, src.deprels, links, tgt_tokens,
-                                    decay=opts.dep_decay, threshold=opts.dep_threshold)
+                                    decay=opts.dep_decay, threshold=opts.dep_threshold,
+                                    punct=opts.dep_punct)
         report.add_tree(tree)
         out.update(heads=tree.heads, deprels=tree.deprels, arc_scores=tree.scores)
     if src.relations:

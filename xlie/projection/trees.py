@@ -8,8 +8,9 @@ Unlinked target words get no arc.
 
 ``mst`` (xlie's method) scores every candidate arc h -> d of the target by the evidence the
 links give it: each source arc (a -> i) with i linked to d and a linked to h adds
-``p(i, d) * p(a, h)``; an unlinked source head passes its turn to its nearest linked
-ancestor at ``decay`` per step. A maximum spanning tree (Chu-Liu-Edmonds, one root) over
+``p(i, d) * p(a, h)``; an unlinked source head can pass its turn to its nearest linked
+ancestor at ``decay`` per step (default 0, off: on PUD German such arcs were wrong too often,
+benchmarks/RESULTS.md). A maximum spanning tree (Chu-Liu-Edmonds, one root) over
 these scores, plus a faint preference for near words where there is no evidence, makes every
 output a well-formed tree. Each arc's confidence is the share of its dependent's evidence
 that it takes times how well that dependent is linked at all; arcs under ``dep_threshold``

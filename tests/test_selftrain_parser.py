@@ -1,0 +1,76 @@
+"""The biaffine parser on a tiny encoder: it learns, saves and loads back to the same
+outputs, predicts well-formed trees, and leaves unknown and weak silver arcs out of the loss."""
+from __future__ import annotations
+
+import torch
+
+from xlie.corpus import Sentence
+from xlie.formats.conllu import format_conllu, read_conllu
+from xlie.selftrain.parser import Parser, relations_of, train_parser
+from xlie.trees import is_tree
+
+
+def _gold(test_data, n=24):
+    return list(read_conllu(test_data / "pud" / "en.conllu"))[:n]
+
+
+def test_parser_trains_saves_loads_and_predicts_trees(tiny_bert, test_data, tmp_path):
+    torch.manual_seed(0)
+    before = Parser.from_encoder(tiny_bert, relations_of(_gold(test_data)))
+    sents = [s for s in _gold(test_data, 60) if before.fits(s)][:6]
+    assert len(sents) == 6
+    first = before.loss(before.batch(sents)).item()
+    parser = train_parser(sents, tmp_path / "parser", tiny_bert, epochs=15, batch_size=6,
+                          lr=1e-3, head_lr=5e-3)
+    after = parser.loss(parser.batch(sents)).item()
+    assert after < 0.7 * first  # it learnt something of the trees it saw
+    pred = parser.predict(sents)
+    assert all(is_tree(p.heads) for p in pred)
+    assert all(len(p.arc_scores) == len(p.tokens) and all(0 <= x <= 1 for x in p.arc_scores)
+               for p in pred)
+    back = Parser.load(tmp_path / "parser")
+    again = back.predict(sents)
+    assert [p.heads for p in again] == [p.heads for p in pred]
+    assert [p.deprels for p in again] == [p.deprels for p in pred]
+    assert format_conllu(again[0]).count("\n") >= len(sents[0].tokens)
+
+
+def test_unknown_and_weak_silver_arcs_are_left_out_of_the_loss(tiny_bert):
+    gold = Sentence(id="g", tokens=["a", "b", "c"], heads=[2, 0, 2],
+                    deprels=["nsubj", "root", "obj"])
+    torch.manual_seed(0)
+    parser = Parser.from_encoder(tiny_bert, ["nsubj", "obj", "root"])
+    for p in (parser.head.arc_w, parser.head.rel_w):  # untrained scores are all equal
+        torch.nn.init.normal_(p)
+    parser.eval()
+    silver = gold.model_copy(update={"heads": [2, 0, None], "arc_scores": [0.9, 0.2, None]})
+    b = parser.batch([silver], min_arc_score=0.5)
+    assert b.heads.tolist() == [[2, -1, -1]]  # weak root arc and unknown arc masked
+    only_first = gold.model_copy(update={"heads": [2, None, None]})
+    assert torch.isclose(parser.loss(b), parser.loss(parser.batch([only_first])))
+    assert not torch.isclose(parser.loss(b), parser.loss(parser.batch([gold])))
+
+
+def test_cli_train_task_dep_and_predict_conllu(tiny_bert, test_data, tmp_path):
+    from click.testing import CliRunner
+
+    from xlie.cli import cli
+    from xlie.formats.conllu import write_conllu
+    probe = Parser.from_encoder(tiny_bert, ["root"])
+    sents = [s for s in _gold(test_data, 60) if probe.fits(s)][:4]
+    src = tmp_path / "en.conllu"
+    write_conllu(src, sents)
+    silver = tmp_path / "silver.conllu"
+    write_conllu(silver, [s.model_copy(update={"heads": [None] + s.heads[1:]}) for s in sents])
+    r = CliRunner().invoke(cli, ["selftrain", "train", str(src), "--silver", str(silver),
+                                 "-o", str(tmp_path / "run"), "--model", str(tiny_bert),
+                                 "--task", "dep", "--epochs", "1", "--test", str(src)])
+    assert r.exit_code == 0, r.output
+    assert "uas" in r.output
+    out = tmp_path / "pred.conllu"
+    r = CliRunner().invoke(cli, ["selftrain", "predict", str(src), "-o", str(out),
+                                 "--model", str(tmp_path / "run" / "model"), "--score"])
+    assert r.exit_code == 0, r.output
+    got = list(read_conllu(out))
+    assert [g.tokens for g in got] == [s.tokens for s in sents]
+    assert all(is_tree(g.heads) and g.arc_scores for g in got)
