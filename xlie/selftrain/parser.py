@@ -219,7 +219,8 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
                  silver: Sequence[Sentence] = (), epochs: int = 3, batch_size: int = 16,
                  lr: float = 5e-5, head_lr: float = 2e-3, min_arc_score: Optional[float] = None,
                  silver_weight: float = 1.0, freeze_layers: int = 0, max_steps: Optional[int] = None,
-                 seed: int = 0, max_length: Optional[int] = None) -> Parser:
+                 seed: int = 0, max_length: Optional[int] = None, arc_dim: int = 256,
+                 rel_dim: int = 64) -> Parser:
     """Train on gold source trees plus partial silver trees (unknown and weak arcs left out
     of the loss); the parser is saved to ``out`` and returned."""
     random.seed(seed)
@@ -228,7 +229,8 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
     if not data:
         raise XlieError("no sentence with a tree to train the parser on",
                         "give CoNLL-U (or JSONL with heads/deprels) source or silver data")
-    parser = Parser.from_encoder(model, relations_of(s for s, _ in data), max_length=max_length)
+    parser = Parser.from_encoder(model, relations_of(s for s, _ in data), max_length=max_length,
+                                 arc_dim=arc_dim, rel_dim=rel_dim)
     data = [(s, w) for s, w in data if parser.fits(s)]  # too long for one piece: left out
     if freeze_layers:
         from types import SimpleNamespace
