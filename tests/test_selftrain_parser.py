@@ -2,6 +2,8 @@
 outputs, predicts well-formed trees, and leaves unknown and weak silver arcs out of the loss."""
 from __future__ import annotations
 
+import json
+
 import torch
 
 from xlie.corpus import Sentence
@@ -74,3 +76,53 @@ def test_cli_train_task_dep_and_predict_conllu(tiny_bert, test_data, tmp_path):
     got = list(read_conllu(out))
     assert [g.tokens for g in got] == [s.tokens for s in sents]
     assert all(is_tree(g.heads) and g.arc_scores for g in got)
+
+
+def test_confident_arcs_keep_partial_trees_of_one_tree():
+    from xlie.selftrain.parser import confident_arcs
+    from xlie.trees import is_partial_tree
+    pred = Sentence(id="p", tokens=["a", "b", "c", "d"], heads=[2, 0, 2, 3],
+                    deprels=["nsubj", "root", "obj", "det"], arc_scores=[0.95, 0.99, 0.5, 0.91])
+    none = pred.model_copy(update={"id": "q", "arc_scores": [0.1, 0.2, 0.3, 0.4]})
+    got = confident_arcs([pred, none], 0.9)
+    assert [g.id for g in got] == ["p"]
+    assert got[0].heads == [2, 0, None, 3] and got[0].deprels[2] == "_"
+    assert is_partial_tree(got[0].heads)
+
+
+def test_cli_selftrain_run_task_dep(tiny_bert, test_data, tmp_path):
+    from click.testing import CliRunner
+
+    from xlie.cli import cli
+    from xlie.formats.conllu import write_conllu
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:6]
+    src, text = tmp_path / "en.conllu", tmp_path / "de.conllu"
+    write_conllu(src, sents[:3])
+    write_conllu(text, sents[3:])
+    r = CliRunner().invoke(cli, ["selftrain", "run", str(tmp_path / "st"), "--source", str(src),
+                                 "--unlabeled", str(text), "--model", str(tiny_bert),
+                                 "--task", "dep", "--epochs", "1", "--rounds", "1",
+                                 "--threshold", "0.0", "--test", str(text)])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((tmp_path / "st" / "summary.json").read_text())
+    assert [x["round"] for x in summary["rounds"]] == [0, 1]
+    assert summary["rounds"][1]["pseudo_sentences"] == 3  # threshold 0 keeps every arc
+    assert (tmp_path / "st" / "round-1" / "parser.json").exists()
+
+
+def test_pipeline_selftrain_stage_runs_the_parser_for_task_dep(tiny_bert, test_data, tmp_path):
+    from xlie.formats.conllu import write_conllu
+    from xlie.pipeline.adapters.selftrain import run_job
+    from xlie.selftrain.config import SelfTrainConfig
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
+    src, silver = tmp_path / "en.conllu", tmp_path / "silver.conllu"
+    write_conllu(src, sents[:2])
+    write_conllu(silver, sents[2:])
+    cfg = SelfTrainConfig.model_validate({"train": {"model": str(tiny_bert), "task": "dep",
+                                                    "epochs": 1}, "rounds": 0})
+    job = {"source": [str(src)], "unlabeled": [str(silver)], "run_dir": str(tmp_path / "r"),
+           "config": cfg.model_dump(mode="json"), "silver": [str(silver)], "test": str(silver)}
+    summary = run_job(job)
+    assert summary["final_model"] == "round-0"
+    assert "las" in summary["rounds"][0]["test"]
+    assert run_job(job) == summary  # a finished round is loaded, not trained again

@@ -121,6 +121,11 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
     if top_fraction is not None:
         values.update({"select.mode": "top", "select.top_fraction": top_fraction})
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
+    if cfg.train.task == "dep":
+        from ..selftrain.parser import self_train_parser_files
+        click.echo(json.dumps(self_train_parser_files(list(source), list(unlabeled), run_dir,
+                                                      cfg, list(silver), test)))
+        return
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)
     for r in summary["rounds"]:

@@ -263,9 +263,78 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
     return parser
 
 
+def confident_arcs(sents: Sequence[Sentence], threshold: float) -> list[Sentence]:
+    """Pseudo-labels: predicted trees with the arcs under ``threshold`` left out (partial
+    trees, each part of one well-formed tree); sentences with no arc left are dropped."""
+    out = []
+    for s in sents:
+        keep = [h if x is not None and x >= threshold else None
+                for h, x in zip(s.heads, s.arc_scores or [None] * len(s.heads))]
+        if any(h is not None for h in keep):
+            out.append(s.model_copy(update={
+                "heads": keep, "deprels": [r if h is not None else "_"
+                                           for r, h in zip(s.deprels, keep)]}))
+    return out
+
+
+def self_train_parser(source: Sequence[Sentence], unlabeled: Sequence[Sentence],
+                      out: str | Path, model: str | Path, *, silver: Sequence[Sentence] = (),
+                      rounds: int = 2, threshold: float = 0.9,
+                      test: Sequence[Sentence] = (), **train_kw) -> dict:
+    """Round 0 on source + silver, then ``rounds`` of: parse ``unlabeled`` -> keep the
+    arcs whose head probability is >= ``threshold`` -> retrain from the base encoder on
+    source + silver + those pseudo-trees. Returns per-round counts (and test UAS/LAS)."""
+    from ..projection.scoring import pair_sentences, score_dep
+    out = Path(out)
+    summary: dict = {"rounds": []}
+    pseudo: list[Sentence] = []
+    for r in range(rounds + 1):
+        done = out / f"round-{r}"
+        if (done / CONFIG).exists():  # finished before an interruption (written last)
+            parser = Parser.load(done)
+        else:
+            parser = train_parser(source, done, model, silver=list(silver) + pseudo, **train_kw)
+        info: dict = {"round": r, "pseudo_sentences": len(pseudo),
+                      "pseudo_arcs": sum(h is not None for s in pseudo for h in s.heads)}
+        if test:
+            gold = [s for s in test if parser.fits(s)]
+            info["test"] = score_dep(pair_sentences(gold, parser.predict(gold)))
+        summary["rounds"].append(info)
+        if r < rounds:
+            text = [s for s in unlabeled if parser.fits(s)]
+            pseudo = confident_arcs(parser.predict(text), threshold)
+    summary["final_model"] = f"round-{rounds}"
+    return summary
+
+
 def _read(paths: Sequence[str | Path]) -> list[Sentence]:
     from ..formats.detect import read_any
     return [s for p in paths for s in read_any(p)]
+
+
+def _train_kw(config) -> dict:
+    """train_parser's keywords from a TaggerTrainConfig."""
+    return dict(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+                head_lr=config.head_lr or 2e-3, min_arc_score=config.min_arc_score,
+                silver_weight=config.silver_weight, freeze_layers=config.freeze_layers,
+                max_steps=config.max_steps, seed=config.seed, max_length=config.max_length)
+
+
+def self_train_parser_files(source: Sequence[str | Path], unlabeled: Sequence[str | Path],
+                            out: str | Path, config, silver: Sequence[str | Path] = (),
+                            test: Optional[str | Path] = None) -> dict:
+    """``xlie selftrain run --task dep``: rounds as ``self_train_parser``, with the settings
+    of a ``SelfTrainConfig`` (pseudo-arcs kept at ``select.threshold``); OUT/summary.json."""
+    from ..fileio import atomic_write
+    text = [s.model_copy(update={"heads": None, "deprels": None, "arc_scores": None})
+            for s in _read(unlabeled)]  # trees in the unlabeled text are ignored
+    summary = self_train_parser(_read(source), text, out, config.train.model,
+                                silver=_read(silver), rounds=config.rounds,
+                                threshold=config.select.threshold,
+                                test=_read([test]) if test else (), **_train_kw(config.train))
+    with atomic_write(Path(out) / "summary.json") as f:
+        json.dump(summary, f, indent=1)
+    return summary
 
 
 def train_parser_files(source: Sequence[str | Path], out: str | Path, config,
@@ -276,12 +345,7 @@ def train_parser_files(source: Sequence[str | Path], out: str | Path, config,
     from ..fileio import atomic_write
     from ..projection.scoring import pair_sentences, score_dep
     parser = train_parser(_read(source), Path(out) / "model", config.model,
-                          silver=_read(silver), epochs=config.epochs,
-                          batch_size=config.batch_size, lr=config.lr,
-                          head_lr=config.head_lr or 2e-3, min_arc_score=config.min_arc_score,
-                          silver_weight=config.silver_weight, freeze_layers=config.freeze_layers,
-                          max_steps=config.max_steps, seed=config.seed,
-                          max_length=config.max_length)
+                          silver=_read(silver), **_train_kw(config))
     metrics: dict = {"task": "dep", "model": str(Path(out) / "model"), "rels": parser.rels}
     if test:
         gold = [s for s in _read([test]) if parser.fits(s)]

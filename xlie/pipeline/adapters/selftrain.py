@@ -2,7 +2,8 @@
 
 Round 0 trains a tagger on the source gold (``use_source``) and the silver corpus; each
 later round pseudo-labels target-language text (``unlabeled``, default: the silver corpus's
-own sentences) and retrains. With ``eval.test`` each round's tagger is scored on held-out
+own sentences) and retrains; ``train.task: dep`` trains a dependency parser on the trees
+(selftrain/parser.py). With ``eval.test`` each round's tagger is scored on held-out
 target gold; ``tagger_f1`` is the final round's. ``launcher: accelerate`` runs the training
 under ``accelerate launch`` (one process per GPU) instead of in the runner's process.
 """
@@ -46,7 +47,13 @@ def job_for(ctx: StageContext) -> dict:
 
 
 def run_job(job: dict) -> dict:
-    """Call the public ``self_train`` with a job; the one code path of both launchers."""
+    """Call the public ``self_train`` with a job; the one code path of both launchers.
+    ``train.task: dep`` trains the biaffine parser instead (in process)."""
+    cfg = SelfTrainConfig.model_validate(job["config"])
+    if cfg.train.task == "dep":
+        from ...selftrain.parser import self_train_parser_files
+        return self_train_parser_files(job["source"], job["unlabeled"], job["run_dir"], cfg,
+                                       job["silver"], job["test"])
     from ...selftrain import self_train
     return self_train(job["source"], job["unlabeled"], job["run_dir"],
                       SelfTrainConfig.model_validate(job["config"]), silver=job["silver"],
@@ -80,6 +87,9 @@ def run(ctx: StageContext) -> dict:
     tests = [r.get("test") or {} for r in rounds]
     if tests and "f1" in tests[-1]:
         metrics = {"tagger_f1": tests[-1]["f1"], "tagger_f1_round0": tests[0].get("f1")}
+    elif tests and "las" in tests[-1]:
+        metrics = {"parser_las": tests[-1]["las"], "parser_uas": tests[-1]["uas"],
+                   "parser_las_round0": tests[0].get("las")}
     elif tests and "accuracy" in tests[-1]:
         metrics = {"tagger_accuracy": tests[-1]["accuracy"]}
     return {"counts": counts, "metrics": metrics}
