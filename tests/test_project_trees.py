@@ -168,7 +168,8 @@ def test_conllu_reads_and_writes_trees_with_arc_scores(tmp_path):
     sent = next(read_conllu(p))
     assert sent.heads == [2, 0, 2, 2] and sent.deprels[2] == "advmod"
     assert format_conllu(sent) == CONLLU
-    partial = sent.model_copy(update={"heads": [2, 0, None, 2], "arc_scores": [0.9, 1.0, None, 0.5]})
+    partial = sent.model_copy(update={"heads": [2, 0, None, 2],
+                                      "arc_scores": [0.9, 1.0, None, 0.5]})
     p2 = tmp_path / "b.conllu"
     p2.write_text(format_conllu(partial))
     back = next(read_conllu(p2))

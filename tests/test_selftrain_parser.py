@@ -126,3 +126,21 @@ def test_pipeline_selftrain_stage_runs_the_parser_for_task_dep(tiny_bert, test_d
     assert summary["final_model"] == "round-0"
     assert "las" in summary["rounds"][0]["test"]
     assert run_job(job) == summary  # a finished round is loaded, not trained again
+
+
+def test_frozen_encoder_trains_the_head_on_cached_states(tiny_bert, test_data, tmp_path):
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:6]
+    torch.manual_seed(0)
+    base = Parser.from_encoder(tiny_bert, relations_of(sents))
+    enc_before = {k: v.clone() for k, v in base.encoder.state_dict().items()}
+    first = base.loss(base.batch(sents)).item()
+    cache: dict = {}
+    parser = train_parser(sents, tmp_path / "p", tiny_bert, epochs=10, batch_size=6,
+                          head_lr=5e-3, arc_dim=64, rel_dim=16, freeze_encoder=True,
+                          feature_cache=cache)
+    assert len(cache) == len(sents)  # each sentence encoded once over 10 epochs
+    assert all(torch.equal(v, parser.encoder.state_dict()[k]) for k, v in enc_before.items())
+    assert parser.loss(parser.batch(sents)).item() < 0.8 * first
+    cached = parser.predict(sents)
+    fresh = Parser.load(tmp_path / "p").predict(sents)  # no cache: the encoder runs again
+    assert [p.heads for p in fresh] == [p.heads for p in cached]

@@ -42,8 +42,9 @@ class _MLP(nn.Module):
 
 
 class BiaffineHead(nn.Module):
-    """Arc scores ``(B, N+1, N+1)`` [dependent, head] and relation scores
-    ``(B, N+1, N+1, R)`` from word vectors ``(B, N+1, H)`` (position 0 is ROOT)."""
+    """Arc scores ``(B, N+1, N+1)`` [dependent, head] from word vectors ``(B, N+1, H)``
+    (position 0 is ROOT), and relation scores of given arcs (``rel_scores``): only the arcs
+    a loss or a decoded tree needs are scored, not every head for every word."""
 
     def __init__(self, hidden: int, n_rels: int, arc_dim: int = 256, rel_dim: int = 64,
                  dropout: float = 0.2):
@@ -55,14 +56,20 @@ class BiaffineHead(nn.Module):
         self.arc_b = nn.Parameter(torch.zeros(arc_dim))        # the head's own prior
         self.rel_w = nn.Parameter(torch.zeros(n_rels, rel_dim + 1, rel_dim + 1))
 
-    def forward(self, words: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def forward(self, words: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Arc scores and the relation views of dependents and heads ``(B, N+1, r+1)``."""
         d, h = self.arc_dep(words), self.arc_head(words)
         arc = torch.einsum("bdi,ij,bhj->bdh", d, self.arc_w, h) + (h @ self.arc_b)[:, None, :]
         one = words.new_ones(words.shape[:2] + (1,))
         rd = torch.cat([self.rel_dep(words), one], -1)
         rh = torch.cat([self.rel_head(words), one], -1)
-        rel = torch.einsum("bdi,rij,bhj->bdhr", rd, self.rel_w, rh)
-        return arc, rel
+        return arc, rd, rh
+
+    def rel_scores(self, rd: torch.Tensor, rh: torch.Tensor, heads: torch.Tensor) -> torch.Tensor:
+        """Relation scores ``(B, N, R)`` of the arcs ``heads`` (B, N) -> dependents 1..N
+        (a head index of -1 is scored as ROOT and should be ignored by the caller)."""
+        at = rh.gather(1, heads.clamp(min=0)[..., None].expand(-1, -1, rh.shape[-1]))
+        return torch.einsum("bdi,rij,bdj->bdr", rd[:, 1:], self.rel_w, at)
 
 
 @dataclass
@@ -86,6 +93,7 @@ class Parser(nn.Module):
         self.max_length = max_length
         self.sizes = {"arc_dim": arc_dim, "rel_dim": rel_dim, "dropout": dropout}
         self.head = BiaffineHead(encoder.config.hidden_size, len(rels), **self.sizes)
+        self.feature_cache: Optional[dict] = None  # set by train_parser(freeze_encoder=True)
 
     @classmethod
     def from_encoder(cls, model: str | Path, rels: list[str], max_length: Optional[int] = None,
@@ -132,30 +140,55 @@ class Parser(nn.Module):
         return Batch(enc["input_ids"], enc["attention_mask"], first, words, heads, rels)
 
     # --- model -----------------------------------------------------------------------
-    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor]:
-        hidden = self.encoder(input_ids=batch.input_ids,
-                              attention_mask=batch.attention_mask).last_hidden_state
+    def _hidden(self, batch: Batch) -> torch.Tensor:
+        """Encoder states; with a frozen encoder each sentence's are computed once and kept
+        in ``feature_cache`` (the same subwords give the same vectors, dropout off)."""
+        if self.feature_cache is None:
+            return self.encoder(input_ids=batch.input_ids,
+                                attention_mask=batch.attention_mask).last_hidden_state
+        lengths = batch.attention_mask.sum(1).tolist()
+        keys = [tuple(ids[:n].tolist()) for ids, n in zip(batch.input_ids, lengths)]
+        todo = [k for k in dict.fromkeys(keys) if k not in self.feature_cache]
+        if todo:
+            self.encoder.eval()
+            with torch.no_grad():
+                width = max(len(k) for k in todo)
+                pad = self.tokenizer.pad_token_id or 0
+                ids = torch.tensor([list(k) + [pad] * (width - len(k)) for k in todo])
+                mask = torch.tensor([[1] * len(k) + [0] * (width - len(k)) for k in todo])
+                out = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
+            for k, h in zip(todo, out):
+                self.feature_cache[k] = h[:len(k)]
+        hidden = batch.input_ids.new_zeros(batch.input_ids.shape + (self.head.root.shape[0],),
+                                           dtype=self.head.root.dtype)
+        for b, k in enumerate(keys):
+            hidden[b, :len(k)] = self.feature_cache[k]
+        return hidden
+
+    def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Arc scores ``(B, N, N+1)`` of dependents 1..N over heads 0..N (padding heads
+        -inf), and the relation views for ``head.rel_scores``."""
+        hidden = self._hidden(batch)
         idx = batch.first[..., None].expand(-1, -1, hidden.shape[-1])
         words = torch.gather(hidden, 1, idx)                               # (B, N, H)
         root = self.head.root.expand(words.shape[0], 1, -1)
-        arc, rel = self.head(torch.cat([root, words], 1))
+        arc, rd, rh = self.head(torch.cat([root, words], 1))
         cand = torch.cat([batch.words.new_ones(words.shape[0], 1), batch.words], 1)
         arc = arc.masked_fill(~cand[:, None, :], float("-inf"))          # no padding heads
-        return arc[:, 1:], rel[:, 1:]                                      # dependents 1..N
+        return arc[:, 1:], rd, rh
 
     def loss(self, batch: Batch, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Cross-entropy of the gold head and of the gold relation at it, over known arcs."""
-        arc, rel = self(batch)
+        arc, rd, rh = self(batch)
         known = batch.heads >= 0
         if not known.any():
-            return arc.sum() * 0.0
+            return arc[batch.words].nan_to_num(0.0).sum() * 0.0
         arc_loss = F.cross_entropy(arc[known], batch.heads[known], reduction="none")
-        rel_at = rel[known].gather(1, batch.heads[known][:, None, None].expand(
-            -1, 1, rel.shape[-1])).squeeze(1)                            # (K, R)
+        rel = self.head.rel_scores(rd, rh, batch.heads)[known]            # (K, R)
         has_rel = batch.rels[known] >= 0
         rel_loss = torch.zeros_like(arc_loss)
         if has_rel.any():
-            rel_loss[has_rel] = F.cross_entropy(rel_at[has_rel], batch.rels[known][has_rel],
+            rel_loss[has_rel] = F.cross_entropy(rel[has_rel], batch.rels[known][has_rel],
                                                 reduction="none")
         w = (weight[:, None].expand_as(known)[known] if weight is not None
              else torch.ones_like(arc_loss))
@@ -170,18 +203,23 @@ class Parser(nn.Module):
         out = []
         for k in range(0, len(sents), batch_size):
             part = list(sents[k:k + batch_size])
-            arc, rel = self(self.batch(part))
+            batch = self.batch(part)
+            arc, rd, rh = self(batch)
             logp = arc.log_softmax(-1)
+            trees = torch.zeros_like(batch.heads)
             for b, s in enumerate(part):
                 n = len(s.tokens)
                 scores = torch.full((n + 1, n + 1), float("-inf"))
                 scores[:, 1:] = logp[b, :n, :n + 1].T                   # [head, dependent]
-                heads = max_spanning_tree(scores.numpy())
-                labels = rel[b, torch.arange(n), torch.tensor(heads)].argmax(-1).tolist()
-                probs = logp[b, torch.arange(n), torch.tensor(heads)].exp().tolist()
+                trees[b, :n] = torch.tensor(max_spanning_tree(scores.numpy()))
+            labels = self.head.rel_scores(rd, rh, trees).argmax(-1)       # (B, N)
+            probs = logp.gather(2, trees[..., None]).squeeze(2).exp()
+            for b, s in enumerate(part):
+                n = len(s.tokens)
                 out.append(s.model_copy(update={
-                    "heads": heads, "deprels": [self.rels[r] for r in labels],
-                    "arc_scores": [round(p, 4) for p in probs]}))
+                    "heads": trees[b, :n].tolist(),
+                    "deprels": [self.rels[r] for r in labels[b, :n].tolist()],
+                    "arc_scores": [round(p, 4) for p in probs[b, :n].tolist()]}))
         self.train(was)
         return out
 
@@ -218,11 +256,15 @@ def relations_of(sents: Iterable[Sentence]) -> list[str]:
 def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path, *,
                  silver: Sequence[Sentence] = (), epochs: int = 3, batch_size: int = 16,
                  lr: float = 5e-5, head_lr: float = 2e-3, min_arc_score: Optional[float] = None,
-                 silver_weight: float = 1.0, freeze_layers: int = 0, max_steps: Optional[int] = None,
+                 silver_weight: float = 1.0, freeze_layers: int = 0,
+                 max_steps: Optional[int] = None,
                  seed: int = 0, max_length: Optional[int] = None, arc_dim: int = 256,
-                 rel_dim: int = 64) -> Parser:
+                 rel_dim: int = 64, freeze_encoder: bool = False,
+                 feature_cache: Optional[dict] = None) -> Parser:
     """Train on gold source trees plus partial silver trees (unknown and weak arcs left out
-    of the loss); the parser is saved to ``out`` and returned."""
+    of the loss); the parser is saved to ``out`` and returned. ``freeze_encoder`` trains the
+    head alone on encoder states computed once per sentence (``feature_cache``, a dict that
+    may be shared between runs on the same encoder): far cheaper on a CPU."""
     random.seed(seed)
     torch.manual_seed(seed)
     data = [(s, 1.0) for s in source if s.heads] + [(s, silver_weight) for s in silver if s.heads]
@@ -232,7 +274,10 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
     parser = Parser.from_encoder(model, relations_of(s for s, _ in data), max_length=max_length,
                                  arc_dim=arc_dim, rel_dim=rel_dim)
     data = [(s, w) for s, w in data if parser.fits(s)]  # too long for one piece: left out
-    if freeze_layers:
+    if freeze_encoder:
+        parser.encoder.requires_grad_(False)
+        parser.feature_cache = {} if feature_cache is None else feature_cache
+    elif freeze_layers:
         from types import SimpleNamespace
         from .trainer import freeze
         freeze(parser.encoder, SimpleNamespace(freeze_embeddings=True, model=str(model),
