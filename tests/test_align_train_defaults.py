@@ -178,3 +178,22 @@ def test_ctrl_c_stops_at_once_and_the_rerun_resumes(tiny_bert, many_pairs, tmp_p
     a, b = load_file(full / "model.safetensors"), load_file(out / "model.safetensors")
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
+
+
+def test_progress_lines_only_when_stdout_is_no_terminal():
+    import io
+    from xlie.aligners.training.report import ProgressLines
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, steps_shown in ((io.StringIO(), True), (Terminal(), False)):
+        lines = ProgressLines(total=20, start=0, every=10, enabled=True, stream=stream)
+        for step in range(1, 21):
+            lines.step(step, {"so": -0.5, "psi": 0.7}, {"so": 1.0, "psi": 1.0}, 1e-4)
+        lines.evaluation(20, {"heldout_loss": 0.25}, "heldout_loss", best=True)
+        text = stream.getvalue()
+        assert ("step 10/20 (50%), loss 0.2000 (so -0.500 psi 0.700)" in text) == steps_shown
+        assert ("step 5/20" in text) is False
+        assert "step 20: held-out loss 0.2500 (best heldout loss so far)" in text   # always
