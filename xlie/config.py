@@ -32,6 +32,18 @@ class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
 
 
+def check_choice(kind: str, name: Optional[str], known: Iterable[str]) -> Optional[str]:
+    """A field validator's check of a component name against its registry: an unknown name
+    raises ValueError, which pydantic (and :func:`config_error`) turn into an error on the
+    key that lists the known names."""
+    if name is None:
+        return name
+    known = sorted(known)
+    if name not in known:
+        raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(known)}")
+    return name
+
+
 def read_yaml(path: str | Path) -> dict:
     """Read the YAML mapping of a config file; syntax errors name the file and line."""
     try:

@@ -4,15 +4,9 @@
 """
 from __future__ import annotations
 
+from ..lazy import lazy_exports
+
 _API = {"project": "api", "ProjectionOptions": "options", "ProjectionReport": "report",
         "score_ner": "scoring", "score_pos": "scoring", "evaluate": "scoring"}
-
-
-def __getattr__(name):
-    if name in _API:
-        import importlib
-        return getattr(importlib.import_module(f"{__name__}.{_API[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+__getattr__ = lazy_exports(__name__, _API)
 __all__ = list(_API)

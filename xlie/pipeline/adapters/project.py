@@ -14,10 +14,10 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
+from ...config import check_choice
 from ...projection.methods import METHODS
 from ...projection.options import ProjectionOptions
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
-from ._names import check_name
 
 
 class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
@@ -27,7 +27,7 @@ class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
     @field_validator("method")
     @classmethod
     def _method(cls, v):
-        return check_name("projection method", v, METHODS)
+        return check_choice("projection method", v, METHODS)
 
 
 def setup(cfg: ProjectStageConfig, ctx: StageContext):

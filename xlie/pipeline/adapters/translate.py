@@ -12,8 +12,8 @@ from typing import Literal, Optional, Union
 
 from pydantic import Field, field_validator
 
+from ...config import check_choice
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
-from ._names import check_name
 
 
 class TranslateStageConfig(BatchStageConfig):
@@ -44,7 +44,7 @@ class TranslateStageConfig(BatchStageConfig):
     @classmethod
     def _backend(cls, v):
         from ...translation.backends import BACKENDS
-        return check_name("translation backend", v, BACKENDS)
+        return check_choice("translation backend", v, BACKENDS)
 
 
 def setup(cfg: TranslateStageConfig, ctx: StageContext):
