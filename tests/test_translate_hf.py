@@ -175,3 +175,16 @@ def test_nllb_codes_iso_mapping_and_forced_target(tmp_path):
     assert all("Latn" not in h.text for h in be.translate_ids(ids))
     with pytest.raises(UnknownNameError, match="deu_Latn"):
         HFBackend(d, "en", "tlh", GREEDY)
+
+
+def test_max_new_tokens_past_the_decoder_positions_is_capped_with_a_warning(tmp_path, caplog):
+    """The tiny Marian has 128 decoder positions: asking for 1000 new tokens used to crash
+    mid-corpus with an IndexError and leave .partial files; now the cap is the model's."""
+    src = write_corpus(tmp_path / "in.jsonl", SENTENCES[:3])
+    out = tmp_path / "out.jsonl"
+    with caplog.at_level("WARNING"):
+        rep = translate(src, out, tiny_marian(), "en", "de", beam=1, max_new_tokens=1000,
+                        cache=False)
+    assert rep.counts.translated == 3 and len(read(out)) == 3
+    assert any("capped at 127" in r.getMessage() for r in caplog.records)
+    assert not [p.name for p in tmp_path.iterdir() if ".partial" in p.name]

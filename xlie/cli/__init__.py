@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import click
 
-from ._group import XlieGroup
+from ._group import XlieGroup, exit_on_sigterm
 from .align import align_cli
 from .convert import convert_cmd
 from .demo import demo_cmd
@@ -34,4 +34,5 @@ for command in (models_cli, align_cli, demo_cmd, translate_cli, project_cli, con
 
 
 def main() -> None:
+    exit_on_sigterm()
     cli(prog_name="xlie")

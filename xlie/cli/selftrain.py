@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -116,4 +117,4 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
         t = r.get("test", {})
         click.echo(f"round {r['round']}: best dev {r['best_dev']}, "
                    f"test {t.get('f1', t.get('accuracy'))}")
-    click.echo(f"final tagger: {summary['final_model']}")
+    click.echo(f"final tagger: {Path(run_dir) / summary['final_model']}")

@@ -2,8 +2,12 @@
 ``from_pretrained`` can load, building built-in models on first use."""
 from __future__ import annotations
 
+import functools
+import os
+import socket
 import threading
 from pathlib import Path
+from urllib.parse import urlparse
 
 from ..errors import ModelNotFoundError
 from .builtin import BUILTIN_MODELS
@@ -50,7 +54,43 @@ def resolve_model(name: str | Path) -> str:
         return str(build_builtin(text))
     if text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise model_not_found(text, "no such directory")
+    check_hub(text)
     return text
+
+
+@functools.lru_cache(maxsize=None)
+def hub_reachable(timeout: float = 3.0) -> bool:
+    """One quick connection to the hub per process (transformers would otherwise retry for
+    half a minute or more before its own error)."""
+    url = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co"))
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        socket.create_connection((url.hostname, port), timeout=timeout).close()
+        return True
+    except OSError:
+        return False
+
+
+def _in_hf_cache(repo_id: str) -> bool:
+    try:
+        from huggingface_hub import try_to_load_from_cache
+        return isinstance(try_to_load_from_cache(repo_id, "config.json"), str)
+    except Exception:   # an id the hub library rejects: let from_pretrained explain
+        return False
+
+
+def check_hub(repo_id: str) -> None:
+    """Fail fast on a hub id that can be loaded neither from the network nor the local cache;
+    with no network but a cached copy, load it offline."""
+    if os.environ.get("HF_HUB_OFFLINE") not in (None, "", "0") or hub_reachable():
+        return
+    if _in_hf_cache(repo_id):
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        return
+    raise model_not_found(repo_id, "the Hugging Face hub cannot be reached from here and "
+                             "the model is not in the local Hugging Face cache; pass a local "
+                             "model directory or a built-in name (xlie models list), or "
+                             "download it where there is network")
 
 
 def load_tokenizer(name: str | Path, **kwargs):

@@ -52,9 +52,11 @@ def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | No
             report.skip(p.source.id, "no_alignment")
             continue
         tl = lang or getattr(p.translation, "lang", None)
-        out.append(project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
-                                    translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw,
-                                    lang=tl))
+        sent = project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
+                                translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw, lang=tl)
+        if p.target_surface is not None:
+            sent.conllu = p.target_surface
+        out.append(sent)
     return ProjectionResult(out, report)
 
 

@@ -14,6 +14,7 @@ interrupted run resumes)::
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -83,7 +84,9 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Sel
                        init_model=prev if config.init == "previous" else None)
         rounds.append(_round_summary(k, result.metrics, stats))
         prev = result.model_dir
-    summary = {"rounds": rounds, "final_model": str(prev), "config": config.model_dump()}
+    # relative to run_dir: the pipeline renames its .partial folder when the stage finishes
+    summary = {"rounds": rounds, "final_model": os.path.relpath(prev, run_dir),
+               "config": config.model_dump()}
     if state.is_main_process:
         with atomic_write(run_dir / "summary.json") as f:
             json.dump(summary, f, indent=1)

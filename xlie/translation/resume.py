@@ -66,6 +66,12 @@ class PartialOutput:
         os.replace(self.partial, self.output)
         self.meta.unlink(missing_ok=True)
 
+    def discard(self) -> None:
+        """Remove the partial output and its settings (a run that cannot be resumed)."""
+        self.close()
+        self.partial.unlink(missing_ok=True)
+        self.meta.unlink(missing_ok=True)
+
     def close(self) -> None:
         if self.fh is not None and not self.fh.closed:
             self.fh.close()

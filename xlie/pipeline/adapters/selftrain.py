@@ -73,7 +73,7 @@ def run(ctx: StageContext) -> dict:
     model = ctx.out_dir / "model"
     if model.exists():
         shutil.rmtree(model)
-    shutil.copytree(summary["final_model"], model, copy_function=os.link)
+    shutil.copytree(Path(job["run_dir"]) / summary["final_model"], model, copy_function=os.link)
     rounds = summary["rounds"]
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}

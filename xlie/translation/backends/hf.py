@@ -10,7 +10,8 @@ from ...models import resolve_model
 from ...models.resolve import model_not_found
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
-from .base import Backend, Hypothesis, model_fingerprint, pick_device
+from .base import (Backend, Hypothesis, cap_new_tokens, decoder_positions, model_fingerprint,
+                   pick_device)
 
 _DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16",
            "bfloat16": "bfloat16", "bf16": "bfloat16"}
@@ -71,7 +72,10 @@ class HFBackend(Backend):
             raise model_not_found(str(model), "not a sequence-to-sequence (MT) model: "
                                      + str(e).splitlines()[0]) from e
         self.model.to(self.device).eval()
-        self.options = options
+        # output = [decoder start, forced language token?, words..., eos, pad...]
+        self.skip = 1 + (self.mt.lang.forced_bos_token_id is not None)
+        self.options = options = cap_new_tokens(options, decoder_positions(self.model.config),
+                                                self.skip)
         self.max_input_tokens = input_limit(self.model.config, self.mt.tok)
         # max_new_tokens rules (HF's default max_length of 20 would cut outputs); the model's
         # own config is merged in by generate(), so clear it there too
@@ -83,8 +87,6 @@ class HFBackend(Backend):
         self.generation_config = gen
         self.eos = gen.eos_token_id if gen.eos_token_id is not None else self.model.config.eos_token_id
         self.eos_ids = set(self.eos if isinstance(self.eos, list) else [self.eos])
-        # output = [decoder start, forced language token?, words..., eos, pad...]
-        self.skip = 1 + (self.mt.lang.forced_bos_token_id is not None)
         self.key = f"hf:{model_fingerprint(path)}:{self.dtype}"
 
     def encode(self, texts: list[str]) -> list[list[int]]:
