@@ -48,7 +48,7 @@ def with_links(en, de, links):
 
 def run(records, gold, method: str, **opts) -> dict:
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_ner
+    from xlie.scoring import pair_sentences, score_ner
     t = time.perf_counter()
     res = project(records, method=method, **opts)
     secs = time.perf_counter() - t

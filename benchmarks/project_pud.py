@@ -56,7 +56,7 @@ def main() -> None:
     from xlie.aligners import Aligner
     from xlie.corpus import Sentence
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_pos
+    from xlie.scoring import pair_sentences, score_pos
 
     pairs = load(args.limit)
     gold = [d for _, d in pairs]

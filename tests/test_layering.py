@@ -1,5 +1,6 @@
 """The package's import graph: no circles (counting imports inside functions too), and the
-low-level modules (errors, fileio, config, corpus, formats/, models/) import no stage."""
+low-level modules (errors, fileio, config, corpus, scoring, formats/, models/) import no
+stage."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,8 @@ import xlie
 ROOT = Path(xlie.__file__).parent
 STAGES = ("xlie.aligners", "xlie.translation", "xlie.projection", "xlie.selftrain",
           "xlie.pipeline", "xlie.cli")
-LOW = ("xlie.errors", "xlie.fileio", "xlie.config", "xlie.corpus", "xlie.formats", "xlie.models")
+LOW = ("xlie.errors", "xlie.fileio", "xlie.config", "xlie.corpus", "xlie.scoring", "xlie.formats",
+       "xlie.models")
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:

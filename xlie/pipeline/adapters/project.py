@@ -61,14 +61,14 @@ def finalize(ctx: StageContext, output: Path) -> dict:
     if ctx.eval_gold is None:
         return {}
     from ...errors import XlieError
-    from ...projection import evaluate
+    from ...scoring import evaluate, percent
     try:
         scores = evaluate(ctx.eval_gold, output, task="ner")["ner"]["micro"]
     except XlieError as e:  # e.g. machine-translated tokens are not the gold's sentences
         return {"projected_f1": f"not scored: {e.message}"}
-    return {"projected_f1": round(100 * scores["f1"], 2),
-            "projected_precision": round(100 * scores["precision"], 2),
-            "projected_recall": round(100 * scores["recall"], 2)}
+    return {"projected_f1": percent(scores["f1"]),
+            "projected_precision": percent(scores["precision"]),
+            "projected_recall": percent(scores["recall"])}
 
 
 STAGE = Stage(
