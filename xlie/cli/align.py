@@ -74,6 +74,7 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
     """Align INPUT and write Pharaoh links to OUTPUT."""
     from ..aligners import Aligner
     from ..aligners.files import align_file, check_outputs
+    from ..config import validate_settings
 
     input_path = input_path or data_file
     output_path = output_path or output_file
@@ -84,10 +85,10 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
                if v is not None}
     if batch_size:
         token_budget = batch_size * 128
-    settings = AlignerSettings(layer=layer, extraction=extraction, symmetrization=symmetrization,
-                               threshold=threshold, min_prob=min_prob, granularity=granularity,
-                               extraction_options=options, device=device, dtype=dtype,
-                               token_budget=token_budget, threads=threads, band=band)
+    settings = validate_settings(AlignerSettings, dict(
+        layer=layer, extraction=extraction, symmetrization=symmetrization, threshold=threshold,
+        min_prob=min_prob, granularity=granularity, extraction_options=options, device=device,
+        dtype=dtype, token_budget=token_budget, threads=threads, band=band))
     aligner = Aligner(model, settings)
     report = align_file(input_path, output_path, aligner, prob_file=prob_file, word_file=word_file,
                         jsonl_file=jsonl_file, strict=strict, tokenize=tokenize,
