@@ -189,7 +189,7 @@ def test_an_unreachable_hub_fails_fast_with_what_to_do(monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))          # an empty HF cache
     monkeypatch.setattr(resolve, "hub_reachable", lambda: False)
     with pytest.raises(ModelNotFoundError, match="cannot be reached"):
-        resolve.resolve_model("some-org/some-model")
+        resolve.loadable_model("some-org/some-model")
 
 
 def test_a_failed_ct2_conversion_of_a_hub_id_leaves_no_folder(monkeypatch, tmp_path):
@@ -197,7 +197,7 @@ def test_a_failed_ct2_conversion_of_a_hub_id_leaves_no_folder(monkeypatch, tmp_p
     from xlie.errors import XlieError
     from xlie.translation.backends import ct2
     monkeypatch.setenv("XLIE_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(ct2, "resolve_model", lambda name: str(name))   # as if the hub answered
+    monkeypatch.setattr(ct2, "loadable_model", lambda name: str(name))   # as if the hub answered
     with pytest.raises(XlieError, match="could not convert"):
         ct2.convert_to_ct2("some-org/some-model")
     assert list((tmp_path / "home" / "ct2").iterdir()) == []
