@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any, Literal, Optional
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from ..config import Settings, check_choice
+from ..config import Settings, choice_validator
 
 EXTRACTIONS = ("softmax", "entmax", "ot", "argmax", "itermax", "match")
 THRESHOLD_EXTRACTIONS = ("softmax", "entmax")    # what calibration and training tune
@@ -44,12 +44,5 @@ class AlignerSettings(Settings):
     token_budget: int = Field(8192, ge=1, description="padded subword tokens per forward batch")
     threads: Optional[int] = Field(None, ge=1, description="torch CPU threads")
 
-    @field_validator("extraction")
-    @classmethod
-    def _extraction(cls, v):
-        return check_choice("extraction method", v, EXTRACTIONS)
-
-    @field_validator("symmetrization")
-    @classmethod
-    def _symmetrization(cls, v):
-        return check_choice("symmetrization", v, SYMMETRIZATIONS)
+    _extraction = choice_validator("extraction", "extraction method", EXTRACTIONS)
+    _symmetrization = choice_validator("symmetrization", "symmetrization", SYMMETRIZATIONS)

@@ -8,10 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from ..config import Settings, check_choice
+from ..config import Settings, choice_validator
 from .options import DEFAULT_MAX_NEW_TOKENS, GenerationOptions
+
+
+def _backends() -> tuple[str, ...]:
+    from .backends import BACKENDS
+    return BACKENDS
 
 
 class TranslateSettings(Settings):
@@ -35,11 +40,7 @@ class TranslateSettings(Settings):
     markers: Optional[Literal["xml", "brackets"]] = None
     too_long: Literal["split", "skip", "error"] = "split"
 
-    @field_validator("backend")
-    @classmethod
-    def _backend(cls, v):
-        from .backends import BACKENDS
-        return check_choice("translation backend", v, BACKENDS)
+    _backend = choice_validator("backend", "translation backend", _backends)
 
     def generation(self) -> GenerationOptions:
         """The decoding options (the part of the settings in the cache key)."""

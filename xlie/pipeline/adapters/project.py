@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from ...config import check_choice
+from ...config import choice_validator
 from ...projection.methods import METHODS
 from ...projection.options import ProjectionOptions
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
@@ -24,10 +24,7 @@ class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
     """``xlie.projection.ProjectionOptions`` plus the batch size."""
     batch_size: int = Field(1024, ge=1)
 
-    @field_validator("method")
-    @classmethod
-    def _method(cls, v):
-        return check_choice("projection method", v, METHODS)
+    _method = choice_validator("method", "projection method", METHODS)
 
 
 def setup(cfg: ProjectStageConfig, ctx: StageContext):
