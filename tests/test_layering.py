@@ -98,3 +98,10 @@ def test_low_level_modules_import_no_stage():
     bad = {m: sorted(t for t in targets if t.startswith(STAGES))
            for m, targets in import_graph().items() if m.startswith(LOW)}
     assert {m: t for m, t in bad.items() if t} == {}
+
+
+def test_stage_packages_import_neither_the_pipeline_nor_the_cli():
+    stages = ("xlie.aligners", "xlie.translation", "xlie.projection", "xlie.selftrain")
+    bad = {m: sorted(t for t in targets if t.startswith(("xlie.pipeline", "xlie.cli")))
+           for m, targets in import_graph().items() if m.startswith(stages)}
+    assert {m: t for m, t in bad.items() if t} == {}
