@@ -80,8 +80,8 @@ def run(ctx: StageContext) -> dict:
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
     if tests and "micro" in tests[-1]:
-        metrics = {"tagger_f1": percent(main_score("ner", tests[-1])),
-                   "tagger_f1_round0": percent(main_score("ner", tests[0]))}
+        first = percent(main_score("ner", tests[0])) if "micro" in tests[0] else None
+        metrics = {"tagger_f1": percent(main_score("ner", tests[-1])), "tagger_f1_round0": first}
     elif tests and "accuracy" in tests[-1]:
         metrics = {"tagger_accuracy": percent(main_score("pos", tests[-1]))}
     return {"counts": counts, "metrics": metrics}
