@@ -29,7 +29,7 @@ def pair_lines(n: int) -> list[str]:
                 lines.append(line.strip())
             if len(lines) == n:
                 return lines
-    return [f"{s} ||| {t}" for s, t in FALLBACK] * (n // len(FALLBACK) + 1)
+    return ([f"{s} ||| {t}" for s, t in FALLBACK] * (n // len(FALLBACK) + 1))[:n]
 
 
 @pytest.fixture()

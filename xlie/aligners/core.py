@@ -16,7 +16,8 @@ from ..models.builtin import align_defaults
 from .band import band_prior
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
-from .sentences import align_sentences, merge_deletions, sentence_spans, word_cuts
+from .boundaries import boundary_evidence, sentence_spans
+from .sentences import EVIDENCE, align_sentences, merge_deletions, refine, word_cuts
 from .settings import AlignerSettings
 from .symmetrize import symmetrize
 
@@ -218,18 +219,25 @@ class Aligner:
             out.append(PairAlignment(sorted(links), round(score, 4)))
         return out
 
+    def pieces(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[list | None]:
+        """The word spans ``[((a, b), (c, d)), ...]`` each pair is cut into before word
+        alignment (None: a short pair, aligned whole): what the sentence level found."""
+        return self._plan_cuts(pairs)[0]
+
     def _plan_cuts(self, pairs) -> tuple[list, dict]:
         """Pieces of each long pair (None: a short pair, aligned whole) and the encodings of
         the pieces, by (pair, piece): each sentence of a long pair is encoded once, alone,
-        and a piece's vectors are its sentences' vectors side by side."""
+        the sentences are aligned (``align_sentences``), the pieces cut again where one side
+        ends a sentence and the similarity agrees (``refine``), and a piece made of whole
+        sentences gets its sentences' vectors side by side."""
         plans: list = [None] * len(pairs)
         vectors: dict = {}
-        spans = {}   # long, usable pairs with more than one sentence on each side
+        spans, evidence = {}, {}   # long, usable pairs with a sentence end inside one side
         for k, (s, t) in enumerate(pairs):
             if len(s) + len(t) >= self.split_min_words and not unusable(s, t):
-                src_spans, tgt_spans = sentence_spans(s), sentence_spans(t)
-                if len(src_spans) > 1 and len(tgt_spans) > 1:
-                    spans[k] = (src_spans, tgt_spans)
+                ev = (boundary_evidence(s), boundary_evidence(t))
+                if any(e <= EVIDENCE for side in ev for e in side[1:-1]):
+                    spans[k], evidence[k] = (sentence_spans(s), sentence_spans(t)), ev
         long = list(spans)
         if not long:
             return plans, vectors
@@ -239,11 +247,18 @@ class Aligner:
             src_spans, tgt_spans = spans[k]
             src_enc = [next(encoded) for _ in src_spans]
             tgt_enc = [next(encoded) for _ in tgt_spans]
-            sim = word_cosine(concat_encoded(src_enc), concat_encoded(tgt_enc))    # (n, m)
-            beads = merge_deletions(align_sentences(sim.numpy(), src_spans, tgt_spans))
-            plans[k] = word_cuts(beads, src_spans, tgt_spans)
-            for p, ((s0, s1), (t0, t1)) in enumerate(beads):
-                vectors[k, p] = (concat_encoded(src_enc[s0:s1]), concat_encoded(tgt_enc[t0:t1]))
+            sim = word_cosine(concat_encoded(src_enc), concat_encoded(tgt_enc)).numpy()   # (n, m)
+            beads = merge_deletions(align_sentences(sim, src_spans, tgt_spans))
+            content = [[not is_punctuation_only([w]) for w in side] for side in pairs[k]]
+            plans[k] = refine(sim, word_cuts(beads, src_spans, tgt_spans), *evidence[k], *content)
+            # a piece made of whole sentences reuses their vectors; one cut inside a
+            # sentence is encoded again, alone
+            src_at = {a: i for i, (a, _) in enumerate(src_spans)} | {len(pairs[k][0]): len(src_spans)}
+            tgt_at = {c: i for i, (c, _) in enumerate(tgt_spans)} | {len(pairs[k][1]): len(tgt_spans)}
+            for p, ((a, b), (c, d)) in enumerate(plans[k]):
+                if {a, b} <= src_at.keys() and {c, d} <= tgt_at.keys():
+                    vectors[k, p] = (concat_encoded(src_enc[src_at[a]:src_at[b]]),
+                                     concat_encoded(tgt_enc[tgt_at[c]:tgt_at[d]]))
         return plans, vectors
 
     def _align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
