@@ -27,6 +27,21 @@ def setup(cfg: AlignStageConfig, ctx: StageContext):
     return cfg, Aligner(cfg.model, AlignerSettings(**settings))
 
 
+def check(cfg: AlignStageConfig) -> dict[str, str]:
+    """The layer must exist in the model (read from its config, without loading weights)."""
+    if cfg.layer is None:
+        return {}
+    from transformers import AutoConfig
+
+    from ...models.resolve import loadable_model
+    depth = int(getattr(AutoConfig.from_pretrained(loadable_model(cfg.model)),
+                        "num_hidden_layers", 12))
+    if cfg.layer > depth:
+        return {"layer": f"{cfg.layer} is out of range for {cfg.model} ({depth} layers): "
+                         f"choose 0 to {depth}"}
+    return {}
+
+
 def target_tokens(rec: dict) -> list[str]:
     tr = rec.get("translation") or {}
     return list(tr.get("tokens") or tr.get("text", "").split())
@@ -51,5 +66,5 @@ def process_batch(state, records: list[dict]) -> BatchResult:
 
 STAGE = Stage(
     "align", 2, needs=("translation",), provides=("alignment",), config_model=AlignStageConfig,
-    outputs={"alignment": "aligned.jsonl"}, setup=setup, process_batch=process_batch,
+    outputs={"alignment": "aligned.jsonl"}, setup=setup, process_batch=process_batch, check=check,
     description="word-align each sentence to its translation")
