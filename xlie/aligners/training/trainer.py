@@ -107,7 +107,7 @@ def train_aligner(cfg: TrainConfig) -> TrainResult:
     """Fine-tune ``cfg.model`` on ``cfg.data`` and save a model directory at ``cfg.output``
     that ``AutoModel.from_pretrained`` and ``xlie align --model`` load.
 
-    Ctrl-C stops the run within about a second; the checkpoint it leaves (the last complete
+    Ctrl-C stops the run within seconds; the checkpoint it leaves (the last complete
     step) is where the same command resumes."""
     from accelerate.utils import set_seed
     from transformers import get_scheduler
