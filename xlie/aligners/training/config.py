@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ...config import Settings, load_settings
 from ...precision import MixedPrecision
+from ..settings import ThresholdExtraction
 from .so import SOTargets
 
 
@@ -43,7 +44,7 @@ class AlignTrainConfig(Settings):
     output: Optional[str] = None
     objectives: Objectives = Field(default_factory=Objectives)
     layer: Optional[int] = Field(None, ge=0, description="layer SO/CO read; None: the model's default")
-    extraction: Literal["softmax", "entmax"] = "softmax"
+    extraction: ThresholdExtraction = "softmax"
     threshold: Optional[float] = Field(None, ge=0, description="None: the model's softmax threshold, 0 for entmax")
     so_targets: SOTargets = Field("grow-diag", description="the links SO trains toward: the "
                                   "intersection (the paper's), or grown from it (xlie's default)")

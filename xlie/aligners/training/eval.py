@@ -20,7 +20,8 @@ from ..aer import score_alignments
 from ...errors import XlieError
 from .data import Collator, Pair, read_pairs
 from ..calibrate import calibrate as calibrate_grid, score_aligner
-from ..core import WordAligner
+from ...models.builtin import AlignDefaults
+from ..core import Aligner
 from ..encoder import Encoder, layer_states
 from .so import directional_probs, extract_links
 
@@ -72,11 +73,11 @@ def predict_links(encoder, collator: Collator, pairs: Sequence[Pair], layer: int
 
 
 def checkpoint_aligner(name: str, encoder, tokenizer, layer: int, threshold: float,
-                       extraction: str = "softmax") -> WordAligner:
+                       extraction: str = "softmax") -> Aligner:
     """The aligner ``xlie align --model DIR`` builds once this model is saved, over
-    ``encoder`` (the base model, in memory)."""
-    return WordAligner(Encoder.wrap(name, encoder, tokenizer, layer), extraction=extraction,
-                       threshold=threshold)
+    ``encoder`` (the base model, in memory), at the default long-pair band."""
+    return Aligner(Encoder.wrap(name, encoder, tokenizer, layer), extraction=extraction,
+                   threshold=threshold, band=AlignDefaults.band)
 
 
 def aligner_aer(name: str, encoder, tokenizer, pairs: Sequence[Pair],

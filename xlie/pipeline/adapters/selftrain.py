@@ -18,6 +18,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ...errors import XlieError
+from ...scoring import main_score, percent
 from ...selftrain.config import SelfTrainConfig
 from ..inputs import resolve_path
 from ..launch import run_process_group
@@ -78,10 +79,11 @@ def run(ctx: StageContext) -> dict:
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
-    if tests and "f1" in tests[-1]:
-        metrics = {"tagger_f1": tests[-1]["f1"], "tagger_f1_round0": tests[0].get("f1")}
+    if tests and "micro" in tests[-1]:
+        first = percent(main_score("ner", tests[0])) if "micro" in tests[0] else None
+        metrics = {"tagger_f1": percent(main_score("ner", tests[-1])), "tagger_f1_round0": first}
     elif tests and "accuracy" in tests[-1]:
-        metrics = {"tagger_accuracy": tests[-1]["accuracy"]}
+        metrics = {"tagger_accuracy": percent(main_score("pos", tests[-1]))}
     return {"counts": counts, "metrics": metrics}
 
 
