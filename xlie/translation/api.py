@@ -40,6 +40,8 @@ class TranslateReport:
                 parts.append(f"{getattr(c, name)} {name}")
         if c.spans:
             parts.append(f"markers lost {c.markers_lost}/{c.spans}")
+        if c.unknown:
+            parts.append(f"{c.unknown} unknown words marked")
         return "; ".join(parts)
 
 
@@ -85,7 +87,7 @@ def open_session(model: str | Path | None = None, src_lang: str = "en", tgt_lang
                             temperature=temperature, max_new_tokens=max_new_tokens, seed=seed)
     batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
     if isinstance(backend, str):
-        if model is None:
+        if model is None and backend != "apertium":
             raise XlieError("no translation model given", "pass --model NAME_OR_DIR")
         backend = load_backend(backend, model, src_lang, tgt_lang, gen, device, dtype, tokenizer)
     return TranslationSession(backend, src_lang, tgt_lang, gen, batching, open_cache(cache),
@@ -101,7 +103,8 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
     Repeated sentences are translated once: a persistent cache (``cache``: True for
     ``$XLIE_HOME/cache/translations.sqlite``, a path, or False) keyed by model, generation
     options, language pair and text. An interrupted run resumes where its output stopped.
-    ``options`` are those of :func:`open_session`: ``backend`` (``hf``, ``ct2`` or a ready
+    ``options`` are those of :func:`open_session`: ``backend`` (``hf``, ``ct2``, ``apertium``
+    (rule-based, offline; ``model`` is then an optional Apertium data directory) or a ready
     :class:`Backend`), ``beam``, ``batch_size``, ``markers`` (``xml``/``brackets``: wrap source
     spans in numbered markers and record where they land), ``too_long``, ...
     """

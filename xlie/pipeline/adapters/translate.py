@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Literal, Optional, Union
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
 from ._names import check_name
@@ -20,7 +20,8 @@ class TranslateStageConfig(BatchStageConfig):
     """Keyword arguments of ``xlie.translation.translate``; ``batch_size`` is records per
     call (its length-sorting window), ``mt_batch_size`` sentences per model call."""
     batch_size: int = Field(256, ge=1)
-    model: str = Field(description="MT model: hub id (e.g. Helsinki-NLP/opus-mt-en-de) or local dir")
+    model: Optional[str] = Field(None, description="MT model: hub id (e.g. Helsinki-NLP/"
+                                 "opus-mt-en-de) or local dir; none for backend apertium")
     backend: str = "hf"
     beam: int = Field(4, ge=1)
     sample: bool = False
@@ -45,6 +46,12 @@ class TranslateStageConfig(BatchStageConfig):
     def _backend(cls, v):
         from ...translation.backends import BACKENDS
         return check_name("translation backend", v, BACKENDS)
+
+    @model_validator(mode="after")
+    def _model(self):
+        if self.model is None and self.backend != "apertium":
+            raise ValueError(f"model is required for backend {self.backend}")
+        return self
 
 
 def setup(cfg: TranslateStageConfig, ctx: StageContext):
@@ -73,6 +80,8 @@ def process_batch(state, records: list[dict]) -> BatchResult:
     c = session.counts
     counts = {"translated": c.translated, "cache_hits": c.cache_hits, "empty": c.empty,
               "split": c.split, "skipped": c.skipped}
+    if c.unknown:
+        counts["unknown"] = c.unknown
     if c.spans:
         counts.update({"marker_spans": c.spans, "markers_lost": c.markers_lost})
     return BatchResult(out, counts)
