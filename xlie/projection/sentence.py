@@ -20,13 +20,14 @@ def with_span_ids(sent: Sentence) -> list[Span]:
 def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
                      opts: ProjectionOptions, report: ProjectionReport, translation=None,
                      src_fw: frozenset[str] = frozenset(), tgt_fw: frozenset[str] = frozenset(),
-                     lang: str | None = None) -> Sentence:
+                     lang: str | None = None,
+                     pairs: frozenset[tuple[str, str]] = frozenset()) -> Sentence:
     spans = with_span_ids(src)
     method = get_method(opts.method)
     results: list[Projected] = []
     if spans:
         results = method(spans, links, tgt_tokens, opts, src_tokens=src.tokens,
-                         src_fw=src_fw, tgt_fw=tgt_fw, translation=translation)
+                         src_fw=src_fw, tgt_fw=tgt_fw, translation=translation, pairs=pairs)
         for r in results:
             if r.ok and r.score < opts.threshold:
                 r.reason = LOW_CONFIDENCE
