@@ -208,3 +208,12 @@ def test_real_apertium_splits_what_is_over_max_input_tokens(tmp_path):
                     tgt_lang="es", cache=False, max_input_tokens=20)
     assert rep.counts.split == 1
     assert read(tmp_path / "out.jsonl")[0]["translation"]["text"].count(".") == 2
+
+
+def test_the_translate_stage_needs_a_model_except_for_apertium():
+    from pydantic import ValidationError
+
+    from xlie.pipeline.adapters.translate import TranslateStageConfig
+    assert TranslateStageConfig(backend="apertium").model is None
+    with pytest.raises(ValidationError, match="model is required for backend hf"):
+        TranslateStageConfig(backend="hf")

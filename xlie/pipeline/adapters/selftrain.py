@@ -31,6 +31,9 @@ class SelftrainStageConfig(StageConfig, SelfTrainConfig):
     unlabeled: Optional[list[str]] = Field(None, description="target text to pseudo-label; "
                                                              "default: the silver corpus")
     launcher: Literal["inprocess", "accelerate"] = "inprocess"
+    source_only_baseline: bool = Field(False, description="with eval.test, also train a tagger "
+                                       "on the source gold alone (same settings) and report "
+                                       "its score: the score without silver data")
     num_processes: int = Field(1, ge=1, description="processes for `accelerate launch`")
 
 
@@ -78,11 +81,20 @@ def run(ctx: StageContext) -> dict:
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
-    if tests and "f1" in tests[-1]:
-        metrics = {"tagger_f1": tests[-1]["f1"], "tagger_f1_round0": tests[0].get("f1")}
-    elif tests and "accuracy" in tests[-1]:
-        metrics = {"tagger_accuracy": tests[-1]["accuracy"]}
+    key = "f1" if tests and "f1" in tests[-1] else "accuracy"
+    if tests and key in tests[-1]:
+        metrics = {f"tagger_{key}": tests[-1][key], f"tagger_{key}_round0": tests[0].get(key)}
+    if cfg.source_only_baseline and job["test"] and job["source"]:
+        metrics[f"tagger_{key}_source_only"] = _source_only(job, ctx, key)
     return {"counts": counts, "metrics": metrics}
+
+
+def _source_only(job: dict, ctx: StageContext, key: str) -> float:
+    """The same tagger trained on the source gold alone, scored on the same test set."""
+    from ...selftrain import train
+    cfg = SelfTrainConfig.model_validate(job["config"]).train
+    result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
+    return result.metrics["test"][key]
 
 
 STAGE = Stage(
