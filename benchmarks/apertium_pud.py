@@ -298,7 +298,8 @@ def report(args, info, cost_mt, cost_h, t_start, work: Path) -> None:
         f"--backend apertium --markers ...`).", "",
         f"Throughput: Apertium translated the {info['sentences']} English PUD sentences in "
         f"{info['seconds']} s, **{info['sentences_per_s']} sentences/s**, in "
-        f"{info['processes']} process(es) (plus Moses tokenization of the output), on the "
+        f"{info['processes']} apertium process(es) (the time includes Moses tokenization of "
+        f"the output), on the "
         f"shared 2-core CPU. Beside the other backends (translate_throughput above, random "
         f"Marian at opus-mt size, 1 thread): HF 5.7, CT2 float32 7.7, CT2 int8 20.9 "
         f"sentences/s on mixed lengths.", "",
