@@ -98,7 +98,7 @@ def align_and_project(records, tgt_tokens):
 def prepare(pairs, pool, test, work: Path):
     """MT, alignment and projection once per split (read back from ``work`` afterwards)."""
     from xlie.formats.jsonl import write_jsonl
-    from xlie.projection.scoring import pair_sentences, score_pos
+    from xlie.scoring import pair_sentences, score_pos
     if (work / "prepared.json").exists():
         return json.loads((work / "prepared.json").read_text())
     # -- MT: the whole English side once (throughput), markers around PROPN runs ---------
@@ -169,6 +169,7 @@ def main() -> None:
 
     import torch
     torch.set_num_threads(args.threads)
+    from xlie.scoring import main_score, percent
     from xlie.selftrain import SelectConfig, SelfTrainConfig, TaggerTrainConfig, train
     from xlie.selftrain.rounds import self_train
 
@@ -190,7 +191,7 @@ def main() -> None:
     seconds: dict[str, list[float]] = {}
 
     def add(name, metrics):
-        rows.setdefault(name, []).append(float(metrics["test"]["accuracy"]))
+        rows.setdefault(name, []).append(percent(main_score("pos", metrics["test"])))
         seconds.setdefault(name, []).append(float(metrics.get("seconds") or 0))
 
     for seed in args.seeds:
@@ -209,7 +210,7 @@ def main() -> None:
         for r in summary["rounds"]:
             name = ("(2) + silver Spanish from Apertium MT, projected" if r["round"] == 0 else
                     f"(3) + {r['round']} self-training round(s) on the MT text")
-            rows.setdefault(name, []).append(float(r["test"]["accuracy"]))
+            rows.setdefault(name, []).append(percent(main_score("pos", r["test"])))
             seconds.setdefault(name, []).append(float(r.get("seconds") or 0))
         prev = d / "selftrain" / "round-0" / "model"
         for k in range(1, args.rounds + 1):

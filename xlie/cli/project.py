@@ -81,7 +81,7 @@ def eval_cmd(gold, pred, task, gold_format, pred_format, as_json):
     NER is scored strictly at entity level (start, end and type must match; seqeval's strict
     mode), per type and micro-averaged; POS as UPOS accuracy on the tokens that got a tag,
     with coverage. Sentences pair by id, else by position."""
-    from ..projection.scoring import evaluate, format_scores
+    from ..scoring import evaluate, format_scores
     scores = evaluate(gold, pred, task, gold_format, pred_format)
     click.echo(json.dumps(scores, indent=2) if as_json else format_scores(scores))
 

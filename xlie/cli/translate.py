@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..translation.backends import BACKENDS
 from ._group import XlieGroup  # noqa: F401  (errors are turned into messages by the group)
 
 
@@ -24,8 +25,7 @@ class _StderrWarnings(logging.Handler):
 @click.option("--src-lang", "-s", required=True, help="Source language code (e.g. en).")
 @click.option("--tgt-lang", "-t", required=True,
               help="Target language code (e.g. de; NLLB codes like deu_Latn also work).")
-@click.option("--backend", type=click.Choice(["hf", "ct2", "apertium"]), default="hf",
-              show_default=True,
+@click.option("--backend", type=click.Choice(BACKENDS), default="hf", show_default=True,
               help="hf: transformers generate(); ct2: CTranslate2 (pip install 'xlie[ct2]'; "
                    "a Hugging Face model is converted once into $XLIE_HOME/ct2); apertium: "
                    "rule-based MT, offline (apt-get install apertium apertium-eng-spa); "
@@ -82,21 +82,23 @@ def translate_cli(input, output, model, src_lang, tgt_lang, backend, input_forma
     overlapping corpora translate nothing twice; an interrupted run resumes where its output
     stopped.
     """
-    from ..translation import translate
+    from ..config import validate_settings
+    from ..translation import TranslateSettings, translate
 
+    settings = validate_settings(TranslateSettings, dict(
+        backend=backend, beam=beam, sample=sample, top_k=top_k, top_p=top_p,
+        temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, device=device,
+        dtype=dtype, tokenizer=tokenizer, max_input_tokens=max_input_tokens,
+        cache=False if no_cache else (cache_path or True), word_tokenizer=word_tokenizer,
+        markers=markers, too_long=too_long))
     log = logging.getLogger("xlie.translation")
     if not any(isinstance(h, _StderrWarnings) for h in log.handlers):
         log.addHandler(_StderrWarnings())
         log.propagate = False
     try:
-        report = translate(
-            input, output, model, src_lang, tgt_lang, backend=backend,
-            input_format=input_format, beam=beam, sample=sample, top_k=top_k, top_p=top_p,
-            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed,
-            batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window, device=device,
-            dtype=dtype, tokenizer=tokenizer, max_input_tokens=max_input_tokens,
-            cache=False if no_cache else (cache_path or True), resume=not no_resume,
-            word_tokenizer=word_tokenizer, markers=markers, too_long=too_long)
+        report = translate(input, output, model, src_lang, tgt_lang, settings,
+                           input_format=input_format, resume=not no_resume,
+                           batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
     except KeyboardInterrupt:
         click.echo("interrupted: what was written is kept; run the same command again to "
                    "resume", err=True)

@@ -54,8 +54,15 @@ def resolve_model(name: str | Path) -> str:
         return str(build_builtin(text))
     if text.startswith((".", "/", "~")) or text.count("/") > 1:
         raise model_not_found(text, "no such directory")
-    check_hub(text)
     return text
+
+
+def loadable_model(name: str | Path) -> str:
+    """``resolve_model``, and for a hub id a fast check that it can be loaded at all."""
+    path = resolve_model(name)
+    if path == str(name) and not Path(path).expanduser().is_dir():
+        check_hub(path)
+    return path
 
 
 @functools.lru_cache(maxsize=None)
@@ -95,7 +102,7 @@ def check_hub(repo_id: str) -> None:
 
 def load_tokenizer(name: str | Path, **kwargs):
     from transformers import AutoTokenizer
-    path = resolve_model(name)
+    path = loadable_model(name)
     try:
         tok = AutoTokenizer.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as e:
@@ -108,7 +115,7 @@ def load_tokenizer(name: str | Path, **kwargs):
 
 def load_pretrained(cls, name: str | Path, **kwargs):
     """``cls.from_pretrained`` on a resolved name, with a clear error when it cannot load."""
-    path = resolve_model(name)
+    path = loadable_model(name)
     from transformers.utils import logging as hf_logging
     hf_logging.set_verbosity_error()   # no load reports for heads we do not use
     hf_logging.disable_progress_bar()

@@ -18,6 +18,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ...errors import XlieError
+from ...scoring import main_score, percent
 from ...selftrain.config import SelfTrainConfig
 from ..inputs import resolve_path
 from ..launch import run_process_group
@@ -81,20 +82,24 @@ def run(ctx: StageContext) -> dict:
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
-    key = "f1" if tests and "f1" in tests[-1] else "accuracy"
-    if tests and key in tests[-1]:
-        metrics = {f"tagger_{key}": tests[-1][key], f"tagger_{key}_round0": tests[0].get(key)}
+    task = "ner" if tests and "micro" in tests[-1] else "pos"
+    key = "f1" if task == "ner" else "accuracy"
+    if tests and ("micro" in tests[-1] or "accuracy" in tests[-1]):
+        first = percent(main_score(task, tests[0])) if ("micro" in tests[0] or "accuracy"
+                                                         in tests[0]) else None
+        metrics = {f"tagger_{key}": percent(main_score(task, tests[-1])),
+                   f"tagger_{key}_round0": first}
     if cfg.source_only_baseline and job["test"] and job["source"]:
-        metrics[f"tagger_{key}_source_only"] = _source_only(job, ctx, key)
+        metrics[f"tagger_{key}_source_only"] = _source_only(job, ctx, task)
     return {"counts": counts, "metrics": metrics}
 
 
-def _source_only(job: dict, ctx: StageContext, key: str) -> float:
+def _source_only(job: dict, ctx: StageContext, task: str) -> float:
     """The same tagger trained on the source gold alone, scored on the same test set."""
     from ...selftrain import train
     cfg = SelfTrainConfig.model_validate(job["config"]).train
     result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
-    return result.metrics["test"][key]
+    return percent(main_score(task, result.metrics["test"]))
 
 
 STAGE = Stage(

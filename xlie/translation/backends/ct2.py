@@ -15,8 +15,7 @@ from pathlib import Path
 
 from ...errors import ModelNotFoundError, XlieError
 from ...fileio import make_temp_dir
-from ...models import resolve_model
-from ...models.resolve import model_not_found
+from ...models.resolve import loadable_model, model_not_found
 from ...models.home import xlie_home
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
@@ -62,7 +61,7 @@ def convert_to_ct2(hf_path: str | Path, out_dir: str | Path | None = None) -> Pa
     """Convert a Hugging Face seq2seq model (float32 weights; quantization is chosen when
     loading) into ``out_dir``, default ``$XLIE_HOME/ct2/<fingerprint>``; done once."""
     ct2 = _ctranslate2()
-    hf_path = resolve_model(hf_path)
+    hf_path = loadable_model(hf_path)
     # one flat folder per model: a hub id's "/" must not leave an empty parent folder behind
     # when its conversion fails
     name = model_fingerprint(hf_path).replace(":", "-").replace("/", "--")
@@ -103,7 +102,7 @@ class CT2Backend(Backend):
                 hf_source = json.loads(note.read_text())["hf_model"]
             tok_source = tokenizer or hf_source or model_dir
         else:
-            hf_source = resolve_model(model)
+            hf_source = loadable_model(model)
             model_dir = convert_to_ct2(hf_source)
             tok_source = tokenizer or hf_source
         try:

@@ -6,8 +6,7 @@ import copy
 from pathlib import Path
 
 from ...errors import XlieError
-from ...models import resolve_model
-from ...models.resolve import model_not_found
+from ...models.resolve import loadable_model, model_not_found
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
 from .base import (Backend, Hypothesis, cap_new_tokens, decoder_positions, model_fingerprint,
@@ -22,7 +21,7 @@ def load_mt_tokenizer(name: str | Path):
     no word_ids(), and Marian and M2M100 only have slow ones."""
     from transformers import AutoTokenizer
     try:
-        return AutoTokenizer.from_pretrained(resolve_model(name))
+        return AutoTokenizer.from_pretrained(loadable_model(name))
     except (OSError, ValueError) as e:
         raise model_not_found(str(name), str(e).splitlines()[0]) from e
 
@@ -60,7 +59,7 @@ class HFBackend(Backend):
         import torch
         from transformers import AutoModelForSeq2SeqLM
 
-        path = resolve_model(model)
+        path = loadable_model(model)
         self.device = pick_device(device)
         self.dtype = pick_dtype(dtype, self.device)
         self.mt = MTTokenizer(load_mt_tokenizer(tokenizer or path), src_lang, tgt_lang)
