@@ -45,7 +45,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from xlie.corpus import Sentence
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_dep
+    from xlie.scoring import pair_sentences, score_dep
     from xlie.selftrain.parser import train_parser
     lang = args.lang
     pairs = load(lang, None)

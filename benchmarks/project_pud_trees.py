@@ -39,7 +39,7 @@ def main() -> None:
     from xlie.corpus import Sentence
     from xlie.projection.api import project
     from xlie.projection.options import ProjectionOptions
-    from xlie.projection.scoring import pair_sentences, score_dep
+    from xlie.scoring import pair_sentences, score_dep
     default = ProjectionOptions()
     md = []
     for lang in args.langs:

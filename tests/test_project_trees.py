@@ -14,7 +14,7 @@ from xlie.corpus import Sentence
 from xlie.formats.conllu import format_conllu, read_conllu
 from xlie.projection.api import project
 from xlie.projection.links import Links
-from xlie.projection.scoring import evaluate, pair_sentences, score_dep
+from xlie.scoring import evaluate, pair_sentences, score_dep
 from xlie.projection.trees import (NO_EVIDENCE, UNALIGNED, project_tree_heuristic,
                                    project_tree_mst, punct_heads)
 from xlie.trees import (is_partial_tree, is_tree, max_spanning_tree, tree_problems,

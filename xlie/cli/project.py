@@ -84,7 +84,7 @@ def eval_cmd(gold, pred, task, gold_format, pred_format, as_json):
     mode), per type and micro-averaged; POS as UPOS accuracy on the tokens that got a tag,
     with coverage; trees as UAS/LAS (CoNLL 2018: universal relation, punctuation included) on
     the words that got a head, with coverage. Sentences pair by id, else by position."""
-    from ..projection.scoring import evaluate, format_scores
+    from ..scoring import evaluate, format_scores
     scores = evaluate(gold, pred, task, gold_format, pred_format)
     click.echo(json.dumps(scores, indent=2) if as_json else format_scores(scores))
 

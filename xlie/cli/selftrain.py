@@ -37,6 +37,14 @@ def _common(f):
     return f
 
 
+def _shown(task: str, scores: dict | float | None) -> str:
+    """A score (or a result's main score) as a percentage for the terminal."""
+    from ..scoring import main_score, percent
+    if scores is None or scores == {}:
+        return "-"
+    return f"{percent(scores if isinstance(scores, float) else main_score(task, scores)):.2f}"
+
+
 def _train_values(**opts) -> dict:
     """The training options given on the command line, as ``train.KEY`` settings."""
     return {f"train.{k}": v for k, v in opts.items()}
@@ -70,8 +78,8 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
     result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
                    resume=not no_resume)
     m = result.metrics
-    click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev {m.get('best')}; "
-               f"test {m.get('test', {}).get('f1', m.get('test', {}).get('accuracy'))})")
+    click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev "
+               f"{_shown(cfg.task, m.get('best'))}; test {_shown(cfg.task, m.get('test'))})")
 
 
 @selftrain_cli.command("predict")
@@ -129,7 +137,6 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)
     for r in summary["rounds"]:
-        t = r.get("test", {})
-        click.echo(f"round {r['round']}: best dev {r['best_dev']}, "
-                   f"test {t.get('f1', t.get('accuracy'))}")
+        click.echo(f"round {r['round']}: best dev {_shown(cfg.train.task, r['best_dev'])}, "
+                   f"test {_shown(cfg.train.task, r.get('test'))}")
     click.echo(f"final tagger: {Path(run_dir) / summary['final_model']}")

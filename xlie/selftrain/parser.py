@@ -329,7 +329,7 @@ def self_train_parser(source: Sequence[Sentence], unlabeled: Sequence[Sentence],
     """Round 0 on source + silver, then ``rounds`` of: parse ``unlabeled`` -> keep the
     arcs whose head probability is >= ``threshold`` -> retrain from the base encoder on
     source + silver + those pseudo-trees. Returns per-round counts (and test UAS/LAS)."""
-    from ..projection.scoring import pair_sentences, score_dep
+    from ..scoring import pair_sentences, score_dep
     out = Path(out)
     summary: dict = {"rounds": []}
     pseudo: list[Sentence] = []
@@ -388,7 +388,7 @@ def train_parser_files(source: Sequence[str | Path], out: str | Path, config,
     """``xlie selftrain train --task dep``: a parser in ``OUT/model`` from the files, with
     the settings of a ``TaggerTrainConfig``; ``OUT/metrics.json`` (test UAS/LAS)."""
     from ..fileio import atomic_write
-    from ..projection.scoring import pair_sentences, score_dep
+    from ..scoring import pair_sentences, score_dep
     parser = train_parser(_read(source), Path(out) / "model", config.model,
                           silver=_read(silver), **_train_kw(config))
     metrics: dict = {"task": "dep", "model": str(Path(out) / "model"), "rels": parser.rels}
@@ -405,7 +405,7 @@ def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | P
     """``xlie selftrain predict`` with a parser: every sentence gets a tree (CoNLL-U HEAD,
     DEPREL, ArcScore in MISC); with ``score``, UAS/LAS against the inputs' own trees."""
     from ..formats.detect import write_any
-    from ..projection.scoring import pair_sentences, score_dep
+    from ..scoring import pair_sentences, score_dep
     parser = Parser.load(model)
     sents = _read(inputs)
     long = [s.id for s in sents if not parser.fits(s)]
