@@ -18,15 +18,18 @@ class _StderrWarnings(logging.Handler):
 @click.command("translate")
 @click.argument("input", type=click.Path(dir_okay=False, allow_dash=True))
 @click.argument("output", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--model", "-m", required=True,
+@click.option("--model", "-m", default=None,
               help="MT model: a local directory or a Hugging Face hub id (Marian/opus-mt, M2M100, "
-                   "NLLB, mBART-50); for --backend ct2 also a converted CTranslate2 directory.")
+                   "NLLB, mBART-50); for --backend ct2 also a converted CTranslate2 directory; "
+                   "for --backend apertium none needed (or an Apertium data directory).")
 @click.option("--src-lang", "-s", required=True, help="Source language code (e.g. en).")
 @click.option("--tgt-lang", "-t", required=True,
               help="Target language code (e.g. de; NLLB codes like deu_Latn also work).")
 @click.option("--backend", type=click.Choice(BACKENDS), default="hf", show_default=True,
               help="hf: transformers generate(); ct2: CTranslate2 (pip install 'xlie[ct2]'; "
-                   "a Hugging Face model is converted once into $XLIE_HOME/ct2).")
+                   "a Hugging Face model is converted once into $XLIE_HOME/ct2); apertium: "
+                   "rule-based MT, offline (apt-get install apertium apertium-eng-spa); "
+                   "unknown words are recorded in translation.unknown.")
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "conll", "conllu", "text"]),
               default="auto", show_default=True,
               help="auto guesses from the suffix (.jsonl .conll .conllu .txt), else the content.")

@@ -42,6 +42,8 @@ class TranslateReport:
                 parts.append(f"{getattr(c, name)} {name}")
         if c.spans:
             parts.append(f"markers lost {c.markers_lost}/{c.spans}")
+        if c.unknown:
+            parts.append(f"{c.unknown} unknown words marked")
         return "; ".join(parts)
 
 
@@ -90,7 +92,7 @@ def open_session(model: str | Path | None = None, src_lang: str = "en", tgt_lang
     gen = s.generation()
     batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
     if not isinstance(backend, Backend):
-        if model is None:
+        if model is None and s.backend != "apertium":
             raise XlieError("no translation model given", "pass --model NAME_OR_DIR")
         backend = load_backend(s.backend, model, src_lang, tgt_lang, gen, s.device, s.dtype,
                                s.tokenizer)
@@ -109,7 +111,8 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
     ``$XLIE_HOME/cache/translations.sqlite``, a path, or False) keyed by model, generation
     options, language pair and text. An interrupted run resumes where its output stopped.
     ``settings`` and ``options`` are those of :func:`open_session`: ``backend`` (``hf``,
-    ``ct2`` or a ready :class:`Backend`), ``beam``, ``batch_size``, ``markers``
+    ``ct2``, ``apertium`` (rule-based, offline; ``model`` is then an optional Apertium data
+    directory) or a ready :class:`Backend`), ``beam``, ``batch_size``, ``markers``
     (``xml``/``brackets``: wrap source spans in numbered markers and record where they land),
     ``too_long``, ...
     """

@@ -22,7 +22,8 @@ def _backends() -> tuple[str, ...]:
 class TranslateSettings(Settings):
     """How sentences are translated and turned into words."""
 
-    backend: str = Field("hf", description="hf (transformers generate) or ct2 (CTranslate2)")
+    backend: str = Field("hf", description="hf (transformers generate), ct2 (CTranslate2) "
+                         "or apertium (rule-based, offline)")
     beam: int = Field(4, ge=1, description="beam size (1: greedy)")
     sample: bool = False
     top_k: Optional[int] = Field(None, ge=1)

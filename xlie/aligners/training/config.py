@@ -111,8 +111,6 @@ class AlignTrainConfig(Settings):
         return 0.0 if self.extraction == "entmax" else model_threshold
 
 
-TrainConfig = AlignTrainConfig  # the former name
-
 
 def load_train_config(path: str | Path | None = None, overrides: list[str] | None = None,
                       **values: Any) -> AlignTrainConfig:

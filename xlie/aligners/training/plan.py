@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
-from .config import TrainConfig
+from .config import AlignTrainConfig
 
 EPOCHS = 2.0
 MIN_STEPS, MAX_STEPS = 100, 8000
@@ -46,7 +46,7 @@ def auto_lr(steps: int) -> float:
     return BASE_LR * min(1.0, math.sqrt(BASE_STEPS / max(1, steps)))
 
 
-def plan_run(cfg: TrainConfig, steps_per_epoch: int) -> RunPlan:
+def plan_run(cfg: AlignTrainConfig, steps_per_epoch: int) -> RunPlan:
     """The run's length, lr and eval interval: the config's where it sets them."""
     if cfg.max_steps:
         steps, how = cfg.max_steps, "max_steps"
@@ -64,7 +64,7 @@ def plan_run(cfg: TrainConfig, steps_per_epoch: int) -> RunPlan:
     return RunPlan(steps, lr, every, f"{steps} steps ({how}, {steps_per_epoch} per epoch), {lr_how}")
 
 
-def holdout_size(cfg: TrainConfig, n_pairs: int) -> int:
+def holdout_size(cfg: AlignTrainConfig, n_pairs: int) -> int:
     """Pairs held out: ``holdout`` of them (default 5% without a gold set), capped at 200;
     none when that would be under 16 pairs, too few to tell one checkpoint from another."""
     share = cfg.holdout if cfg.holdout is not None else (0.0 if cfg.eval_gold else HOLDOUT)

@@ -32,6 +32,9 @@ class SelftrainStageConfig(StageConfig, SelfTrainConfig):
     unlabeled: Optional[list[str]] = Field(None, description="target text to pseudo-label; "
                                                              "default: the silver corpus")
     launcher: Literal["inprocess", "accelerate"] = "inprocess"
+    source_only_baseline: bool = Field(False, description="with eval.test, also train a tagger "
+                                       "on the source gold alone (same settings) and report "
+                                       "its score: the score without silver data")
     num_processes: int = Field(1, ge=1, description="processes for `accelerate launch`")
 
 
@@ -79,12 +82,24 @@ def run(ctx: StageContext) -> dict:
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
-    if tests and "micro" in tests[-1]:
-        first = percent(main_score("ner", tests[0])) if "micro" in tests[0] else None
-        metrics = {"tagger_f1": percent(main_score("ner", tests[-1])), "tagger_f1_round0": first}
-    elif tests and "accuracy" in tests[-1]:
-        metrics = {"tagger_accuracy": percent(main_score("pos", tests[-1]))}
+    task = "ner" if tests and "micro" in tests[-1] else "pos"
+    key = "f1" if task == "ner" else "accuracy"
+    if tests and ("micro" in tests[-1] or "accuracy" in tests[-1]):
+        first = percent(main_score(task, tests[0])) if ("micro" in tests[0] or "accuracy"
+                                                         in tests[0]) else None
+        metrics = {f"tagger_{key}": percent(main_score(task, tests[-1])),
+                   f"tagger_{key}_round0": first}
+    if cfg.source_only_baseline and job["test"] and job["source"]:
+        metrics[f"tagger_{key}_source_only"] = _source_only(job, ctx, task)
     return {"counts": counts, "metrics": metrics}
+
+
+def _source_only(job: dict, ctx: StageContext, task: str) -> float:
+    """The same tagger trained on the source gold alone, scored on the same test set."""
+    from ...selftrain import train
+    cfg = SelfTrainConfig.model_validate(job["config"]).train
+    result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
+    return percent(main_score(task, result.metrics["test"]))
 
 
 STAGE = Stage(

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import copy
 
-from pydantic import Field
+from typing import Optional
+
+from pydantic import Field, model_validator
 
 from ...translation.settings import TranslateSettings
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
@@ -20,9 +22,16 @@ class TranslateStageConfig(BatchStageConfig, TranslateSettings):
     ``batch_size`` is records per batch (its length-sorting window), ``mt_batch_size``
     sentences and ``max_tokens`` padded source tokens per model call."""
     batch_size: int = Field(256, ge=1)
-    model: str = Field(description="MT model: hub id (e.g. Helsinki-NLP/opus-mt-en-de) or local dir")
+    model: Optional[str] = Field(None, description="MT model: hub id (e.g. Helsinki-NLP/"
+                                 "opus-mt-en-de) or local dir; none for backend apertium")
     mt_batch_size: int = Field(32, ge=1)
     max_tokens: int = Field(4096, ge=1)
+
+    @model_validator(mode="after")
+    def _model(self):
+        if self.model is None and self.backend != "apertium":
+            raise ValueError(f"model is required for backend {self.backend}")
+        return self
 
 
 def setup(cfg: TranslateStageConfig, ctx: StageContext):
@@ -47,6 +56,8 @@ def process_batch(state, records: list[dict]) -> BatchResult:
     c = session.counts
     counts = {"translated": c.translated, "cache_hits": c.cache_hits, "empty": c.empty,
               "split": c.split, "skipped": c.skipped}
+    if c.unknown:
+        counts["unknown"] = c.unknown
     if c.spans:
         counts.update({"marker_spans": c.spans, "markers_lost": c.markers_lost})
     return BatchResult(out, counts)
