@@ -24,7 +24,7 @@ from pathlib import Path
 from ...fileio import make_temp_dir
 from ...models.builtin import align_defaults, known_defaults
 from ...models.resolve import resolve_model
-from .config import TrainConfig
+from .config import AlignTrainConfig
 
 RECORD = "xlie-train.json"
 
@@ -49,7 +49,7 @@ class _TiedHeadNotice(logging.Filter):
 logging.getLogger("accelerate.utils.other").addFilter(_TiedHeadNotice())
 
 
-def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
+def align_settings(cfg: AlignTrainConfig, model_config) -> tuple[int, float]:
     """Layer and threshold SO/CO (and the eval) use: the config's, else what a previous run
     recorded in the model directory, else the model's known defaults, else the fallback."""
     n = model_config.num_hidden_layers
@@ -60,7 +60,7 @@ def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
 
 
 class CheckpointManager:
-    def __init__(self, out: Path, accelerator, tokenizer, cfg: TrainConfig, align: dict):
+    def __init__(self, out: Path, accelerator, tokenizer, cfg: AlignTrainConfig, align: dict):
         self.out, self.acc, self.tokenizer, self.cfg, self.align = out, accelerator, tokenizer, cfg, align
         self.ckpt_root = out / "checkpoints"
         self.best_dir = out / "best"

@@ -87,9 +87,9 @@ class AlignTrainConfig(Settings):
     select: Literal["auto", "aer", "heldout_loss"] = Field(
         "auto", description="what best/ is chosen by: the AER on --eval-gold, or the loss on "
         "the held-out pairs; auto: AER when there is a gold set")
-    patience: Optional[int] = Field(3, ge=1, description="stop once the held-out loss has not "
-                                    "improved by min_delta at this many evals in a row; None: "
-                                    "run the whole budget")
+    patience: Optional[int] = Field(None, ge=1, description="stop once the held-out loss has "
+                                    "not improved by min_delta at this many evals in a row; None "
+                                    "(default): run the whole budget, which was chosen on dev")
     min_delta: float = Field(0.005, ge=0, description="relative improvement of the held-out loss "
                              "that counts for patience")
     calibrate: bool = Field(True, description="at each eval, choose the link threshold and "
@@ -110,8 +110,6 @@ class AlignTrainConfig(Settings):
             return self.threshold
         return 0.0 if self.extraction == "entmax" else model_threshold
 
-
-TrainConfig = AlignTrainConfig  # the former name
 
 
 def load_train_config(path: str | Path | None = None, overrides: list[str] | None = None,
