@@ -8,6 +8,9 @@ mode. Per type and micro-averaged. POS: accuracy on the gold-tagged words the pr
 tagged, and coverage (the share it tagged). Every score is a fraction in [0, 1];
 :func:`percent` is the one place that turns one into a figure for a report.
 
+Trees: UAS and LAS as the CoNLL 2018 shared task (every syntactic word, punctuation
+included; LAS compares the universal relation only, ``nmod`` for ``nmod:poss``), on the words
+that got a head and over all words, with coverage.
 Sentences are paired by id when every predicted id is a gold id (a gold sentence with no
 prediction then counts as all missed), else by position.
 """
@@ -20,6 +23,7 @@ from typing import Any, Iterable, Optional, Sequence
 from .corpus import Sentence, has_tag
 from .errors import XlieError
 from .formats.detect import read_any
+from .trees import universal
 
 Entity = tuple[int, str, int, int]    # (sentence, type, first token, last token)
 Pairs = Iterable[tuple[Sentence, Optional[Sentence]]]
@@ -121,22 +125,52 @@ def score_pos(pairs: Pairs) -> dict[str, Any]:
     return pos_scores(gold, pred)
 
 
+def score_dep(pairs: Pairs) -> dict[str, Any]:
+    """UAS/LAS of paired sentences' trees (CoNLL 2018; a missing head counts in ``_all_words``
+    only); fractions."""
+    total = covered = heads = labeled = 0
+    for g, p in pairs:
+        if g.heads is None:
+            continue
+        n = len(g.tokens)
+        ph = (p.heads if p is not None else None) or [None] * n
+        pr = (p.deprels if p is not None else None) or ["_"] * n
+        for gh, gr, h, r in zip(g.heads, g.deprels or ["_"] * n, ph, pr):
+            if gh is None:
+                continue
+            total += 1
+            if h is not None:
+                covered += 1
+                heads += h == gh
+                labeled += h == gh and universal(r) == universal(gr)
+    return {"uas": heads / covered if covered else 0.0,
+            "las": labeled / covered if covered else 0.0,
+            "coverage": covered / total if total else 0.0,
+            "uas_all_words": heads / total if total else 0.0,
+            "las_all_words": labeled / total if total else 0.0,
+            "words": total, "covered": covered}
+
+
 def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence],
              task: str = "auto", gold_format: str | None = None,
              pred_format: str | None = None) -> dict[str, Any]:
-    """Score ``pred`` against ``gold``; ``task`` is ner, pos or auto (what gold has)."""
-    if task not in ("ner", "pos", "auto"):
-        raise XlieError(f"unknown task {task!r}", "choose ner, pos or auto")
+    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep or auto (what gold has)."""
+    if task not in ("ner", "pos", "dep", "auto"):
+        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep or auto")
     gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
     pred = list(read_any(pred, pred_format)) if isinstance(pred, (str, Path)) else list(pred)
     pairs = pair_sentences(gold, pred)
     out: dict[str, Any] = {"sentences": len(pairs),
                            "sentences_missing": sum(p is None for _, p in pairs)}
     has_tags = any(g.tags for g in gold)
-    if task in ("ner", "auto") and (task == "ner" or not has_tags or any(g.spans for g in gold)):
+    has_trees = any(g.heads for g in gold)
+    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees)
+                                    or any(g.spans for g in gold)):
         out["ner"] = score_ner(pairs)
     if task in ("pos", "auto") and has_tags:
         out["pos"] = score_pos(pairs)
+    if task == "dep" or (task == "auto" and has_trees):
+        out["dep"] = score_dep(pairs)
     return out
 
 
@@ -155,4 +189,10 @@ def format_scores(scores: dict[str, Any]) -> str:
         s = scores["pos"]
         lines.append(f"UPOS accuracy {100 * s['accuracy']:.2f} on {s['labeled']} labeled tokens, "
                      f"coverage {100 * s['coverage']:.2f} of {s['tokens']}")
+    if "dep" in scores:
+        s = scores["dep"]
+        lines.append(f"UAS {percent(s['uas']):.2f} LAS {percent(s['las']):.2f} on {s['covered']} "
+                     f"words with a head, coverage {percent(s['coverage']):.2f} of {s['words']} "
+                     f"(all words: UAS {percent(s['uas_all_words']):.2f} "
+                     f"LAS {percent(s['las_all_words']):.2f})")
     return "\n".join(lines)

@@ -2,7 +2,8 @@
 
 Round 0 trains a tagger on the source gold (``use_source``) and the silver corpus; each
 later round pseudo-labels target-language text (``unlabeled``, default: the silver corpus's
-own sentences) and retrains. With ``eval.test`` each round's tagger is scored on held-out
+own sentences) and retrains; ``train.task: dep`` trains a dependency parser on the trees
+(selftrain/parser.py). With ``eval.test`` each round's tagger is scored on held-out
 target gold; ``tagger_f1`` is the final round's. ``launcher: accelerate`` runs the training
 under ``accelerate launch`` (one process per GPU) instead of in the runner's process.
 """
@@ -50,7 +51,13 @@ def job_for(ctx: StageContext) -> dict:
 
 
 def run_job(job: dict) -> dict:
-    """Call the public ``self_train`` with a job; the one code path of both launchers."""
+    """Call the public ``self_train`` with a job; the one code path of both launchers.
+    ``train.task: dep`` trains the biaffine parser instead (in process)."""
+    cfg = SelfTrainConfig.model_validate(job["config"])
+    if cfg.train.task == "dep":
+        from ...selftrain.parser import self_train_parser_files
+        return self_train_parser_files(job["source"], job["unlabeled"], job["run_dir"], cfg,
+                                       job["silver"], job["test"])
     from ...selftrain import self_train
     return self_train(job["source"], job["unlabeled"], job["run_dir"],
                       SelfTrainConfig.model_validate(job["config"]), silver=job["silver"],
@@ -82,6 +89,11 @@ def run(ctx: StageContext) -> dict:
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
+    if tests and "las" in tests[-1]:  # the parser (train.task: dep)
+        metrics = {"parser_las": percent(tests[-1]["las"]),
+                   "parser_uas": percent(tests[-1]["uas"]),
+                   "parser_las_round0": percent(tests[0]["las"]) if "las" in tests[0] else None}
+        return {"counts": counts, "metrics": metrics}
     task = "ner" if tests and "micro" in tests[-1] else "pos"
     key = "f1" if task == "ner" else "accuracy"
     if tests and ("micro" in tests[-1] or "accuracy" in tests[-1]):
