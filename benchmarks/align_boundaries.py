@@ -2,7 +2,7 @@
 and count how many of the original pair boundaries the sentence level finds again.
 
 No word-alignment gold is needed: a joined pair's original boundaries are known, and a cut
-``(a, c)`` the aligner makes (``WordAligner.pieces``) is right when source word a and target
+``(a, c)`` the aligner makes (``Aligner.pieces``) is right when source word a and target
 word c start the same original pair. Recall = boundaries found / boundaries; precision = cuts
 at a boundary / all cuts (a cut inside one original pair on both sides is listed apart: it
 is a sentence boundary within a pair, not a mistake, but it is not counted as right). The
@@ -86,7 +86,7 @@ def run_pud(al, lang: str, part: str, ks: list[int]) -> list[dict]:
     for k in ks:
         joined = join(pairs, k)
         t = time.perf_counter()
-        plans = al.aligner.pieces([p for p, _, _ in joined])
+        plans = al.pieces([p for p, _, _ in joined])
         secs = time.perf_counter() - t
         row = {"pair": f"en-{lang}", "part": part, "k": k, "joined": len(joined),
                **boundary_scores(joined, plans), "seconds": secs}
@@ -123,7 +123,7 @@ def report(rows: list[dict], encs: dict | None, args) -> str:
     text = (f"## Long inputs in other scripts: original pair boundaries found again (PUD en-zh, en-de)\n\n"
             f"`benchmarks/align_boundaries.py`: k consecutive PUD pairs (English with Chinese or "
             f"German, matched by `sent_id`) joined into one long pair; the cuts xlie's sentence level "
-            f"makes (`WordAligner.pieces`, e5-small, defaults) compared with the original pair "
+            f"makes (`Aligner.pieces`, e5-small, defaults) compared with the original pair "
             f"boundaries. Recall = boundaries found / boundaries; precision = cuts at a boundary / "
             f"cuts; `recall ±2` also counts a cut at the right source word and within two words "
             f"of the right target word; `inside` = cuts within one original pair on both sides (a "

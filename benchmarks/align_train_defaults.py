@@ -3,7 +3,7 @@ thousand pairs, and its choices (length, lr, held-out loss) still make sense wit
 
 Each row trains e5-small on the text of the first half of ../shared/data/align/encs (its gold
 is never read) as a user would: the defaults plus the row's own settings, the checkpoint kept
-as OUTPUT (the last step) and OUTPUT/best (the lowest loss on the pairs held out of training).
+as OUTPUT (the last step) and OUTPUT/best (the lowest SO + CO loss on the held-out pairs).
 Both are scored on the test split (the first ``--eval-pairs`` of the other half) with
 `xlie align --model DIR`, at the model's own threshold and band (no calibration), against the
 untuned model. ``--watch-dev`` also scores every eval on the dev split (the rest of that half)
@@ -39,7 +39,7 @@ ROWS = {
     "defaults": (1250, False, []),
     "defaults-s1": (1250, False, ["seed=1"]),
     "defaults-s2": (1250, False, ["seed=2"]),
-    "defaults-no-stop": (1250, False, ["patience=null"]),
+    "defaults-stop": (1250, False, ["patience=3"]),
     "defaults-508": (508, False, []),
     "defaults-ende": (1250, True, []),
     "ende-lr1e-4": (1250, True, ["lr=1e-4"]),

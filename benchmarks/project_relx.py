@@ -100,7 +100,7 @@ def main() -> None:
     import torch
     torch.set_num_threads(args.threads)
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_ner
+    from xlie.scoring import pair_sentences, score_ner
     langs = args.langs or target_languages()
     toks = tokenizers()
     names = args.tokenizers or list(toks)

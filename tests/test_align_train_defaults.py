@@ -91,9 +91,9 @@ def test_heldout_loss_chooses_best_and_stops_early(tiny_bert, many_pairs, tmp_pa
     # a line per step (log_every=1) with the loss and the time left, one per eval
     assert "align train: step 3/8 (38%), loss " in text and "left" in text
     assert "align train: step 4: held-out loss " in text
-    # the same run with patience off goes the whole budget
+    # without patience (the default) the run goes the whole budget
     res = train_aligner(cfg_for(tiny_bert, many_pairs, tmp_path / "all", "max_steps=8",
-                                "eval_every=2", "holdout=0.3", "patience=null", "min_delta=10"))
+                                "eval_every=2", "holdout=0.3", "min_delta=10"))
     assert res.steps == 8 and not res.stopped_early
 
 
@@ -110,7 +110,9 @@ def test_held_out_loss_is_the_same_for_the_same_weights(tiny_bert, many_pairs):
     w = {"mlm": 0.01, "tlm": 0.01, "so": 1, "psi": 1, "co": 1}
     a, b = (heldout_loss(model, Collator(tok), pairs, w, batch_size=4) for _ in range(2))
     assert a == b and model.training                         # no dropout, same masks; mode kept
-    assert a["heldout_loss"] == pytest.approx(sum(w[k] * a[f"heldout_{k}"] for k in w))
+    # the figure that chooses is that of the aligning objectives, SO and CO
+    assert a["heldout_loss"] == pytest.approx(a["heldout_so"] + a["heldout_co"])
+    assert {f"heldout_{k}" for k in w} <= set(a)
 
 
 def test_select_on_heldout_loss_needs_held_out_pairs(tiny_bert, many_pairs, tmp_path):
@@ -148,10 +150,16 @@ def test_ctrl_c_stops_at_once_and_the_rerun_resumes(tiny_bert, many_pairs, tmp_p
     assert proc.poll() is None, proc.communicate()[0]
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
-    text = proc.communicate(timeout=60)[0]
-    took = time.monotonic() - sent
-    assert proc.returncode != 0 and took < 5, (took, text)
-    assert "run the same command to resume" in text, text
+    lines, stopped = [], None
+    for line in proc.stdout:          # the run says it stopped once its checkpoint is written
+        lines.append(line)
+        if "run the same command to resume" in line:
+            stopped = time.monotonic() - sent
+    proc.wait(timeout=60)
+    exited = time.monotonic() - sent
+    text = "".join(lines)
+    # on a busy machine the interpreter's own exit adds seconds: the bound is on the stop
+    assert proc.returncode != 0 and stopped is not None and stopped < 5, (stopped, exited, text)
     saved = sorted((out / "checkpoints").glob("step-*"))
     assert len(saved) == 1 and (saved[0] / "trainer.json").exists()
     cut_at = json.loads((saved[0] / "trainer.json").read_text())["step"]
@@ -172,3 +180,22 @@ def test_ctrl_c_stops_at_once_and_the_rerun_resumes(tiny_bert, many_pairs, tmp_p
     a, b = load_file(full / "model.safetensors"), load_file(out / "model.safetensors")
     for k in a:
         torch.testing.assert_close(a[k], b[k], rtol=1e-4, atol=1e-5)
+
+
+def test_progress_lines_only_when_stdout_is_no_terminal():
+    import io
+    from xlie.aligners.training.report import ProgressLines
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    for stream, steps_shown in ((io.StringIO(), True), (Terminal(), False)):
+        lines = ProgressLines(total=20, start=0, every=10, enabled=True, stream=stream)
+        for step in range(1, 21):
+            lines.step(step, {"so": -0.5, "psi": 0.7}, {"so": 1.0, "psi": 1.0}, 1e-4)
+        lines.evaluation(20, {"heldout_loss": 0.25}, "heldout_loss", best=True)
+        text = stream.getvalue()
+        assert ("step 10/20 (50%), loss 0.2000 (so -0.500 psi 0.700)" in text) == steps_shown
+        assert ("step 5/20" in text) is False
+        assert "step 20: held-out loss 0.2500 (best heldout loss so far)" in text   # always

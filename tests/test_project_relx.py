@@ -6,7 +6,7 @@ from __future__ import annotations
 from xlie.corpus import Sentence
 from xlie.formats.relx import format_relx, read_relx
 from xlie.projection.api import project
-from xlie.projection.scoring import pair_sentences, score_ner
+from xlie.scoring import pair_sentences, score_ner
 
 
 def example(tmp_path, name: str, line: str, label: str) -> Sentence:

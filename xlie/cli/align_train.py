@@ -23,7 +23,7 @@ from ._group import XlieGroup
               help="YAML file of training settings (keys of AlignTrainConfig).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. --set objectives.psi=0 --set lr=5e-5 "
-                   "--set max_steps=100 --set holdout=0 --set patience=null. Repeatable.")
+                   "--set max_steps=100 --set holdout=0 --set patience=3. Repeatable.")
 @click.option("--eval-data", type=click.Path(exists=True, dir_okay=False),
               help="Parallel text whose gold alignment is --eval-gold.")
 @click.option("--eval-gold", type=click.Path(exists=True, dir_okay=False),
@@ -37,7 +37,8 @@ def train_cmd(data, model, output, config_file, overrides, eval_data, eval_gold)
 
     The defaults learn on a thousand pairs and on a million: two epochs (100 to 8,000 steps),
     lr 1e-4 scaled down for long runs; without --eval-gold, 5% of the pairs (up to 200) are
-    held out, their loss stops the run once it no longer falls and chooses OUTPUT/best.
+    held out and their loss (SO + CO) chooses OUTPUT/best (--set patience=3 also stops the
+    run once it no longer falls).
     Ctrl-C leaves a checkpoint; the same command resumes from it. The output directory is a
     Hugging Face model directory: use it with `xlie align --model OUTPUT`.
     """

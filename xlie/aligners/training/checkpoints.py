@@ -22,10 +22,9 @@ import shutil
 from pathlib import Path
 
 from ...fileio import make_temp_dir
-from ...models import fallback_layer
-from ...models.builtin import known_defaults
+from ...models.builtin import align_defaults, known_defaults
 from ...models.resolve import resolve_model
-from .config import TrainConfig
+from .config import AlignTrainConfig
 
 RECORD = "xlie-train.json"
 
@@ -50,18 +49,18 @@ class _TiedHeadNotice(logging.Filter):
 logging.getLogger("accelerate.utils.other").addFilter(_TiedHeadNotice())
 
 
-def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
+def align_settings(cfg: AlignTrainConfig, model_config) -> tuple[int, float]:
     """Layer and threshold SO/CO (and the eval) use: the config's, else what a previous run
     recorded in the model directory, else the model's known defaults, else the fallback."""
-    known = known_defaults(str(cfg.model)) or known_defaults(resolve_model(cfg.model))
-    layer = known.layer if known else fallback_layer(model_config.num_hidden_layers)
-    thr = known.softmax_threshold if known else 1e-3
-    layer = cfg.layer if cfg.layer is not None else layer
-    return min(layer, model_config.num_hidden_layers), cfg.effective_threshold(thr)
+    n = model_config.num_hidden_layers
+    known = known_defaults(str(cfg.model))
+    defaults = known if known is not None else align_defaults(resolve_model(cfg.model), n)
+    layer = cfg.layer if cfg.layer is not None else defaults.layer
+    return min(layer, n), cfg.effective_threshold(defaults.softmax_threshold)
 
 
 class CheckpointManager:
-    def __init__(self, out: Path, accelerator, tokenizer, cfg: TrainConfig, align: dict):
+    def __init__(self, out: Path, accelerator, tokenizer, cfg: AlignTrainConfig, align: dict):
         self.out, self.acc, self.tokenizer, self.cfg, self.align = out, accelerator, tokenizer, cfg, align
         self.ckpt_root = out / "checkpoints"
         self.best_dir = out / "best"

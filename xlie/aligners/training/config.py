@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ...config import Settings, load_settings
 from ...precision import MixedPrecision
+from ..settings import ThresholdExtraction
 from .so import SOTargets
 
 
@@ -43,7 +44,7 @@ class AlignTrainConfig(Settings):
     output: Optional[str] = None
     objectives: Objectives = Field(default_factory=Objectives)
     layer: Optional[int] = Field(None, ge=0, description="layer SO/CO read; None: the model's default")
-    extraction: Literal["softmax", "entmax"] = "softmax"
+    extraction: ThresholdExtraction = "softmax"
     threshold: Optional[float] = Field(None, ge=0, description="None: the model's softmax threshold, 0 for entmax")
     so_targets: SOTargets = Field("grow-diag", description="the links SO trains toward: the "
                                   "intersection (the paper's), or grown from it (xlie's default)")
@@ -86,9 +87,9 @@ class AlignTrainConfig(Settings):
     select: Literal["auto", "aer", "heldout_loss"] = Field(
         "auto", description="what best/ is chosen by: the AER on --eval-gold, or the loss on "
         "the held-out pairs; auto: AER when there is a gold set")
-    patience: Optional[int] = Field(3, ge=1, description="stop once the held-out loss has not "
-                                    "improved by min_delta at this many evals in a row; None: "
-                                    "run the whole budget")
+    patience: Optional[int] = Field(None, ge=1, description="stop once the held-out loss has "
+                                    "not improved by min_delta at this many evals in a row; None "
+                                    "(default): run the whole budget, which was chosen on dev")
     min_delta: float = Field(0.005, ge=0, description="relative improvement of the held-out loss "
                              "that counts for patience")
     calibrate: bool = Field(True, description="at each eval, choose the link threshold and "
@@ -109,8 +110,6 @@ class AlignTrainConfig(Settings):
             return self.threshold
         return 0.0 if self.extraction == "entmax" else model_threshold
 
-
-TrainConfig = AlignTrainConfig  # the former name
 
 
 def load_train_config(path: str | Path | None = None, overrides: list[str] | None = None,

@@ -8,8 +8,9 @@ few hundred pairs still get enough updates) and at most ``MAX_STEPS`` (64,000 pa
 the gain comes early, and a million pairs would otherwise train for days). The learning rate
 is 1e-4 up to ``BASE_STEPS`` steps and falls as 1/sqrt(steps) beyond, to reach the paper's
 2e-5 at ``MAX_STEPS``: a longer run takes more, smaller steps. Without a gold set, a slice of
-the pairs (``HOLDOUT``) is held out to score the loss on, which stops the run once it no
-longer falls (``patience``) and chooses ``best/``.
+the pairs (``HOLDOUT``) is held out to score the aligning losses on: it shows convergence and
+chooses ``best/``, and with ``patience`` set it stops the run once they no longer fall (off by
+default: on en-cs the dev AER kept improving after the point where it would have stopped).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import random
 from dataclasses import dataclass
 from typing import Sequence, TypeVar
 
-from .config import TrainConfig
+from .config import AlignTrainConfig
 
 EPOCHS = 2.0
 MIN_STEPS, MAX_STEPS = 100, 8000
@@ -45,7 +46,7 @@ def auto_lr(steps: int) -> float:
     return BASE_LR * min(1.0, math.sqrt(BASE_STEPS / max(1, steps)))
 
 
-def plan_run(cfg: TrainConfig, steps_per_epoch: int) -> RunPlan:
+def plan_run(cfg: AlignTrainConfig, steps_per_epoch: int) -> RunPlan:
     """The run's length, lr and eval interval: the config's where it sets them."""
     if cfg.max_steps:
         steps, how = cfg.max_steps, "max_steps"
@@ -63,7 +64,7 @@ def plan_run(cfg: TrainConfig, steps_per_epoch: int) -> RunPlan:
     return RunPlan(steps, lr, every, f"{steps} steps ({how}, {steps_per_epoch} per epoch), {lr_how}")
 
 
-def holdout_size(cfg: TrainConfig, n_pairs: int) -> int:
+def holdout_size(cfg: AlignTrainConfig, n_pairs: int) -> int:
     """Pairs held out: ``holdout`` of them (default 5% without a gold set), capped at 200;
     none when that would be under 16 pairs, too few to tell one checkpoint from another."""
     share = cfg.holdout if cfg.holdout is not None else (0.0 if cfg.eval_gold else HOLDOUT)

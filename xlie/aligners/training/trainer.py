@@ -18,7 +18,7 @@ from ...precision import resolve_mixed_precision
 from ...models import load_tokenizer
 from ...progress import progress
 from .checkpoints import CheckpointManager, align_settings
-from .config import TrainConfig
+from .config import AlignTrainConfig
 from .data import Collator, PairDataset, filter_by_length, model_length_limit, read_pairs
 from .eval import CheckpointEvaluator
 from .interrupt import deferred_interrupt, interruptible_backward
@@ -46,7 +46,7 @@ class TrainResult:
     stopped_early: bool = False    # the held-out loss stopped improving before the budget
 
 
-def _accelerator(cfg: TrainConfig):
+def _accelerator(cfg: AlignTrainConfig):
     from accelerate import Accelerator, DataLoaderConfiguration, DistributedDataParallelKwargs
     return Accelerator(
         gradient_accumulation_steps=cfg.grad_accum,
@@ -56,7 +56,7 @@ def _accelerator(cfg: TrainConfig):
         dataloader_config=DataLoaderConfiguration(use_seedable_sampler=True))
 
 
-def _load_pairs(cfg: TrainConfig, tokenizer, max_len: int, accelerator):
+def _load_pairs(cfg: AlignTrainConfig, tokenizer, max_len: int, accelerator):
     pairs = read_pairs(cfg.data)
     kept, skipped = filter_by_length(pairs, tokenizer, max_len)
     if skipped:
@@ -69,7 +69,7 @@ def _load_pairs(cfg: TrainConfig, tokenizer, max_len: int, accelerator):
     return kept, skipped
 
 
-def _optimizer(cfg: TrainConfig, model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
+def _optimizer(cfg: AlignTrainConfig, model: torch.nn.Module, lr: float) -> torch.optim.Optimizer:
     """AdamW; no weight decay on biases and LayerNorm weights."""
     params = [p for p in model.parameters() if p.requires_grad]
     return torch.optim.AdamW([{"params": [p for p in params if p.ndim > 1], "weight_decay": cfg.weight_decay},
@@ -103,11 +103,11 @@ def _drop_frozen(model: torch.nn.Module):
     return hook
 
 
-def train_aligner(cfg: TrainConfig) -> TrainResult:
+def train_aligner(cfg: AlignTrainConfig) -> TrainResult:
     """Fine-tune ``cfg.model`` on ``cfg.data`` and save a model directory at ``cfg.output``
     that ``AutoModel.from_pretrained`` and ``xlie align --model`` load.
 
-    Ctrl-C stops the run within about a second; the checkpoint it leaves (the last complete
+    Ctrl-C stops the run within seconds; the checkpoint it leaves (the last complete
     step) is where the same command resumes."""
     from accelerate.utils import set_seed
     from transformers import get_scheduler
