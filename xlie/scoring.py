@@ -87,7 +87,10 @@ def pos_scores(gold: Sequence[Sequence[Optional[str]]],
 
 
 def main_score(task: str, scores: dict[str, Any]) -> float:
-    """The one figure of a result: micro F1 (NER) or accuracy (POS)."""
+    """The one figure of a result: micro F1 (NER), accuracy (POS), the RELX macro F1
+    (relation)."""
+    if task == "relation":
+        return scores["macro_f1"]
     return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
 
 

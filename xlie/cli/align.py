@@ -54,7 +54,7 @@ def align_cli():
 @click.option("--output_word_file", "--output-word-file", "word_file",
               help="Write the aligned word pairs as src<sep>tgt.")
 @click.option("--output-jsonl", "jsonl_file", help="Write links, probabilities and scores as JSONL.")
-@click.option("--tokenize", type=click.Choice(["moses", "spacy", "whitespace"]), default=None,
+@click.option("--tokenize", type=click.Choice(["moses", "spacy", "whitespace", "punct"]), default=None,
               help="Input is raw text: split words with this tokenizer (offsets go to --output-jsonl).")
 @click.option("--src-lang", default="en", show_default=True, help="Source language (for --tokenize).")
 @click.option("--tgt-lang", default="en", show_default=True, help="Target language (for --tokenize).")

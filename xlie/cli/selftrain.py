@@ -14,8 +14,9 @@ _COMMON = [
     click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
     click.option("--model", help="Encoder: hub id, local directory or built-in name (e5-small)."),
-    click.option("--task", type=click.Choice(["ner", "pos", "dep"]),
-                 help="NER (spans, IOB2), POS (tags) or dep (a biaffine dependency parser)."),
+    click.option("--task", type=click.Choice(["ner", "pos", "dep", "relation"]),
+                 help="NER (spans, IOB2), POS (tags), dep (a biaffine dependency parser) "
+                      "or relation (of a marked E1/E2 pair)."),
     click.option("--epochs", type=int, help="Training epochs."),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
@@ -87,7 +88,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("-o", "--out", "output", required=True,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
 @click.option("--model", required=True, help="Tagger directory written by `xlie selftrain train`.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "docbin"]),
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "docbin"]),
               help="Output format (default: from the suffix).")
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")

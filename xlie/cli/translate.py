@@ -30,7 +30,7 @@ class _StderrWarnings(logging.Handler):
                    "a Hugging Face model is converted once into $XLIE_HOME/ct2); apertium: "
                    "rule-based MT, offline (apt-get install apertium apertium-eng-spa); "
                    "unknown words are recorded in translation.unknown.")
-@click.option("--input-format", type=click.Choice(["auto", "jsonl", "conll", "conllu", "text"]),
+@click.option("--input-format", type=click.Choice(["auto", "jsonl", "conll", "conllu", "relx", "text"]),
               default="auto", show_default=True,
               help="auto guesses from the suffix (.jsonl .conll .conllu .txt), else the content.")
 @click.option("--beam", type=int, default=4, show_default=True, help="Beam size (1 = greedy).")
@@ -63,7 +63,7 @@ class _StderrWarnings(logging.Handler):
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--no-resume", is_flag=True,
               help="Start over even if an interrupted run left a partial output.")
-@click.option("--word-tokenizer", type=click.Choice(["moses", "spacy", "whitespace"]),
+@click.option("--word-tokenizer", type=click.Choice(["moses", "spacy", "whitespace", "punct"]),
               default="moses", show_default=True,
               help="Tokenizer of the translation into words for the aligner.")
 @click.option("--markers", type=click.Choice(["xml", "brackets"]), default=None,

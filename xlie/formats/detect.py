@@ -9,11 +9,14 @@ jsonl      .jsonl .json                                in/out
 conll      .conll .conll02 .conll03 .iob .bio .bioes   in/out
 conllu     .conllu                                     in/out
 docbin     .spacy .docbin                              out
+relx       .txt (by content: ``ID<TAB>"… <e1> …"``)    in/out
 text       .txt                                        in (``xlie translate`` only)
 =========  ==========================================  =====
 
-A file whose extension names no format is read by its content where the caller allows it
-(``sniff``): its first non-blank line tells JSONL, CoNLL-U, CoNLL or plain text apart.
+A ``.txt`` file whose first non-blank line is a KBP37/RELX sentence line is read as
+``relx`` (KBP37 and RELX ship as ``.txt``); any other ``.txt`` is plain text. A file whose
+extension names no format is read by its content where the caller allows it (``sniff``):
+its first non-blank line tells JSONL, CoNLL-U, KBP37/RELX, CoNLL or plain text apart.
 """
 from __future__ import annotations
 
@@ -23,8 +26,9 @@ from typing import Iterable, Iterator, Optional
 from ..corpus import Sentence
 from ..errors import UnknownNameError, XlieError
 from ..fileio import iter_lines
+from .relx import looks_like
 
-FORMATS = ("jsonl", "conll", "conllu", "docbin")   # corpus formats
+FORMATS = ("jsonl", "conll", "conllu", "relx", "docbin")   # corpus formats
 TEXT = "text"                                        # plain text, one sentence a line
 SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "conll",
             ".conll03": "conll", ".iob": "conll", ".bio": "conll", ".bioes": "conll",
@@ -45,6 +49,8 @@ def sniff_format(path: str | Path) -> str:
         s = text.strip()
         if s.startswith("{"):
             return "jsonl"
+        if looks_like(text):
+            return "relx"
         cols = text.split("\t")
         if s.startswith("# sent_id") or s.startswith("# text") or len(cols) == 10:
             return "conllu"
@@ -64,6 +70,8 @@ def detect_format(path: str | Path, fmt: str | None = None, sniff: bool = False,
             raise UnknownNameError("format", fmt, FORMATS)
         return fmt
     ext = Path(str(path)).suffix.lower()
+    if SUFFIXES.get(ext) == TEXT and Path(path).is_file() and sniff_format(path) == "relx":
+        return "relx"
     if ext in SUFFIXES and (text or SUFFIXES[ext] != TEXT):
         return SUFFIXES[ext]
     if str(path) == "-":
@@ -98,12 +106,16 @@ def read_numbered(path: str | Path, fmt: str | None = None, scheme: str | None =
         from .conllu import read_conllu
         for s in read_conllu(path, lang=lang):
             yield None, s
+    elif fmt == "relx":
+        from .relx import read_relx
+        for s in read_relx(path, lang=lang):
+            yield None, s
     elif fmt == TEXT:
         raise XlieError(f"{path} is plain text, not an annotated corpus",
-                        "give JSONL, CoNLL or CoNLL-U (`xlie translate` reads plain text)")
+                        "give JSONL, CoNLL, CoNLL-U or KBP37/RELX (`xlie translate` reads plain text)")
     else:
         raise XlieError(f"{fmt} is an output-only format ({path})",
-                        "read JSONL, CoNLL or CoNLL-U instead")
+                        "read JSONL, CoNLL, CoNLL-U or KBP37/RELX instead")
 
 
 def read_any(path: str | Path, fmt: str | None = None, scheme: str | None = None,
@@ -126,5 +138,8 @@ def write_any(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Pa
     if fmt == "conllu":
         from .conllu import write_conllu
         return write_conllu(path, sentences, *inputs)
+    if fmt == "relx":
+        from .relx import write_relx
+        return write_relx(path, sentences, *inputs)
     from .docbin import write_docbin
     return write_docbin(path, sentences, *inputs)

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from ..corpus import Sentence, Translation
 from ..errors import InputFormatError
 from ..fileio import iter_lines
-from ..formats.detect import known_extension, read_any
+from ..formats.detect import detect_format, known_extension, read_any
 from ..formats.jsonl import read_jsonl, validate_sentence
 from .links import Links
 
@@ -66,7 +66,7 @@ def _from_corpus(path: str | Path) -> Iterator[Pair]:
 
 def _target_lines(path: str | Path, lang: str | None
                   ) -> Iterator[tuple[int, list[str], dict | None]]:
-    if known_extension(path):
+    if known_extension(path) or detect_format(path, sniff=True, text=True) == "relx":
         for k, s in enumerate(read_any(path, lang=lang)):
             yield k + 1, s.tokens, conllu_surface(s)
         return

@@ -6,7 +6,7 @@ from .links import Links
 from .methods import get_method
 from .options import ProjectionOptions
 from .pos import project_tags
-from .relations import project_relations
+from .relations import order_entities, project_relations
 from .report import ProjectionReport
 from .result import LOW_CONFIDENCE, Projected
 from .trees import project_tree_heuristic, project_tree_mst
@@ -34,7 +34,8 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
                 r.reason = LOW_CONFIDENCE
         report.add_spans(results)
     kept = sorted((r for r in results if r.ok), key=lambda r: (r.start, r.end))
-    out = {"id": src.id, "lang": lang, "tokens": tgt_tokens, "spans": [r.to_span() for r in kept]}
+    out = {"id": src.id, "lang": lang, "tokens": tgt_tokens,
+           "spans": order_entities(spans, [r.to_span() for r in kept])}
     if src.tags is not None and links is not None:
         heuristic = opts.method == "heuristic"
         tags = project_tags(src.tags, links, tgt_tokens, vote=not heuristic,

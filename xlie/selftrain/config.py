@@ -29,8 +29,9 @@ class TaggerTrainConfig(Settings):
     """How one tagger is trained."""
 
     model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
-    task: Literal["ner", "pos", "dep"] = Field("ner", description="ner, pos, or dep (a "
-                                              "biaffine parser: selftrain/parser.py)")
+    task: Literal["ner", "pos", "dep", "relation"] = Field(
+        "ner", description="ner, pos, dep (a biaffine parser: selftrain/parser.py) or relation "
+        "(a marked E1/E2 pair's relation: selftrain/relation.py)")
     min_arc_score: Optional[float] = Field(None, ge=0, le=1, description="dep: silver arcs "
                                            "whose arc_scores is below this are left out of "
                                            "the loss")

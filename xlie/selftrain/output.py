@@ -34,6 +34,9 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     from .data import read_sentences
     from .metrics import evaluate
     from .predict import Tagger
+    from .relation import META
+    if (Path(model) / META).is_file():
+        return _predict_relations(model, inputs, output, fmt, batch_size, score)
     tagger = Tagger.load(model, batch_size=batch_size)
     sents = [s for path in inputs for _, s in read_sentences(path)]
     empty = sum(1 for s in sents if not s.tokens)
@@ -41,4 +44,20 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     report = {"sentences": n, "empty": empty, "task": tagger.labels.task}
     if score:
         report["scores"] = evaluate(tagger, sents)
+    return report
+
+
+def _predict_relations(model, inputs, output, fmt, batch_size: int, score: bool) -> dict:
+    """A relation classifier: a relation and its score on each marked pair."""
+    from ..formats.detect import write_any
+    from .data import read_sentences
+    from .relation import RelationClassifier, relx_f1
+    clf = RelationClassifier.load(model)
+    sents = [s for path in inputs for _, s in read_sentences(path)]
+    pred = clf.predict(sents, batch_size)
+    n = write_any(output, pred, *inputs, fmt=fmt)
+    report = {"sentences": n, "task": "relation",
+              "with_pair": sum(1 for p in pred if p.relations)}
+    if score:
+        report["scores"] = relx_f1(sents, pred)
     return report

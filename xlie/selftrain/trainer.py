@@ -121,6 +121,10 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     ``silver`` spans are filtered by their projection ``score``; ``pseudo`` (a tagger's own
     selected labels) are not. Both are mixed with the source by ``silver_weight`` and
     ``silver_ratio``."""
+    if config.task == "relation":  # a classifier of marked pairs, with its own loop
+        from .relation import train_relation
+        model_dir, metrics = train_relation(source, out, config, silver, dev, test)
+        return TrainResult(model_dir, metrics)
     from accelerate import Accelerator
     from accelerate.utils import set_seed
     from transformers import get_linear_schedule_with_warmup

@@ -1,5 +1,5 @@
-"""What the translation stage reads: the JSONL corpus, CoNLL NER, CoNLL-U or plain text (one
-sentence a line), as corpus records with the text to translate.
+"""What the translation stage reads: the JSONL corpus, CoNLL NER, CoNLL-U, KBP37/RELX or plain
+text (one sentence a line), as corpus records with the text to translate.
 
 Each record keeps every key it came with. The text sent to MT is the record's ``text`` when
 its tokens can be found in it (CoNLL-U's ``# text`` too), else the tokens detokenized by
@@ -18,7 +18,7 @@ from ..fileio import iter_lines
 from ..formats import detect
 from .wordtok import Offsets, detokenize, locate, moses_tokenize
 
-FORMATS = ("auto", "jsonl", "conll", "conllu", "text")
+FORMATS = ("auto", "jsonl", "conll", "conllu", "relx", "text")
 
 
 @dataclass
@@ -96,7 +96,14 @@ def _conllu(path, lang: str) -> Iterator[SourceItem]:
         yield _item(f"{path}: sentence {sent.id}", rec, lang, meta.get("text"))
 
 
-_READERS = {"jsonl": _jsonl, "text": _text, "conll": _conll, "conllu": _conllu}
+def _relx(path, lang: str) -> Iterator[SourceItem]:
+    from ..formats.relx import read_relx
+    for sent in read_relx(path, lang=lang):
+        rec = sent.to_json()
+        yield _item(f"{path}: sentence {sent.id}", rec, lang, rec.get("text"))
+
+
+_READERS = {"jsonl": _jsonl, "text": _text, "conll": _conll, "conllu": _conllu, "relx": _relx}
 
 
 def read_source(path: str | Path, src_lang: str, fmt: str = "auto") -> Iterator[SourceItem]:

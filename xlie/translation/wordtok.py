@@ -7,6 +7,8 @@ text, so every tokenizer returns ``(tokens, offsets)`` with ``text[s:e] == token
 - ``moses``: sacremoses, per language (the default; what MT and alignment work uses).
 - ``spacy``: spaCy's rule-based blank-language tokenizer (``pip install 'xlie[spacy]'``).
 - ``whitespace``: split on whitespace, for pre-tokenized MT output.
+- ``punct``: whitespace, then punctuation at word edges and apostrophe suffixes split off
+  (``Kalifornien.``, ``(ABA)``, ``Sacramento'da``); the KBP37/RELX reader's words.
 """
 from __future__ import annotations
 
@@ -43,6 +45,11 @@ def whitespace_tokenize(text: str) -> tuple[list[str], Offsets]:
 def _regex_tokenize(text: str) -> tuple[list[str], Offsets]:
     ms = list(_FALLBACK.finditer(text))
     return [m.group() for m in ms], [m.span() for m in ms]
+
+
+def _punct_tokenize(text: str) -> tuple[list[str], Offsets]:
+    from ..formats.relx import split_words
+    return split_words(text)
 
 
 @lru_cache(maxsize=32)
@@ -84,6 +91,7 @@ WORD_TOKENIZERS: dict[str, Callable[[str, str], tuple[list[str], Offsets]]] = {
     "moses": moses_tokenize,
     "spacy": spacy_tokenize,
     "whitespace": lambda text, lang: whitespace_tokenize(text),
+    "punct": lambda text, lang: _punct_tokenize(text),
 }
 
 
