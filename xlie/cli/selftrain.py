@@ -14,7 +14,10 @@ _COMMON = [
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
     click.option("--model", help="Encoder: hub id, local directory or built-in name (e5-small)."),
     click.option("--task", type=click.Choice(["ner", "pos"]), help="NER (spans, IOB2) or POS (tags)."),
-    click.option("--epochs", type=int, help="Training epochs."),
+    click.option("--max-steps", type=int,
+                 help="Budget of optimizer steps (default 800); a dev score that stops rising "
+                      "ends training sooner."),
+    click.option("--epochs", type=int, help="At most this many epochs (default: the budget's)."),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
     click.option("--min-silver-score", type=float,
@@ -23,7 +26,8 @@ _COMMON = [
     click.option("--silver-ratio", type=float,
                  help="Silver examples drawn per source example each epoch."),
     click.option("--dev", type=click.Path(exists=True, dir_okay=False),
-                 help="Gold dev corpus for early stopping."),
+                 help="Gold dev corpus for early stopping and model choice (default: a "
+                      "held-out slice of the silver data, else of the source)."),
     click.option("--test", type=click.Path(exists=True, dir_okay=False),
                  help="Gold test corpus scored at the end."),
 ]
@@ -36,7 +40,7 @@ def _common(f):
 
 
 def _overrides(prefix: str, overrides, **opts) -> list[str]:
-    keys = {"model": "model", "task": "task", "epochs": "epochs",
+    keys = {"model": "model", "task": "task", "epochs": "epochs", "max_steps": "max_steps",
             "min_silver_score": "min_silver_score", "silver_weight": "silver_weight",
             "silver_ratio": "silver_ratio"}
     out = [f"{prefix}{keys[k]}={json.dumps(v)}" for k, v in opts.items() if v is not None]

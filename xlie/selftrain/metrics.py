@@ -6,6 +6,7 @@ from typing import Sequence
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
 from ..corpus import Sentence
+from .health import label_shares
 from .labels import spans_to_iob2
 from .predict import Tagger
 
@@ -33,14 +34,19 @@ def pos_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> 
 
 
 def evaluate(tagger: Tagger, sentences: Sequence[Sentence]) -> dict:
-    """Score the tagger on gold sentences (empty ones are left out)."""
+    """Score the tagger on gold sentences (empty ones are left out); ``top_label`` says how
+    much of the predictions the most predicted label takes (see :mod:`.health`)."""
     sents = [s for s in sentences if s.tokens]
     preds = tagger.predict_words([s.tokens for s in sents])
     if tagger.labels.task == "pos":
-        return pos_scores([s.tags or [] for s in sents], [p.labels for p in preds])
-    gold = [spans_to_iob2(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans])
-            for s in sents]
-    return ner_scores(gold, [p.labels for p in preds])
+        gold = [s.tags or [] for s in sents]
+        scores = pos_scores(gold, [p.labels for p in preds])
+    else:
+        gold = [spans_to_iob2(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans])
+                for s in sents]
+        scores = ner_scores(gold, [p.labels for p in preds])
+    scores["top_label"] = label_shares(gold, [p.labels for p in preds])
+    return scores
 
 
 def main_score(task: str, scores: dict) -> float:
