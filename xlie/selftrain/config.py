@@ -47,7 +47,7 @@ class TrainConfig(_Strict):
     batch_size: int = Field(16, ge=1)
     grad_accum: int = Field(1, ge=1)
     lr: float = Field(1e-4, gt=0, description="learning rate of the pretrained encoder")
-    head_lr: Optional[float] = Field(1e-3, gt=0, description="learning rate of the new "
+    head_lr: Optional[float] = Field(3e-3, gt=0, description="learning rate of the new "
                                      "classification head (null: lr); it starts from random "
                                      "weights, so it needs a higher one than the encoder")
     weight_decay: float = Field(0.01, ge=0)
@@ -111,7 +111,9 @@ class RunConfig(_Strict):
     """Rounds of predict -> select -> retrain."""
 
     train: TrainConfig = Field(default_factory=TrainConfig)
-    rounds: int = Field(2, ge=0)
+    rounds: int = Field(0, ge=0, description="self-training rounds after round 0; off by "
+                        "default: on Europarl NER (benchmarks/RESULTS.md, selftrain_defaults) "
+                        "a round did not beat the same steps without pseudo-labels")
     select: SelectConfig = Field(default_factory=SelectConfig)
     schedule: Optional[list[SelectConfig]] = None
     init: Literal["base", "previous"] = Field(

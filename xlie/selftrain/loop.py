@@ -76,6 +76,12 @@ class Plan:
     total_steps: int
     eval_every: int
 
+    @property
+    def min_stop_step(self) -> int:
+        """No early stop before a quarter of the budget: a young tagger goes through a
+        phase of labeling everything ``O`` (dev F1 0) that says nothing about convergence."""
+        return self.total_steps // 4
+
     @classmethod
     def make(cls, batches_per_epoch: int, config: TrainConfig) -> "Plan":
         spe = max(1, batches_per_epoch // config.grad_accum)
@@ -141,7 +147,8 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
                     break
                 if data.dev and state.step % plan.eval_every == 0 \
                         and state.batches_done < len(dl):   # mid-epoch; epoch ends below
-                    _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log)
+                    _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+                          plan.min_stop_step)
                     save_checkpoint(accelerator, out, state)
                     model.train()
                     if state.stopped:
@@ -155,7 +162,8 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
                 state.epoch += 1
                 state.batches_done = 0
             if data.dev and (not state.dev or state.dev[-1]["step"] != state.step):
-                _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log)
+                _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+                          plan.min_stop_step)
             save_checkpoint(accelerator, out, state)
         if state.stopped is None:
             state.stopped = "epochs"
@@ -166,7 +174,8 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
     return state
 
 
-def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log) -> None:
+def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+              min_stop_step: int) -> None:
     """Score on dev, keep the best tagger, decide on early stopping."""
     tagger.model = accelerator.unwrap_model(model)
     scores = evaluate(tagger, data.dev)
@@ -179,7 +188,8 @@ def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, l
         save_tagger(accelerator, model, tokenizer, out)
     else:
         state.bad_epochs += 1
-        if config.patience and state.bad_epochs >= config.patience and state.stopped is None:
+        if (config.patience and state.bad_epochs >= config.patience
+                and state.step >= min_stop_step and state.stopped is None):
             state.stopped = "early_stopping"
     log.dev(state.step, state.epoch, state.losses[-1] if state.losses else None, score,
             state.best, collapsed(top))

@@ -240,11 +240,9 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     metrics["collapse"] = _collapse(accelerator, out, state, dev_info, silver_ex or src_ex,
                                     config)
     if accelerator.is_main_process:
-        log.info(metrics["model_choice"]["text"])
         print(f"train: {metrics['model_choice']['text']}", file=sys.stderr, flush=True)
         if metrics["collapse"]["collapsed"]:
             log.warning(metrics["collapse"]["warning"])
-            print(f"WARNING: {metrics['collapse']['warning']}", file=sys.stderr, flush=True)
     if test:
         best = Tagger.load(out / "model", device=str(accelerator.device))
         metrics["test"] = evaluate(best, [s for _, s in read_sentences(test)])
