@@ -1,6 +1,7 @@
 # Two entry points do all the set-up on a fresh machine with Python 3:
 #   make demo   - build the environment, the offline encoder, and run the main job
 #   make test   - build the environment and run the test suite
+# Both install the versions the suite passed with (constraints.txt); `make lock` refreshes them.
 # Users with a GPU: create .venv and install the torch build for your CUDA first;
 # the pinned CPU build below is then left alone (pip sees the requirement satisfied).
 
@@ -10,14 +11,16 @@ PY := $(VENV)/bin/python
 XLIE := $(VENV)/bin/xlie
 EXTRAS ?= dev,spacy,ray,ct2
 PYTEST_ARGS ?=
+TORCH ?= torch==2.13.0
+CONSTRAINTS ?= constraints.txt
 
-.PHONY: install demo test test-fast bench clean
+.PHONY: install demo test test-fast lock clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	$(PY) -m pip install --quiet $(TORCH)
+	$(PY) -m pip install --quiet -c $(CONSTRAINTS) -e ".[$(EXTRAS)]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -37,8 +40,19 @@ test: install
 test-fast: install
 	$(PY) -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-bench: install
-	$(PY) benchmarks/run_all.py
+# Refresh constraints.txt: install the newest releases into a scratch environment, run the
+# suite there, and write the versions only if it passes.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet $(TORCH)
+	.venv-lock/bin/python -m pip install --quiet --upgrade -e ".[$(EXTRAS)]"
+	.venv-lock/bin/python -m pytest -q $(PYTEST_ARGS)
+	{ sed -n '1,2p' $(CONSTRAINTS); .venv-lock/bin/python -m pip freeze --exclude-editable | \
+	  grep -v '^torch=='; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-lock build *.egg-info .pytest_cache

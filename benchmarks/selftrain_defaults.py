@@ -34,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 LANGS = ("de", "it")
 
-# name -> TrainConfig overrides of the candidate settings. The grid ran around head_lr 1e-3
+# name -> TaggerTrainConfig overrides of the candidate settings. The grid ran around head_lr 1e-3
 # (the first choice); head_lr 3e-3 won on German and became the default ("defaults").
 H1 = {"head_lr": 1e-3}
 GRID = {
@@ -142,9 +142,9 @@ def run_job(job: dict, work: Path, runs: Path) -> list[dict]:
     """Train one condition (or a self-training chain); one result row per trained tagger."""
     import torch
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
-    from xlie.selftrain import TrainConfig, train
+    from xlie.selftrain import TaggerTrainConfig, train
     # fp32 everywhere, as on CPU, so a GPU run scores what a CPU run would
-    cfg = TrainConfig(model=job["model"], task="ner", seed=job["seed"], mixed_precision="no",
+    cfg = TaggerTrainConfig(model=job["model"], task="ner", seed=job["seed"], mixed_precision="no",
                       **job["over"])
     d, lang = work / job["lang"], job["lang"]
     tag = f"{job['setting']}-{lang}-{job['cond']}-s{job['seed']}"
@@ -158,9 +158,9 @@ def run_job(job: dict, work: Path, runs: Path) -> list[dict]:
     out = [row(job["cond"] if job["cond"] != "selftrain" else "round0", r0.metrics)]
     if job["cond"] != "selftrain":
         return out
-    from xlie.selftrain import RunConfig
+    from xlie.selftrain import SelfTrainConfig
     from xlie.selftrain.rounds import pseudo_label
-    rc = RunConfig(train=cfg, rounds=1)
+    rc = SelfTrainConfig(train=cfg, rounds=1)
     (runs / tag / "r1").mkdir(parents=True, exist_ok=True)
     pseudo, sel = pseudo_label(r0.model_dir, [d / "unlabeled.jsonl"], runs / tag / "r1", rc, 1)
     kept = {"kept_units": sel["kept_units"], "kept_sentences": sel["kept_sentences"]}

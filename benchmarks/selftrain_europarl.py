@@ -109,7 +109,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from xlie.formats.conll import read_conll
     from xlie.formats.jsonl import write_jsonl
-    from xlie.selftrain import RunConfig, SelectConfig, TrainConfig, train
+    from xlie.selftrain import SelectConfig, SelfTrainConfig, TaggerTrainConfig, train
     from xlie.selftrain.rounds import self_train
 
     t_start = time.time()
@@ -127,11 +127,11 @@ def main() -> None:
                                       work, args.model)
     print("silver:", json.dumps(silver_info, default=str)[:400], flush=True)
 
-    base = TrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
-                       lr=args.lr, head_lr=args.head_lr, freeze_layers=args.freeze_layers,
-                       freeze_embeddings=True,
-                       patience=None, max_steps=None, dev_fraction=0.0,  # fixed epochs, no dev
-                       checkpoint_every=10_000)
+    base = TaggerTrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
+                             lr=args.lr, head_lr=args.head_lr, freeze_layers=args.freeze_layers,
+                             freeze_embeddings=True,
+                             patience=None, max_steps=None, dev_fraction=0.0,  # fixed epochs
+                             checkpoint_every=10_000)
     rows: dict[str, list[float]] = {}
     seconds: dict[str, list[float]] = {}
     for seed in args.seeds:
@@ -141,9 +141,10 @@ def main() -> None:
         rows.setdefault("(1) English gold only (zero-shot)", []).append(f1_of(zs.metrics))
         seconds.setdefault("(1) English gold only (zero-shot)", []).append(zs.metrics["seconds"])
         # silver and pseudo-labels: one draw per source sentence each epoch
-        rc = RunConfig(train=cfg.model_copy(update={"silver_ratio": 1.0}), rounds=args.rounds,
-                       select=SelectConfig(mode="top", top_fraction=args.top_fraction),
-                       init=args.init, round_epochs=args.round_epochs)
+        rc = SelfTrainConfig(train=cfg.model_copy(update={"silver_ratio": 1.0}),
+                             rounds=args.rounds,
+                             select=SelectConfig(mode="top", top_fraction=args.top_fraction),
+                             init=args.init, round_epochs=args.round_epochs)
         summary = self_train([work / "en-pool.jsonl"], [work / "de-pool-text.jsonl"],
                              work / f"seed{seed}" / "selftrain", rc, silver=[silver],
                              test=work / "de-test.jsonl")

@@ -33,6 +33,8 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # random_model
+from random_model import build_random_marian  # noqa: E402
 from results import machine, table, write_section  # noqa: E402
 
 from xlie.formats.conll import read_conll  # noqa: E402
@@ -40,7 +42,6 @@ from xlie.models.home import xlie_home  # noqa: E402
 from xlie.translation import translate  # noqa: E402
 from xlie.translation.backends.hf import HFBackend  # noqa: E402
 from xlie.translation.options import GenerationOptions  # noqa: E402
-from xlie.translation.random_model import build_random_marian  # noqa: E402
 from xlie.translation.wordtok import detokenize  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"

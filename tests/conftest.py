@@ -5,16 +5,15 @@ from pathlib import Path
 
 import pytest
 
-from tiny_models import SHARED, build_tiny_encoder
+from tiny_models import TEST_DATA, build_tiny_encoder
 
 os.environ.setdefault("XLIE_PROGRESS", "0")
 
 
 @pytest.fixture(scope="session")
-def shared_dir() -> Path:
-    if not SHARED.exists():
-        pytest.skip("../shared is not beside the checkout")
-    return SHARED
+def test_data() -> Path:
+    """Slices of real data committed under tests/data (sources and licences in SOURCE.md)."""
+    return TEST_DATA
 
 
 @pytest.fixture(scope="session")

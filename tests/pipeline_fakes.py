@@ -6,8 +6,7 @@ import json
 from collections import Counter
 from typing import Optional
 
-from xlie.pipeline.config import BatchStageConfig, StageConfig
-from xlie.pipeline.stages import BatchResult, Stage, register_stage, unregister_stage
+from xlie.pipeline.stages import BatchResult, BatchStageConfig, Stage, StageConfig
 
 CALLS: Counter = Counter()          # stage name -> records processed (or runs of a whole stage)
 SETUPS: Counter = Counter()
@@ -106,14 +105,21 @@ FAKES = [
 ]
 
 
-def register_fakes() -> None:
-    for st in FAKES:
-        register_stage(st, replace=True)
+CLI_OBJ = {"stages": FAKES}   # `xlie run`/`xlie status` through click with the fake stages
 
 
-def unregister_fakes() -> None:
-    for st in FAKES:
-        unregister_stage(st.name)
+def load_config(path, overrides=None):
+    """``xlie.pipeline.load_config`` against the fake stages."""
+    from xlie.pipeline import load_config as load
+    return load(path, overrides, stages=FAKES)
+
+
+def run_status(run_dir):
+    from xlie.pipeline.status import run_status as status
+    return status(run_dir, stages=FAKES)
+
+
+def reset() -> None:
     CALLS.clear()
     SETUPS.clear()
     CRASH.clear()

@@ -1,6 +1,9 @@
 """Real text: e5-small (rebuilt offline) on 100 en-cs gold pairs."""
+from pathlib import Path
+
 import pytest
 
+import xlie
 from xlie.aligners import Aligner
 from xlie.aligners.aer import score_alignments
 from xlie.formats.parallel import read_parallel
@@ -16,9 +19,11 @@ AWESOME_ALIGN_AER_100 = 0.43
 
 
 @pytest.fixture(scope="module")
-def data(shared_dir):
-    pairs = [(p.src, p.tgt) for p in read_parallel(shared_dir / "data/align/encs.src-tgt", strict=True)]
-    gold = list(read_pharaoh(shared_dir / "data/align/encs.gold", one_indexed=True))
+def data():
+    """The first 100 en-cs gold pairs, bundled with the package."""
+    sample = Path(xlie.__file__).parent / "data" / "align-sample"
+    pairs = [(p.src, p.tgt) for p in read_parallel(sample / "encs.src-tgt", strict=True)]
+    gold = list(read_pharaoh(sample / "encs.gold", one_indexed=True))
     return pairs[:100], gold[:100]
 
 
@@ -67,22 +72,20 @@ def test_long_inputs_keep_quality(e5_small, data):
     assert _aer(al.align_pairs(forty), forty_gold) < short_aer + 0.01
 
 
-def test_fine_tuning_e5_small_with_so_lowers_aer(e5_small, shared_dir, tmp_path):
+def test_fine_tuning_e5_small_with_so_lowers_aer(e5_small, test_data, tmp_path):
     """The smoke form of benchmarks/align_finetune.py: SO on 400 pairs of text from the first
-    half of encs (its gold unread), AER on 300 pairs of the other half before and after, the
-    tuned model loaded as `xlie align --model DIR` loads it."""
+    half of encs (its gold unread), AER on 300 pairs of the other half (pairs 1251-1550) before
+    and after, the tuned model loaded as `xlie align --model DIR` loads it."""
     from xlie.aligners.training import load_train_config, train_aligner
-    pairs = [(p.src, p.tgt) for p in read_parallel(shared_dir / "data/align/encs.src-tgt", strict=True)]
-    gold = list(read_pharaoh(shared_dir / "data/align/encs.gold", one_indexed=True))
-    half = len(pairs) // 2
-    text = tmp_path / "train.txt"
-    text.write_text("".join(f"{' '.join(s)} ||| {' '.join(t)}\n" for s, t in pairs[:400]),
-                    encoding="utf-8")
+    text = test_data / "encs" / "train.src-tgt"
+    held_out = [(p.src, p.tgt) for p in read_parallel(test_data / "encs" / "heldout.src-tgt",
+                                                       strict=True)]
+    held_gold = list(read_pharaoh(test_data / "encs" / "heldout.gold", one_indexed=True))
+    assert len(held_out) == len(held_gold) == 300
     off = [f"objectives.{o}=0" for o in ("mlm", "tlm", "psi", "co")]
     cfg = load_train_config(None, off + ["lr=1e-4", "freeze_embeddings=true", "seed=0"],
                             model="e5-small", data=str(text), output=str(tmp_path / "ft"))
     assert train_aligner(cfg).steps == 50
-    held_out, held_gold = pairs[half:half + 300], gold[half:half + 300]
     before = _aer(Aligner("e5-small").align_pairs(held_out), held_gold)
     tuned = Aligner(str(tmp_path / "ft"))
     assert (tuned.layer, tuned.extraction) == (7, "softmax")   # recorded by the training run

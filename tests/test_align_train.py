@@ -144,7 +144,7 @@ def test_calibration_off_keeps_the_model_settings(tiny_bert, pairs_file, tmp_pat
 
 
 def test_aligner_loads_trained_directory(tiny_xlmr, pairs_file, tmp_path):
-    aligners = pytest.importorskip("xlie.aligners")
+    import xlie.aligners as aligners
     out = tmp_path / "ft"
     train_aligner(cfg_for(tiny_xlmr, pairs_file, out, "max_steps=2"))
     al = aligners.Aligner(str(out), layer=2)
@@ -225,13 +225,13 @@ def test_config_errors_name_the_key(tmp_path):
 
 def test_mixed_precision_no_survives_yaml(tmp_path):
     """YAML reads a bare `no` as false; both trainers' configs take it as "no mixed precision"."""
-    from xlie.selftrain import TrainConfig as TaggerConfig
+    from xlie.selftrain import TaggerTrainConfig
     f = tmp_path / "c.yaml"
     f.write_text("mixed_precision: no\n")
     assert load_train_config(f).mixed_precision == "no"
     assert load_train_config(None, ["mixed_precision=no"]).mixed_precision == "no"
     assert load_train_config(None, ["mixed_precision=bf16"]).mixed_precision == "bf16"
-    assert TaggerConfig(mixed_precision=False).mixed_precision == "no"
+    assert TaggerTrainConfig(mixed_precision=False).mixed_precision == "no"
     with pytest.raises(ConfigError):
         load_train_config(None, ["mixed_precision=yes"])   # true is not a precision
 

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 import pipeline_fakes as fakes
+from pipeline_fakes import load_config, run_status
 from xlie.errors import XlieError
-from xlie.pipeline import load_config, run_pipeline
+from xlie.pipeline import run_pipeline
 from xlie.pipeline.stages import ChainError
-from xlie.pipeline.status import run_status
 
 ALL = {"ftranslate": {"batch_size": 2}, "falign": {"batch_size": 3}, "fproject": {},
        "ftrain": {}}
@@ -20,9 +20,8 @@ ALL = {"ftranslate": {"batch_size": 2}, "falign": {"batch_size": 3}, "fproject":
 
 @pytest.fixture(autouse=True)
 def fake_stages():
-    fakes.register_fakes()
     yield
-    fakes.unregister_fakes()
+    fakes.reset()
 
 
 def make_config(tmp_path: Path, run_dir: str = "run", stages=None, n: int = 10,

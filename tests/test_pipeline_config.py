@@ -8,16 +8,15 @@ import yaml
 from click.testing import CliRunner
 
 import pipeline_fakes as fakes
+from pipeline_fakes import load_config
 from xlie.cli import cli
 from xlie.errors import ConfigError, InputFormatError
-from xlie.pipeline import load_config
 
 
 @pytest.fixture(autouse=True)
 def fake_stages():
-    fakes.register_fakes()
     yield
-    fakes.unregister_fakes()
+    fakes.reset()
 
 
 def write(tmp_path, data, name="c.yaml"):
@@ -88,14 +87,14 @@ def test_cli_run_and_status(tmp_path):
     path = write(tmp_path, {"run_dir": str(tmp_path / "run"), "input": {"corpus": str(corpus)},
                             "ftranslate": {}, "falign": {}, "fproject": {}, "ftrain": {}})
     runner = CliRunner()
-    res = runner.invoke(cli, ["run", str(path), "--until", "falign"])
+    res = runner.invoke(cli, obj=fakes.CLI_OBJ, args=["run", str(path), "--until", "falign"])
     assert res.exit_code == 0, res.output
-    res = runner.invoke(cli, ["status", str(tmp_path / "run")])
+    res = runner.invoke(cli, obj=fakes.CLI_OBJ, args=["status", str(tmp_path / "run")])
     assert res.exit_code == 0
     lines = {ln.split()[0]: ln for ln in res.output.splitlines()[1:] if ln.strip()}
     assert "done" in lines["11-ftranslate"] and "records_in 6" in lines["12-falign"]
     assert lines["13-fproject"].split()[1:] == ["not", "run"]
-    res = runner.invoke(cli, ["run", str(path), "--json"])
+    res = runner.invoke(cli, obj=fakes.CLI_OBJ, args=["run", str(path), "--json"])
     assert res.exit_code == 0
     summary = json.loads(res.stdout)
     assert [s["status"] for s in summary["stages"]] == ["skipped", "skipped", "ran", "ran"]
@@ -104,9 +103,9 @@ def test_cli_run_and_status(tmp_path):
 
 def test_cli_config_error_exits_2_naming_key_and_file(tmp_path):
     path = write(tmp_path, {**BASE, "falign": {"batch_size": "x"}})
-    res = CliRunner().invoke(cli, ["run", str(path)])
+    res = CliRunner().invoke(cli, obj=fakes.CLI_OBJ, args=["run", str(path)])
     assert res.exit_code == 2
     assert f"error: {path}: config key 'falign.batch_size'" in res.output
-    res = CliRunner().invoke(cli, ["run", str(path), "--set", "falign.batch_size=2",
-                                   "--from", "nosuch"])
+    res = CliRunner().invoke(cli, obj=fakes.CLI_OBJ, args=["run", str(path), "--set",
+                                                           "falign.batch_size=2", "--from", "nosuch"])
     assert res.exit_code == 2 and "unknown stage 'nosuch'" in res.output

@@ -29,7 +29,7 @@ def test_shipped_configs_validate_and_chain(name, stages, first_models):
     for key in ("gold", "test"):
         value = getattr(cfg.run.eval, key)
         assert value is None or resolve_path(value).is_file()
-    plan = plan_chain(enabled, input_provides(corpus))
+    plan = plan_chain(cfg.registry, enabled, input_provides(corpus))
     assert [s.name for s in plan.stages] == stages
 
 
@@ -42,10 +42,10 @@ def test_hub_config_overrides_like_any_other():
 
 def test_shipped_align_train_config_sets_the_benchmarked_settings():
     from xlie.aligners.training import load_train_config
-    from xlie.aligners.training.config import TrainConfig
+    from xlie.aligners.training.config import AlignTrainConfig
     cfg = load_train_config(CONFIGS / "align-train-small.yaml", ["max_steps=5"],
                             data="pairs.txt", output="ft")
-    defaults = TrainConfig()
+    defaults = AlignTrainConfig()
     assert (cfg.lr, cfg.epochs, cfg.freeze_embeddings) == (1e-4, 2, True) != (
         defaults.lr, defaults.epochs, defaults.freeze_embeddings)
     assert cfg.objectives.mlm == cfg.objectives.tlm == 0.01 and cfg.objectives.so == 1.0

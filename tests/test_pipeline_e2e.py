@@ -58,6 +58,11 @@ def test_every_stage_runs_and_an_interrupted_run_resumes_identically(tiny_config
     silver = [json.loads(x) for x in (tmp_path / "ref/03-project/silver.jsonl").open()]
     assert len(silver) == 24 and silver[1]["lang"] == "de"
     assert (tmp_path / "ref/04-selftrain/model/config.json").exists()
+    # the summary names the final model relative to itself, so it survives the stage folder's
+    # rename from .04-selftrain.partial
+    rounds_dir = tmp_path / "ref/04-selftrain/rounds"
+    summary = json.loads((rounds_dir / "summary.json").read_text())
+    assert (rounds_dir / summary["final_model"] / "config.json").exists()
 
     # interrupt inside selftrain, after align and project finished
     import xlie.selftrain as rounds

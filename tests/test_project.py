@@ -234,3 +234,89 @@ def test_edge_words_learnt_from_the_whole_corpus_reach_every_batch():
     words = edge_words_of(s.to_json() for s in [first, *rest])
     assert "die" in words[0] and "the" in words[1]
     assert spans_of(project([first], edge_words=words)) == spans_of(whole)
+
+
+# Head-initial phrases (issue 22): Italian spans the method once cut short. Function words
+# are given as a corpus would teach them (a single sentence teaches none).
+IT_FW = frozenset({"la", "il", "l'", "i", "dei", "della", "dell'", "del", "nei", "nella", "per",
+                   "e", "più", "è", "si", "paesi"})  # "paesi" is frequent enough in Europarl
+EN_FW = frozenset({"the", "of", "in", "on", "and", "we", "more", "to", "a", "."})
+
+
+def run_it(sent, pairs=frozenset(), **kw):
+    from xlie.projection.edges import EdgeWords
+    return project([sent], edge_words=EdgeWords(IT_FW, EN_FW, pairs), **kw)
+
+
+OLD = {"function_link_weight": 1.0, "keep_linked": False, "grow_pairs": False}
+
+
+def test_internal_function_word_linked_to_an_outside_article_stays_inside():
+    # "della" is linked to "the" before the span: no reason to cut "politica della concorrenza"
+    s = pair("we need more transparency in the competition policy",
+             "nella politica della concorrenza occorre più trasparenza", [(6, 8, "MISC")],
+             [(4, 0), (5, 2, 0.95), (6, 3), (7, 1), (1, 4), (2, 5), (3, 6)])
+    assert spans_of(run_it(s)) == [(1, 4, "MISC")]
+    assert spans_of(run_it(s, **OLD)) == [(3, 4, "MISC")]  # the issue's "concorrenza"
+    assert spans_of(run_it(s, method="heuristic")) == [(1, 4, "MISC")]
+
+
+def test_head_noun_and_name_with_function_words_between():
+    # Tunnel -> tunnel, Tauern -> Tauri; "nei" and "monti" are linked to "in" and "the"
+    s = pair("the fire in the Tauern Tunnel cost many lives",
+             "l' incendio del tunnel nei monti Tauri è costato molte vite", [(4, 6, "LOC")],
+             [(0, 0), (1, 1), (2, 4), (3, 5, 0.62), (4, 6), (5, 3), (6, 8), (7, 9), (8, 10)])
+    assert spans_of(run_it(s)) == [(3, 7, "LOC")]
+    assert spans_of(run_it(s, **OLD)) == [(6, 7, "LOC")]  # the issue's "Tauri"
+
+
+def test_committee_name_with_unlinked_words_and_an_article_linked_outside():
+    # "per" and "problemi" are unlinked (on, Affairs missed); "i" is linked to "the"
+    s = pair("on behalf of the Committee on Economic and Monetary Affairs ,",
+             "a nome della commissione per i problemi economici e monetari ,",
+             [(4, 10, "ORG")],
+             [(1, 1), (2, 2, 0.31), (3, 2, 0.2), (3, 3, 0.48), (4, 3, 0.92), (3, 5, 0.66),
+              (6, 7), (7, 8), (8, 9), (10, 10)])
+    assert spans_of(run_it(s)) == [(3, 10, "ORG")]
+    assert spans_of(run_it(s, **OLD)) == [(7, 10, "ORG")]  # "economici e monetari"
+
+
+def test_frequent_word_that_translates_part_of_the_name_is_not_trimmed():
+    # "paesi" (countries) is among the corpus's frequent short words, but it is the only
+    # word "countries" is linked to: trimming it would cut the name in two
+    s = pair("the position of the Central and Eastern European countries .",
+             "la posizione dei paesi dell' Europa centrale e orientale .", [(4, 9, "LOC")],
+             [(0, 0), (1, 1), (2, 2), (8, 3), (7, 5), (4, 6), (5, 7), (6, 8), (9, 9)])
+    assert spans_of(run_it(s)) == [(3, 9, "LOC")]
+    assert spans_of(run_it(s, keep_linked=False)) == [(5, 9, "LOC")]  # "Europa centrale ..."
+    # a function word that is only a second link of the name is still trimmed
+    s = pair("in the European Union", "nell' Unione europea e", [(2, 4, "ORG")],
+             [(0, 0), (2, 2), (3, 1), (3, 3, 0.5)])
+    assert spans_of(run_it(s)) == [(1, 3, "ORG")]
+
+
+def test_fixed_pair_of_the_target_corpus_grows_over_an_unlinked_neighbour():
+    # EU -> "europea" only (the aligner kept one link); "Unione europea" is a fixed pair
+    s = pair("the credibility of the EU .", "la credibilità dell' Unione europea .",
+             [(4, 5, "ORG")], [(0, 0), (1, 1), (2, 2), (4, 4), (5, 5)])
+    fixed = frozenset({("Unione", "europea")})
+    assert spans_of(run_it(s, fixed)) == [(3, 5, "ORG")]
+    assert spans_of(run_it(s, fixed, grow_pairs=False)) == [(4, 5, "ORG")]
+    assert spans_of(run_it(s)) == [(4, 5, "ORG")]  # no such pair known: no growth
+    linked = s.model_copy(update={"alignment": [[0, 0, 1.0], [1, 1, 1.0], [2, 2, 1.0],
+                                                [4, 4, 1.0], [5, 5, 1.0], [3, 3, 1.0]]})
+    assert spans_of(run_it(linked, fixed)) == [(4, 5, "ORG")]  # "Unione" belongs to "the"
+
+
+def test_fixed_pairs_are_learnt_from_recurring_word_pairs():
+    from xlie.projection.phrases import fixed_pairs
+    corpus = ([["l'", "Unione", "europea", "decide"]] * 3 + [["la", "politica", "europea"]]
+              + [["una", "politica", "nuova"], ["Unione", "di", "stati"]])
+    pairs = fixed_pairs(corpus, frozenset({"l'", "la", "di", "una"}))
+    assert ("Unione", "europea") in pairs          # 3 of 5 "Unione", 3 of 4 "europea"
+    assert ("politica", "europea") not in pairs    # seen once
+    assert not any("l'" in p for p in pairs)       # function words make no fixed pair
+    # the pipeline learns them once from the whole aligned corpus, as the function words
+    from xlie.projection.edges import edge_words_of
+    records = [{"tokens": ["x"], "translation": {"tokens": t}} for t in corpus]
+    assert ("Unione", "europea") in edge_words_of(records).pairs

@@ -7,7 +7,7 @@ N = 60
 
 
 @pytest.mark.slow
-def test_europarl_projection_beats_the_heuristic(shared_dir, e5_small):
+def test_europarl_projection_beats_the_heuristic(test_data, e5_small):
     import torch
     from xlie.aligners import Aligner
     from xlie.corpus import Sentence
@@ -16,7 +16,7 @@ def test_europarl_projection_beats_the_heuristic(shared_dir, e5_small):
     from xlie.projection.scoring import pair_sentences, score_ner
 
     torch.set_num_threads(2)
-    data = shared_dir / "data" / "europarl-ner"
+    data = test_data / "europarl-ner"
     en = list(read_conll(data / "en.conll02"))[:N]
     de = list(read_conll(data / "de.conll02"))[:N]
     links = [a.links for a in Aligner(str(e5_small), extraction="softmax").align_pairs(

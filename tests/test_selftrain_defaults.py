@@ -8,9 +8,10 @@ import logging
 import pytest
 
 from test_selftrain_train import toy_corpus
+from xlie.config import load_settings
 from xlie.errors import ConfigError
 from xlie.formats.jsonl import write_jsonl
-from xlie.selftrain import RunConfig, TrainConfig, load_config, train
+from xlie.selftrain import SelfTrainConfig, TaggerTrainConfig, train
 from xlie.selftrain.health import collapse_report, collapsed, label_shares
 
 
@@ -25,7 +26,7 @@ def data(tmp_path_factory):
 def test_the_defaults_learn_and_report_the_held_out_dev_choice(tiny_xlmr, data, tmp_path,
                                                                capfd):
     # everything default but the encoder and a short budget (tiny model, few seconds)
-    config = TrainConfig(model=str(tiny_xlmr), max_steps=40)
+    config = TaggerTrainConfig(model=str(tiny_xlmr), max_steps=40)
     m = train([data / "source.jsonl"], tmp_path / "t", config,
               silver=[data / "silver.jsonl"]).metrics
     losses = m["losses"]
@@ -49,7 +50,7 @@ def test_the_defaults_learn_and_report_the_held_out_dev_choice(tiny_xlmr, data, 
 
 def test_a_collapsed_tagger_is_reported_loudly(tiny_xlmr, data, tmp_path, caplog):
     # the head learns the label prior in a few big steps, the encoder nothing: all O
-    config = TrainConfig(model=str(tiny_xlmr), max_steps=6, lr=1e-7, head_lr=0.05,
+    config = TaggerTrainConfig(model=str(tiny_xlmr), max_steps=6, lr=1e-7, head_lr=0.05,
                          warmup_ratio=0.0)
     with caplog.at_level(logging.WARNING, logger="xlie.selftrain.trainer"):
         m = train([data / "source.jsonl"], tmp_path / "t", config,
@@ -71,15 +72,15 @@ def test_collapse_rule_on_label_shares():
     assert not collapsed(label_shares(gold, gold))
     # gold that is itself all O: predicting O is right, not a collapse
     assert not collapsed(label_shares(all_o, all_o))
-    report = collapse_report(shares, "dev", [2.0, 1.5, 1.0, 0.5], TrainConfig())
+    report = collapse_report(shares, "dev", [2.0, 1.5, 1.0, 0.5], TaggerTrainConfig())
     assert "still falling" in report["cause"] and "train.max_steps" in report["fix"]
-    report = collapse_report(shares, "dev", [1.0, 1.0, 1.0, 1.0], TrainConfig())
+    report = collapse_report(shares, "dev", [1.0, 1.0, 1.0, 1.0], TaggerTrainConfig())
     assert "stalled" in report["cause"] and "train.head_lr" in report["fix"]
 
 
 def test_defaults_have_an_end_and_no_rounds(tmp_path):
-    assert RunConfig().rounds == 0
-    c = TrainConfig()
+    assert SelfTrainConfig().rounds == 0
+    c = TaggerTrainConfig()
     assert c.head_lr > c.lr and c.freeze_embeddings and c.max_steps and c.epochs is None
     with pytest.raises(ConfigError, match="train"):
-        load_config(RunConfig, overrides=["train.max_steps=null"])
+        load_settings(SelfTrainConfig, overrides=["train.max_steps=null"])

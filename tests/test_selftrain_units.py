@@ -7,10 +7,11 @@ import pytest
 
 from xlie.corpus import Sentence
 from xlie.errors import ConfigError, InputFormatError
-from xlie.selftrain import LabelMap, RunConfig, SelectConfig, TrainConfig, load_config
+from xlie.config import load_settings
+from xlie.selftrain import LabelMap, SelectConfig, SelfTrainConfig, TaggerTrainConfig
 from xlie.selftrain.data import DataReport, ExampleBuilder, load_examples
 from xlie.selftrain.encode import WindowEncoder, model_limit
-from xlie.selftrain.labels import iob2_to_spans, spans_to_iob2
+from xlie.formats.iob import spans_to_tags, tags_to_spans
 from xlie.selftrain.pseudo import select_pseudo_labels
 
 
@@ -21,11 +22,11 @@ def write(path, records):
 
 def test_spans_iob2_round_trip():
     spans = [(0, 2, "PER"), (3, 4, "LOC"), (4, 5, "LOC")]
-    tags = spans_to_iob2(6, spans)
+    tags = spans_to_tags(6, spans, overlaps="first")
     assert tags == ["B-PER", "I-PER", "O", "B-LOC", "B-LOC", "O"]
-    assert iob2_to_spans(tags) == spans
+    assert tags_to_spans(tags) == spans
     # a stray I- starts an entity, as conlleval reads it
-    assert iob2_to_spans(["O", "I-ORG", "I-ORG"]) == [(1, 3, "ORG")]
+    assert tags_to_spans(["O", "I-ORG", "I-ORG"]) == [(1, 3, "ORG")]
 
 
 def test_label_map_round_trips_through_id2label():
@@ -67,7 +68,8 @@ def test_word_without_subwords_still_gets_a_position(tiny_xlmr):
 
 def _builder(task="ner", types=("LOC", "PER"), **cfg):
     report = DataReport()
-    return ExampleBuilder(LabelMap.build(task, types), TrainConfig(task=task, **cfg), report), report
+    builder = ExampleBuilder(LabelMap.build(task, types), TaggerTrainConfig(task=task, **cfg), report)
+    return builder, report
 
 
 def test_unknown_silver_label_is_an_error_with_file_and_line(tmp_path):
@@ -123,11 +125,11 @@ def test_config_errors_name_the_key(tmp_path):
     cfg = tmp_path / "c.yaml"
     cfg.write_text("train:\n  epochs: 2\n  epoch: 3\n")
     with pytest.raises(ConfigError) as e:
-        load_config(RunConfig, cfg)
+        load_settings(SelfTrainConfig, cfg)
     assert "train.epoch" in str(e.value) and str(cfg) in str(e.value)
-    ok = load_config(RunConfig, None, ["train.epochs=4", "select.mode=top", "rounds=3"])
+    ok = load_settings(SelfTrainConfig, None, ["train.epochs=4", "select.mode=top", "rounds=3"])
     assert (ok.train.epochs, ok.select.mode, ok.rounds) == (4, "top", 3)
-    sched = RunConfig(schedule=[SelectConfig(threshold=0.95), SelectConfig(threshold=0.8)])
+    sched = SelfTrainConfig(schedule=[SelectConfig(threshold=0.95), SelectConfig(threshold=0.8)])
     assert [sched.select_for(k).threshold for k in (1, 2, 3)] == [0.95, 0.8, 0.8]
 
 
@@ -177,7 +179,7 @@ def test_freeze_layers_fixes_embeddings_and_the_lowest_layers(tiny_bert):
     from transformers import AutoModelForTokenClassification
     from xlie.selftrain.trainer import freeze
     model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
-    freeze(model, TrainConfig(model=str(tiny_bert), freeze_layers=2))
+    freeze(model, TaggerTrainConfig(model=str(tiny_bert), freeze_layers=2))
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert not any(".embeddings." in n or ".layer.0." in n or ".layer.1." in n for n in trainable)
     assert any(".layer.2." in n for n in trainable) and "classifier.weight" in trainable
@@ -187,7 +189,7 @@ def test_head_learning_rate_applies_to_the_new_head_only(tiny_bert):
     from transformers import AutoModelForTokenClassification
     from xlie.selftrain.trainer import param_groups
     model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
-    groups = param_groups(model, TrainConfig(model=str(tiny_bert), lr=1e-4, head_lr=1e-2))
+    groups = param_groups(model, TaggerTrainConfig(model=str(tiny_bert), lr=1e-4, head_lr=1e-2))
     head = {id(model.classifier.weight), id(model.classifier.bias)}
     for g in groups:
         ids = {id(p) for p in g["params"]}
@@ -200,7 +202,7 @@ def test_nothing_usable_to_train_on_is_a_clear_error(tmp_path):
     from xlie.selftrain import train
     path = write(tmp_path / "empty.jsonl", [{"id": "a", "tokens": []}, {"id": "b", "tokens": []}])
     with pytest.raises(XlieError) as e:
-        train([path], tmp_path / "out", TrainConfig(model="unused", labels=["PER"]))
+        train([path], tmp_path / "out", TaggerTrainConfig(model="unused", labels=["PER"]))
     assert "no usable training sentence" in str(e.value) and '"skipped_empty": 2' in e.value.hint
     with pytest.raises(XlieError, match="no such file"):
-        train([tmp_path / "missing.jsonl"], tmp_path / "out", TrainConfig(model="unused"))
+        train([tmp_path / "missing.jsonl"], tmp_path / "out", TaggerTrainConfig(model="unused"))

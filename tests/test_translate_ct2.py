@@ -47,3 +47,12 @@ def test_ct2_backend_from_a_converted_directory_via_translate(home, tmp_path):
     assert [r["id"] for r in out] == ["s0", "s1", "s2"]
     assert all(r["translation"]["lang"] == "fr" and "__" not in r["translation"]["text"] for r in out)
     assert any(r["translation"]["text"] for r in out)
+
+
+def test_ct2_caps_max_new_tokens_at_the_decoder_positions(home, caplog):
+    with caplog.at_level("WARNING"):
+        ct2 = CT2Backend(tiny_marian(), "en", "de", GenerationOptions(num_beams=1,
+                                                                      max_new_tokens=1000))
+    assert ct2.options.max_new_tokens == 127
+    assert any("capped at 127" in r.getMessage() for r in caplog.records)
+    assert len(ct2.translate_ids(ct2.encode(SENTENCES[:2]))) == 2

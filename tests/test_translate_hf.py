@@ -142,7 +142,7 @@ def test_m2m100_source_code_and_forced_target_language(tmp_path):
 def test_multi_target_marian_gets_the_target_token(tmp_path):
     from tiny_models import training_text
 
-    from xlie.translation.random_model import build_random_marian
+    from random_model import build_random_marian
     d = build_random_marian(tmp_path / "multi", training_text(100), vocab_size=300,
                             lang_tokens=[">>de<<", ">>cs<<"])
     be = HFBackend(d, "en", "cs", GREEDY)
@@ -162,7 +162,7 @@ def test_cut_translations_are_reported(tmp_path):
 def test_nllb_codes_iso_mapping_and_forced_target(tmp_path):
     from tiny_models import training_text
 
-    from xlie.translation.random_model import build_random_nllb
+    from random_model import build_random_nllb
     d = build_random_nllb(tmp_path / "nllb", training_text(100))
     be = HFBackend(d, "en", "de", GREEDY)                 # ISO codes map to FLORES-200 codes
     tok = be.mt.tok
@@ -175,3 +175,16 @@ def test_nllb_codes_iso_mapping_and_forced_target(tmp_path):
     assert all("Latn" not in h.text for h in be.translate_ids(ids))
     with pytest.raises(UnknownNameError, match="deu_Latn"):
         HFBackend(d, "en", "tlh", GREEDY)
+
+
+def test_max_new_tokens_past_the_decoder_positions_is_capped_with_a_warning(tmp_path, caplog):
+    """The tiny Marian has 128 decoder positions: asking for 1000 new tokens used to crash
+    mid-corpus with an IndexError and leave .partial files; now the cap is the model's."""
+    src = write_corpus(tmp_path / "in.jsonl", SENTENCES[:3])
+    out = tmp_path / "out.jsonl"
+    with caplog.at_level("WARNING"):
+        rep = translate(src, out, tiny_marian(), "en", "de", beam=1, max_new_tokens=1000,
+                        cache=False)
+    assert rep.counts.translated == 3 and len(read(out)) == 3
+    assert any("capped at 127" in r.getMessage() for r in caplog.records)
+    assert not [p.name for p in tmp_path.iterdir() if ".partial" in p.name]

@@ -9,8 +9,8 @@ from xlie.translation import translate
 
 
 @pytest.mark.parametrize("style", ["xml", "brackets"])
-def test_identity_translation_recovers_every_span(shared_dir, tmp_path, style):
-    src = shared_dir / "data" / "europarl-ner" / "en.conll02"
+def test_identity_translation_recovers_every_span(test_data, tmp_path, style):
+    src = test_data / "europarl-ner" / "en.conll02"
     out = tmp_path / "out.jsonl"
     rep = translate(src, out, backend=EchoBackend(), cache=False, markers=style,
                     src_lang="en", tgt_lang="en", max_input_tokens=512)

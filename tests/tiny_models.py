@@ -1,17 +1,19 @@
 """Tiny randomly initialised models with sentencepiece-trained tokenizers: no model hub.
 
-The tokenizer is trained by the ``sentencepiece`` package on a few hundred lines of real
-parallel text, then wrapped as an XLM-R style fast tokenizer (so ``word_ids()`` works).
+The tokenizer is trained by the ``sentencepiece`` package on 400 pairs of real parallel
+text committed under ``tests/data`` (so a clone anywhere trains the same tokenizer), then
+wrapped as an XLM-R style fast tokenizer (so ``word_ids()`` works).
 """
 from __future__ import annotations
 
 import io
 from pathlib import Path
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-ENCS = SHARED / "data" / "align" / "encs.src-tgt"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+ENCS = TEST_DATA / "encs" / "train.src-tgt"
 
-_FALLBACK_TEXT = [
+# a few German sentences, so the tiny vocabulary is not Czech and English alone
+_EXTRA_TEXT = [
     "the cat sat on the mat .", "die Katze saß auf der Matte .",
     "I tried to examine myself .", "Pokusil jsem se sám se prohlédnout .",
     "The European Parliament adjourned the session on Friday 17 December 1999 .",
@@ -21,13 +23,12 @@ _FALLBACK_TEXT = [
 
 def training_text(max_lines: int = 400) -> list[str]:
     lines: list[str] = []
-    if ENCS.exists():
-        with open(ENCS, encoding="utf-8") as f:
-            for i, line in enumerate(f):
-                if i >= max_lines:
-                    break
-                lines.extend(s.strip() for s in line.split("|||"))
-    return lines + _FALLBACK_TEXT * 5
+    with open(ENCS, encoding="utf-8") as f:
+        for i, line in enumerate(f):
+            if i >= max_lines:
+                break
+            lines.extend(s.strip() for s in line.split("|||"))
+    return lines + _EXTRA_TEXT * 5
 
 
 def train_spm_tokenizer(out_dir: Path, vocab_size: int = 600, model_max_length: int = 512):

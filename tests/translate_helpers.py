@@ -14,13 +14,13 @@ from xlie.translation.backends.base import Backend, Hypothesis
 
 @functools.lru_cache(maxsize=None)
 def tiny_marian() -> Path:
-    from xlie.translation.random_model import build_random_marian
+    from random_model import build_random_marian
     return build_random_marian(Path(tempfile.mkdtemp(prefix="tiny-marian-")), training_text())
 
 
 @functools.lru_cache(maxsize=None)
 def tiny_m2m100() -> Path:
-    from xlie.translation.random_model import build_random_m2m100
+    from random_model import build_random_m2m100
     return build_random_m2m100(Path(tempfile.mkdtemp(prefix="tiny-m2m-")), training_text())
 
 

@@ -18,6 +18,13 @@ from typing import Any, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+UNLABELED = "_"   # the tag of a word that has none (CoNLL-U's empty column); losses skip it
+
+
+def has_tag(tag: Optional[str]) -> bool:
+    """Whether a word's tag says something (not missing, empty or ``_``)."""
+    return tag not in (None, "", UNLABELED)
+
 
 class Span(BaseModel):
     model_config = ConfigDict(extra="allow")

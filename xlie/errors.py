@@ -57,16 +57,20 @@ class UnknownNameError(XlieError):
 
 
 class ModelNotFoundError(XlieError):
-    """A model name is neither a local directory, a built-in model, nor reachable on the hub."""
+    """A model name is neither a local directory, a built-in model, nor reachable on the hub.
 
-    def __init__(self, name: str, reason: str | None = None):
-        from .models.builtin import BUILTIN_MODELS
+    ``builtin``: the built-in names to suggest (``xlie.models.resolve.model_not_found`` fills
+    them in, so this module imports nothing of xlie)."""
+
+    def __init__(self, name: str, reason: str | None = None, builtin: Iterable[str] = ()):
         msg = f"cannot load model {name!r}"
         if reason:
             msg += f": {reason}"
-        hint = ("pass a local model directory, a Hugging Face hub id (needs network access), "
-                f"or a built-in name ({', '.join(sorted(BUILTIN_MODELS))}); build a built-in "
-                "one ahead of time with `xlie models build NAME`")
+        hint = "pass a local model directory or a Hugging Face hub id (needs network access)"
+        if builtin:
+            hint = ("pass a local model directory, a Hugging Face hub id (needs network access), "
+                    f"or a built-in name ({', '.join(sorted(builtin))}); build a built-in "
+                    "one ahead of time with `xlie models build NAME`")
         super().__init__(msg, hint)
 
 
@@ -91,19 +95,3 @@ class ConfigError(XlieError):
                          "fix the key in the config file or override it with --set KEY=VALUE")
         self.path, self.key, self.problem = path, key, problem
 
-
-def check_not_input(output: str | Path, *inputs: str | Path | None) -> None:
-    """Raise if ``output`` is the same file as one of ``inputs`` (nothing writes over an input)."""
-    out = Path(output)
-    if str(output) == "-":
-        return
-    for inp in inputs:
-        if inp is None or str(inp) == "-":
-            continue
-        p = Path(inp)
-        try:
-            same = out.exists() and p.exists() and out.samefile(p)
-        except OSError:
-            same = False
-        if same or out.resolve() == p.resolve():
-            raise OutputExistsError(out)

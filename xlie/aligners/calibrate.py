@@ -1,10 +1,8 @@
 """Choose the link threshold and the long-pair band of a model on a gold set.
 
 A threshold and band tuned for one encoder need not suit another, nor the same encoder after
-fine-tuning: on en-cs dev pairs, e5-small fine-tuned by ``xlie align train`` does best at a
-quarter to half of the untuned model's threshold and with a band of 32 subwords instead of 24,
-while the untuned model's own settings stay its best (benchmarks/RESULTS.md,
-``align_calibrate`` and ``align_finetune_calibrated``). ``calibrate`` scores a small grid
+fine-tuning (measured in benchmarks/RESULTS.md, sections ``align_calibrate`` and
+``align_finetune_calibrated``). ``calibrate`` scores a small grid
 around the current settings with the aligner users run, encoding each sentence once, and
 returns the best setting with the whole table. ``xlie align train --eval-gold`` records the
 choice in the model directory, where ``xlie align --model DIR`` picks it up; ``xlie align

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from ..errors import InputFormatError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, check_distinct_outputs
 from ..formats.parallel import ParallelPair, parse_parallel_line, read_parallel
 from ..fileio import iter_lines
 from ..progress import progress
@@ -54,12 +54,19 @@ def _raw_pairs(path, tokenizer: str, src_lang: str, tgt_lang: str) -> Iterator[_
             yield _Item(pair)
 
 
+def check_outputs(output_path, prob_file=None, word_file=None, jsonl_file=None) -> None:
+    """Each output its own file (checked before a model loads)."""
+    check_distinct_outputs({"OUTPUT": output_path, "--output_prob_file": prob_file,
+                            "--output_word_file": word_file, "--output-jsonl": jsonl_file})
+
+
 def align_file(input_path: str | Path, output_path: str | Path, aligner: Aligner, *,
                prob_file: str | Path | None = None, word_file: str | Path | None = None,
                jsonl_file: str | Path | None = None, strict: bool = False,
                tokenize: str | None = None, src_lang: str = "en", tgt_lang: str = "en",
                chunk_size: int = 2048, warn: Callable[[str], None] | None = None) -> AlignReport:
     """Align every line of ``input_path``; returns counts and the skipped lines."""
+    check_outputs(output_path, prob_file, word_file, jsonl_file)
     report = AlignReport()
     warn = warn or log.warning
     inputs = [input_path]

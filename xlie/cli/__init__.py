@@ -6,7 +6,16 @@ from __future__ import annotations
 
 import click
 
-from ._group import XlieGroup
+from ._group import XlieGroup, exit_on_sigterm
+from .align import align_cli
+from .convert import convert_cmd
+from .demo import demo_cmd
+from .models import models_cli
+from .project import project_cli
+from .run import run_cmd
+from .selftrain import selftrain_cli
+from .status import status_cmd
+from .translate import translate_cli
 
 
 @click.group(cls=XlieGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,31 +28,11 @@ def cli():
     """
 
 
-def _register() -> None:
-    from .models import models_cli
-    cli.add_command(models_cli)
-    # stage commands register here, one import each
-    for module, attr in [
-        ("xlie.cli.align", "align_cli"),
-        ("xlie.cli.demo", "demo_cmd"),
-        ("xlie.cli.translate", "translate_cli"),
-        ("xlie.cli.project", "project_cli"),
-        ("xlie.cli.convert", "convert_cmd"),
-        ("xlie.cli.selftrain", "selftrain_cli"),
-        ("xlie.cli.run", "run_cmd"),
-        ("xlie.cli.status", "status_cmd"),
-    ]:
-        try:
-            mod = __import__(module, fromlist=[attr])
-        except ModuleNotFoundError as e:
-            if e.name == module:  # the command is not written yet
-                continue
-            raise
-        cli.add_command(getattr(mod, attr))
-
-
-_register()
+for command in (models_cli, align_cli, demo_cmd, translate_cli, project_cli, convert_cmd,
+                selftrain_cli, run_cmd, status_cmd):
+    cli.add_command(command)
 
 
 def main() -> None:
+    exit_on_sigterm()
     cli(prog_name="xlie")

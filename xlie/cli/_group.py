@@ -2,6 +2,7 @@
 ``xlie align IN OUT`` and ``xlie align eval GOLD PRED`` can live side by side."""
 from __future__ import annotations
 
+import signal
 import sys
 
 import click
@@ -10,7 +11,8 @@ from ..errors import XlieError
 
 
 class XlieGroup(click.Group):
-    """Turns an :class:`XlieError` into a message and hint on stderr and a non-zero exit."""
+    """Turns an :class:`XlieError` into a message and hint on stderr and a non-zero exit, and
+    Ctrl-C into exit 130, as shells expect (click's own handler exits 1)."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -20,6 +22,17 @@ class XlieGroup(click.Group):
             if e.hint:
                 click.echo(f"  hint: {e.hint}", err=True)
             sys.exit(e.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(128 + signal.SIGINT)
+
+
+def exit_on_sigterm() -> None:
+    """Make SIGTERM (a scheduler's or `kill`'s stop) unwind like an exception, so open
+    outputs remove their temporary files, and exit 143 as a shell user expects."""
+    def stop(signum, frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop)
 
 
 class DefaultCommandGroup(XlieGroup):

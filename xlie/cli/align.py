@@ -6,8 +6,6 @@ Accepts awesome-align's flag names too (--data_file, --output_file, --model_name
 """
 from __future__ import annotations
 
-import json
-
 import click
 
 from ._group import DefaultCommandGroup
@@ -76,12 +74,13 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
             dtype, threads, strict):
     """Align INPUT and write Pharaoh links to OUTPUT."""
     from ..aligners.api import Aligner
-    from ..aligners.files import align_file
+    from ..aligners.files import align_file, check_outputs
 
     input_path = input_path or data_file
     output_path = output_path or output_file
     if not input_path or not output_path:
         raise click.UsageError("give INPUT and OUTPUT (or --data_file and --output_file)")
+    check_outputs(output_path, prob_file, word_file, jsonl_file)
     options = {k: v for k, v in (("alpha", alpha), ("reg", ot_reg), ("unbalanced", ot_unbalanced))
                if v is not None}
     if batch_size:
@@ -117,6 +116,8 @@ def eval_cmd(gold, pred, zero_indexed, as_json, breakdown, data_path, top):
     """
     from ..aligners.eval_report import evaluate_report
     report = evaluate_report(gold, pred, not zero_indexed, breakdown or bool(data_path), data_path)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report.to_json(top) if as_json else report.to_text(top))
 
 

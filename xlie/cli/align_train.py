@@ -20,7 +20,7 @@ from ._group import XlieGroup
               help="Directory for the fine-tuned model, checkpoints and logs. Rerunning with "
                    "the same directory resumes from its last checkpoint.")
 @click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="YAML file of training settings (keys of TrainConfig).")
+              help="YAML file of training settings (keys of AlignTrainConfig).")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. --set objectives.psi=0 --set lr=5e-5 "
                    "--set max_steps=100. Repeatable.")

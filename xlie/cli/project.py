@@ -8,18 +8,6 @@ import click
 from ._group import DefaultCommandGroup
 
 
-def _parse_sets(pairs: tuple[str, ...]) -> dict:
-    import yaml
-    from ..errors import ConfigError
-    out = {}
-    for item in pairs:
-        if "=" not in item:
-            raise ConfigError(None, item, "expected KEY=VALUE")
-        key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
-    return out
-
-
 @click.group("project", cls=DefaultCommandGroup, default_command="run")
 def project_cli():
     """Project source-language annotations onto the target language through word links.
@@ -68,12 +56,13 @@ def run_cmd(input, output, target, alignment, alignment_probs, method, threshold
     --alignment. OUTPUT gets the silver corpus (JSONL, CoNLL, CoNLL-U or spaCy DocBin by its
     extension) and OUTPUT.report.json what was projected, dropped and why, per label.
     """
+    from ..config import apply_overrides
     from ..projection.api import project
     result = project(input, output, target=target, alignment=alignment,
                      alignment_probs=alignment_probs, method=method, threshold=threshold,
                      src_format=src_format, out_format=out_format, scheme=scheme,
                      src_lang=src_lang, lang=lang, report_path=report_path,
-                     **_parse_sets(sets))
+                     **apply_overrides({}, sets))
     click.echo(result.report.summary(), err=True)
 
 

@@ -15,7 +15,8 @@ import click
 @click.option("--until", metavar="STAGE", help="Stop after this stage.")
 @click.option("--force", is_flag=True, help="Re-run the selected stages even if up to date.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary at the end.")
-def run_cmd(config, overrides, start, until, force, as_json):
+@click.pass_obj
+def run_cmd(obj, config, overrides, start, until, force, as_json):
     """Run translate -> align -> project -> selftrain as CONFIG says.
 
     Each stage writes a folder in the run directory (01-translate/, 02-align/, 03-project/,
@@ -31,7 +32,8 @@ def run_cmd(config, overrides, start, until, force, as_json):
     from ..pipeline import load_config, run_pipeline
     from ..pipeline.runner import format_metrics, result_json
 
-    cfg = load_config(config, list(overrides))
+    # the stages: the built-in ones, unless the caller's click context object names others
+    cfg = load_config(config, list(overrides), stages=(obj or {}).get("stages"))
     result = run_pipeline(cfg, start=start, until=until, force=force,
                           echo=lambda s: click.echo(s, err=True))
     if as_json:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -39,12 +40,9 @@ def _common(f):
     return f
 
 
-def _overrides(prefix: str, overrides, **opts) -> list[str]:
-    keys = {"model": "model", "task": "task", "epochs": "epochs", "max_steps": "max_steps",
-            "min_silver_score": "min_silver_score", "silver_weight": "silver_weight",
-            "silver_ratio": "silver_ratio"}
-    out = [f"{prefix}{keys[k]}={json.dumps(v)}" for k, v in opts.items() if v is not None]
-    return out + list(overrides)
+def _train_values(**opts) -> dict:
+    """The training options given on the command line, as ``train.KEY`` settings."""
+    return {f"train.{k}": v for k, v in opts.items()}
 
 
 @click.group(cls=XlieGroup)
@@ -65,8 +63,9 @@ selftrain_cli.name = "selftrain"
 def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume, **opts):
     """Train a token-classification tagger on SOURCE gold corpora (JSONL, CoNLL, CoNLL-U)
     and --silver data. An interrupted run resumes from its last checkpoint."""
-    from ..selftrain import RunConfig, load_config, train
-    cfg = load_config(RunConfig, config_path, _overrides("train.", overrides, **opts)).train
+    from ..config import load_settings
+    from ..selftrain import SelfTrainConfig, train
+    cfg = load_settings(SelfTrainConfig, config_path, overrides, values=_train_values(**opts)).train
     result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
                    resume=not no_resume)
     m = result.metrics
@@ -107,18 +106,19 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
             rounds, threshold, top_fraction, **opts):
     """Self-train in RUN_DIR: round 0 on source + silver, then rounds of predict ->
     keep confident pseudo-labels -> retrain. Finished steps are not redone."""
-    from ..selftrain import RunConfig, load_config
+    from ..config import load_settings
+    from ..selftrain import SelfTrainConfig
     from ..selftrain.rounds import self_train
-    extra = [f"rounds={rounds}"] if rounds is not None else []
+    values = {"rounds": rounds, **_train_values(**opts)}
     if threshold is not None:
-        extra += ["select.mode=threshold", f"select.threshold={threshold}"]
+        values.update({"select.mode": "threshold", "select.threshold": threshold})
     if top_fraction is not None:
-        extra += ["select.mode=top", f"select.top_fraction={top_fraction}"]
-    cfg = load_config(RunConfig, config_path, extra + _overrides("train.", overrides, **opts))
+        values.update({"select.mode": "top", "select.top_fraction": top_fraction})
+    cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)
     for r in summary["rounds"]:
         t = r.get("test", {})
         click.echo(f"round {r['round']}: best dev {r['best_dev']}, "
                    f"test {t.get('f1', t.get('accuracy'))}")
-    click.echo(f"final tagger: {summary['final_model']}")
+    click.echo(f"final tagger: {Path(run_dir) / summary['final_model']}")

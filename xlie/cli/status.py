@@ -7,7 +7,8 @@ import click
 @click.command("status")
 @click.argument("run_dir", type=click.Path(file_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def status_cmd(run_dir, as_json):
+@click.pass_obj
+def status_cmd(obj, run_dir, as_json):
     """Show what is done in RUN_DIR: each stage's state, counts, time and metrics.
 
     \b
@@ -16,5 +17,5 @@ def status_cmd(run_dir, as_json):
     """
     from ..pipeline.status import format_status, run_status, status_json
 
-    rows = run_status(run_dir)
+    rows = run_status(run_dir, stages=(obj or {}).get("stages"))
     click.echo(status_json(rows) if as_json else format_status(run_dir, rows))

@@ -14,6 +14,9 @@ Sample (10 TAB-separated columns: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS
     6	Montag	Montag	NOUN	NN	_	3	obl	_	SpaceAfter=No
     7	.	.	PUNCT	$.	_	3	punct	_	_
 
+Named entities ride in MISC as IOB2 tags, ``NER=B-PER`` (an ``O`` word has none), so a
+CoNLL NER file converted to CoNLL-U keeps its spans and reading it back gives them again.
+
 Reading yields corpus :class:`~xlie.corpus.Sentence` records over the syntactic words
 (``an dem``, not ``am``; empty nodes ``8.1`` are left out): ``tokens`` are the forms,
 ``tags`` the UPOS, ``id`` the ``sent_id`` (else ``{id_prefix}{k}``, k from 0). The other
@@ -34,9 +37,24 @@ from conllu.serializer import serialize_field
 from ..corpus import Sentence
 from ..errors import InputFormatError
 from ..fileio import atomic_write, iter_lines
+from .iob import TagError, spans_to_tags, tags_to_spans
 
 _ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
 _REST = ("lemma", "xpos", "feats", "head", "deprel", "deps", "misc")  # kept columns, in order
+_NER = "NER="
+
+
+def _misc_ner(misc: str) -> str:
+    """The NER tag recorded in a MISC value (``O`` when there is none)."""
+    return next((item[len(_NER):] for item in misc.split("|") if item.startswith(_NER)), "O")
+
+
+def _with_ner(misc: str, tag: str) -> str:
+    """``misc`` with its NER item set to ``tag`` (removed for ``O``)."""
+    items = [i for i in misc.split("|") if i and i != "_" and not i.startswith(_NER)]
+    if tag != "O":
+        items.append(_NER + tag)
+    return "|".join(items) or "_"
 
 
 def _blocks(path: str | Path) -> Iterator[tuple[int, list[str], list[int]]]:
@@ -109,8 +127,14 @@ def read_conllu(path: str | Path, lang: str | None = None, id_prefix: str = "") 
                                 "columns": [[serialize_field(w[c]) for c in _REST] for w in words]}
         if extra:
             keep["extra_lines"] = extra
+        ner = [_misc_ner(c[-1]) for c in keep["columns"]]
+        try:
+            spans = tags_to_spans(ner)
+        except TagError as e:
+            raise InputFormatError(path, first, f"NER tags in MISC like NER=B-PER ({e})") from None
         yield Sentence(id=sid, lang=lang, tokens=[w["form"] for w in words],
-                       tags=[w["upos"] or "_" for w in words], conllu=keep)
+                       tags=[w["upos"] or "_" for w in words], conllu=keep,
+                       spans=[{"start": s, "end": e, "label": lab} for s, e, lab in spans])
 
 
 def format_conllu(sentence: Sentence) -> str:
@@ -128,9 +152,11 @@ def format_conllu(sentence: Sentence) -> str:
     extra: dict[int, list[str]] = {}
     for pos, line in (kept.get("extra_lines") or []) if same else []:
         extra.setdefault(pos, []).append(line)
-    for i, (form, upos, rest) in enumerate(zip(sentence.tokens, tags, cols)):
+    ner = spans_to_tags(len(sentence.tokens), [(s.start, s.end, s.label) for s in sentence.spans])
+    for i, (form, upos, rest, tag) in enumerate(zip(sentence.tokens, tags, cols, ner)):
         out += extra.get(i, [])
-        out.append("\t".join([str(i + 1), form, rest[0], upos or "_", *rest[1:]]))
+        misc = _with_ner(rest[-1], tag) if tag != "O" or _NER in rest[-1] else rest[-1]
+        out.append("\t".join([str(i + 1), form, rest[0], upos or "_", *rest[1:-1], misc]))
     out += extra.get(len(sentence.tokens), [])
     return "\n".join(out) + "\n\n"
 

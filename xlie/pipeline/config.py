@@ -19,40 +19,43 @@ Top-level keys are the run settings below plus one section per registered stage
 present and not ``enabled: false``. Paths are relative to the working directory;
 ``xlie:PATH`` names a file shipped inside the xlie package (the bundled demo data).
 Unknown keys, wrong types and unknown component names raise :class:`ConfigError` naming the
-key and the file; ``--set KEY=VALUE`` overrides any key (the value is read as YAML).
+key and the file; ``--set KEY=VALUE`` overrides any key (the value is read as YAML). Reading
+and overriding are ``xlie.config``'s, as for every stage's settings.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Iterable, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from ..errors import ConfigError, InputFormatError
+from ..config import (Settings, apply_overrides, config_error, read_yaml, validate_settings,
+                      where)
+from ..errors import ConfigError
+from .inputs import resolve_path
+from .registry import stages_of
+from .stages import BatchStageConfig, Stage, StageConfig
+
+__all__ = ["BatchStageConfig", "EvalConfig", "InputConfig", "PipelineConfig", "PipelineRunConfig",
+           "RayConfig", "StageConfig", "load_config", "resolve_path", "validate_config"]
 
 
-class Section(BaseModel):
-    """A config section: unknown keys are errors."""
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-
-class InputConfig(Section):
+class InputConfig(Settings):
     corpus: str = Field(description="JSONL corpus; records with `translation` start at align, "
                                     "records with `alignment` too start at project")
     src_lang: Optional[str] = None
     tgt_lang: Optional[str] = None
 
 
-class EvalConfig(Section):
+class EvalConfig(Settings):
     gold: Optional[str] = Field(None, description="target-language gold for the projected "
                                                   "corpus (same ids): projected-F1")
     test: Optional[str] = Field(None, description="held-out target-language gold: tagger-F1")
 
 
-class RayConfig(Section):
+class RayConfig(Settings):
     address: Optional[str] = Field(None, description="cluster address; none starts a local Ray")
     num_cpus: Optional[int] = Field(None, ge=1, description="CPUs of a local Ray instance")
     concurrency: int = Field(1, ge=1, description="workers (actors) per batch stage")
@@ -62,7 +65,8 @@ class RayConfig(Section):
                                                   "{env_vars: {XLIE_HOME: /shared/xh}}")
 
 
-class RunConfig(Section):
+class PipelineRunConfig(Settings):
+    """The run settings of a pipeline config: its top-level keys other than stage sections."""
     run_dir: str
     engine: Literal["local", "ray"] = "local"
     seed: int = 0
@@ -73,22 +77,14 @@ class RunConfig(Section):
     ray: RayConfig = Field(default_factory=RayConfig)
 
 
-class StageConfig(Section):
-    """Base of every stage section."""
-    enabled: bool = True
-
-
-class BatchStageConfig(StageConfig):
-    batch_size: int = Field(32, ge=1)
-
-
 @dataclass
 class PipelineConfig:
     """The validated run settings and the sections of the enabled stages."""
-    run: RunConfig
+    run: PipelineRunConfig
     stages: dict[str, StageConfig]
     path: Optional[str] = None
     data: dict[str, Any] = field(default_factory=dict)  # the merged YAML, overrides applied
+    registry: dict[str, Stage] = field(default_factory=dict)  # the stages it was read against
 
     def stage(self, name: str) -> Optional[StageConfig]:
         cfg = self.stages.get(name)
@@ -98,114 +94,22 @@ class PipelineConfig:
         return yaml.safe_dump(self.data, sort_keys=False, allow_unicode=True)
 
 
-def resolve_path(path: str | Path) -> Path:
-    """``xlie:REL`` -> a file shipped inside the package; anything else as given."""
-    text = str(path)
-    if text.startswith("xlie:"):
-        from importlib.resources import files
-        return Path(str(files("xlie").joinpath(text[len("xlie:"):])))
-    return Path(text).expanduser()
-
-
-def parse_override(item: str) -> tuple[str, Any]:
-    """``a.b=VALUE`` -> ("a.b", value read as YAML)."""
-    key, sep, value = item.partition("=")
-    key = key.strip()
-    if not sep or not key or any(not part for part in key.split(".")):
-        raise ConfigError(None, item, "an override must look like KEY=VALUE, e.g. align.layer=6")
-    try:
-        return key, yaml.safe_load(value) if value.strip() else None
-    except yaml.YAMLError:
-        return key, value
-
-
-def apply_overrides(data: dict, overrides: list[str], path: str | None) -> dict:
-    """Set each dotted key in a copy of ``data``; intermediate sections are created."""
-    data = json.loads(json.dumps(data))
-    for item in overrides:
-        key, value = parse_override(item)
-        node = data
-        parts = key.split(".")
-        for i, part in enumerate(parts[:-1]):
-            nxt = node.get(part)
-            if nxt is None:
-                nxt = node[part] = {}
-            if not isinstance(nxt, dict):
-                raise ConfigError(_where(path, item), ".".join(parts[:i + 1]),
-                                  f"is a value ({nxt!r}), not a section")
-            node = nxt
-        node[parts[-1]] = value
-    return data
-
-
-def _where(path: str | None, override: str | None) -> str | None:
-    if override:
-        return f"{path} (--set {override})" if path else f"--set {override}"
-    return path
-
-
-def _from_validation(err: ValidationError, prefix: str, model: type[BaseModel],
-                     path: str | None, overrides: list[str]) -> ConfigError:
-    """The first pydantic error as a ConfigError naming the dotted key."""
-    e = err.errors()[0]
-    loc = [str(p) for p in e["loc"]]
-    key = ".".join([prefix, *loc] if prefix else loc) or prefix or "<top>"
-    if e["type"] == "extra_forbidden":
-        parent = model
-        for part in loc[:-1]:
-            sub = parent.model_fields.get(part)
-            ann = getattr(sub, "annotation", None)
-            parent = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
-            if parent is None:
-                break
-        known = sorted(parent.model_fields) if parent is not None else []
-        problem = "unknown key" + (f"; known keys here: {', '.join(known)}" if known else "")
-    elif e["type"] == "missing":
-        problem = "is required but missing"
-    elif e["type"] == "value_error":
-        problem = e["msg"].removeprefix("Value error, ")
-    else:
-        problem = f"{e['msg']} (got {e.get('input')!r})"
-    hit = next((o for o in overrides if o.partition("=")[0].strip() == key), None)
-    return ConfigError(_where(path, hit), key, problem)
-
-
-def read_yaml(path: str | Path) -> dict:
-    """Read the YAML mapping of a config file; syntax errors name file and line."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(None, "CONFIG", f"no such file: {path}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        raise InputFormatError(path, mark.line + 1 if mark else None, "valid YAML",
-                               str(getattr(e, "problem", e))) from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ConfigError(str(path), "<top>", "the file must hold a mapping of keys")
-    return data
-
-
-def validate_config(data: dict, path: str | None = None,
-                    overrides: list[str] | None = None) -> PipelineConfig:
-    """Validate a merged YAML mapping against the run schema and the stage registry."""
-    from .stages import get_registry
-
+def validate_config(data: dict, path: str | None = None, overrides: list[str] | None = None,
+                    stages: Optional[Iterable[Stage]] = None) -> PipelineConfig:
+    """Validate a merged YAML mapping against the run schema and ``stages`` (default: the
+    built-in ones)."""
     overrides = overrides or []
-    registry = get_registry()
+    registry = stages_of(stages)
     run_data = {k: v for k, v in data.items() if k not in registry}
     try:
-        run = RunConfig.model_validate(run_data)
+        run = PipelineRunConfig.model_validate(run_data)
     except ValidationError as err:
-        ce = _from_validation(err, "", RunConfig, path, overrides)
+        ce = config_error(err, PipelineRunConfig, path, overrides)
         if ce.problem.startswith("unknown key") and "." not in ce.key:
-            known = sorted([*RunConfig.model_fields, *registry])
+            known = sorted([*PipelineRunConfig.model_fields, *registry])
             ce = ConfigError(ce.path, ce.key, f"unknown key; known top-level keys: {', '.join(known)}")
         raise ce from None
-    stages: dict[str, StageConfig] = {}
+    sections: dict[str, StageConfig] = {}
     for name, stage in registry.items():
         if name not in data:
             continue
@@ -213,17 +117,17 @@ def validate_config(data: dict, path: str | None = None,
         if section is None:
             section = {}
         if not isinstance(section, dict):
-            raise ConfigError(_where(path, None), name,
+            raise ConfigError(where(path, None), name,
                               f"a stage section must be a mapping, got {section!r}")
-        try:
-            stages[name] = stage.config_model.model_validate(section)
-        except ValidationError as err:
-            raise _from_validation(err, name, stage.config_model, path, overrides) from None
-    return PipelineConfig(run=run, stages=stages, path=path, data=data)
+        sections[name] = validate_settings(stage.config_model, section, path, overrides,
+                                           prefix=name)
+    return PipelineConfig(run=run, stages=sections, path=path, data=data, registry=registry)
 
 
-def load_config(path: str | Path, overrides: list[str] | None = None) -> PipelineConfig:
-    """Read, override and validate a pipeline config file."""
+def load_config(path: str | Path, overrides: list[str] | None = None,
+                stages: Optional[Iterable[Stage]] = None) -> PipelineConfig:
+    """Read, override and validate a pipeline config file (``xlie.config`` does the reading)
+    against ``stages`` (default: the built-in ones)."""
     overrides = list(overrides or [])
     data = apply_overrides(read_yaml(path), overrides, str(path))
-    return validate_config(data, str(path), overrides)
+    return validate_config(data, str(path), overrides, stages)

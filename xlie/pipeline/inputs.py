@@ -1,4 +1,4 @@
-"""What an input corpus already provides, read from its first record."""
+"""Where the inputs of a run are (``xlie:`` paths), and what a corpus already provides."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,3 +17,12 @@ def input_provides(path: str | Path) -> set[str]:
                 provided.add("alignment")
         break
     return provided
+
+
+def resolve_path(path: str | Path) -> Path:
+    """``xlie:REL`` -> a file shipped inside the package; anything else as given."""
+    text = str(path)
+    if text.startswith("xlie:"):
+        from importlib.resources import files
+        return Path(str(files("xlie").joinpath(text[len("xlie:"):])))
+    return Path(text).expanduser()

@@ -23,16 +23,15 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from .. import __version__
-from ..errors import ConfigError, UnknownNameError, XlieError, check_not_input
-from ..fileio import atomic_write
-from .config import PipelineConfig, resolve_path
+from ..errors import ConfigError, UnknownNameError, XlieError
+from ..fileio import atomic_write, check_not_input
+from .config import PipelineConfig
 from .engines import make_engine
-from .inputs import input_provides
+from .inputs import input_provides, resolve_path
 from .manifest import (fingerprint, is_up_to_date, mark_done, read_manifest, sha256_path,
                        write_manifest)
 from .rundir import RunLock, clean_leftovers, commit_folder
-from .shards import plan_chunks
-from .stages import Stage, StageContext, get_registry, plan_chain
+from .stages import Stage, StageContext, plan_chain
 
 
 @dataclass
@@ -74,7 +73,7 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
     """Run the enabled stages of ``cfg`` (from ``start`` to ``until``); see module docs."""
     run = cfg.run
     run_dir = Path(run.run_dir)
-    reg = get_registry()
+    reg = cfg.registry
     for name in (start, until):
         if name is not None and name not in reg:
             raise UnknownNameError("stage", name, reg)
@@ -86,7 +85,8 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
     check_not_input(run_dir, corpus, gold, test)
     provided = input_provides(corpus)
     done = {n for n, st in reg.items() if (run_dir / st.dirname / "DONE").exists()}
-    plan = plan_chain([n for n in cfg.stages if cfg.stage(n)], provided, start, until, done)
+    plan = plan_chain(reg, [n for n in cfg.stages if cfg.stage(n)], provided, start, until,
+                      done)
 
     run_dir.mkdir(parents=True, exist_ok=True)
     outcomes: list[StageOutcome] = []

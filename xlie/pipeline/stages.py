@@ -8,6 +8,9 @@ Artifacts are named capabilities of the data a stage reads or writes:
     silver       the projected target-language corpus      (project)
     tagger       a trained token-classification model      (selftrain)
 
+The stages a run knows are given to it explicitly (``pipeline/registry.py`` lists the
+built-in ones); nothing registers itself on import.
+
 A *batch* stage maps JSONL records to JSONL records with ``process_batch(state, records)``
 after a one-off ``setup(config, context)`` (loading a model); the runner shards its input and
 an engine (local or Ray) maps the same function over the shards. A *whole* stage gets a
@@ -17,10 +20,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
+from pydantic import Field
+
+from ..config import Settings
 from ..errors import UnknownNameError, XlieError
-from .config import StageConfig
+
+
+class StageConfig(Settings):
+    """Base of every stage section."""
+    enabled: bool = True
+
+
+class BatchStageConfig(StageConfig):
+    batch_size: int = Field(32, ge=1)
 
 
 @dataclass
@@ -78,36 +92,14 @@ class Stage:
             raise ValueError(f"stage {self.name}: outputs must name each provided artifact")
 
 
-_REGISTRY: dict[str, Stage] = {}
-_BUILTINS_LOADED = False
-
-
-def register_stage(stage: Stage, replace: bool = False) -> Stage:
-    """Add a stage to the registry (tests register small fake stages)."""
-    if stage.name in _REGISTRY and not replace:
-        raise ValueError(f"stage {stage.name!r} is already registered")
-    _REGISTRY[stage.name] = stage
-    return stage
-
-
-def unregister_stage(name: str) -> None:
-    _REGISTRY.pop(name, None)
-
-
-def get_registry() -> dict[str, Stage]:
-    """Registered stages in chain order (the built-in ones are loaded on first use)."""
-    global _BUILTINS_LOADED
-    if not _BUILTINS_LOADED:
-        _BUILTINS_LOADED = True
-        from . import adapters  # noqa: F401  (registers translate, align, project, selftrain)
-    return dict(sorted(_REGISTRY.items(), key=lambda kv: kv[1].order))
-
-
-def get_stage(name: str) -> Stage:
-    reg = get_registry()
-    if name not in reg:
-        raise UnknownNameError("stage", name, reg)
-    return reg[name]
+def stage_map(stages: Iterable[Stage]) -> dict[str, Stage]:
+    """Stages by name, in chain order; names and places in the chain must be unique."""
+    out: dict[str, Stage] = {}
+    for st in sorted(stages, key=lambda st: st.order):
+        if st.name in out or any(o.order == st.order for o in out.values()):
+            raise ValueError(f"stage {st.name!r} (order {st.order}) clashes with another stage")
+        out[st.name] = st
+    return out
 
 
 class ChainError(XlieError):
@@ -121,11 +113,12 @@ class Plan:
     sources: dict[str, dict[str, str]]  # stage -> artifact -> "input" | producing stage name
 
 
-def plan_chain(enabled: list[str], input_provides: set[str], start: str | None = None,
-               until: str | None = None, done: set[str] | None = None) -> Plan:
+def plan_chain(reg: dict[str, Stage], enabled: list[str], input_provides: set[str],
+               start: str | None = None, until: str | None = None,
+               done: set[str] | None = None) -> Plan:
     """Check before running anything that every selected stage's needs are met: by the
-    input, by an earlier selected stage, or (before ``start``) by a finished stage."""
-    reg = get_registry()
+    input, by an earlier selected stage, or (before ``start``) by a finished stage.
+    ``reg``: the stages of the run (:func:`stage_map`)."""
     for name in (start, until):
         if name is not None and name not in reg:
             raise UnknownNameError("stage", name, reg)

@@ -4,12 +4,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterable, Optional
 
 from ..errors import XlieError
 from .manifest import done_fingerprint, read_manifest
 from .rundir import LOCK, alive, read_pid
-from .stages import get_registry
+from .registry import stages_of
+from .stages import Stage
 
 
 @dataclass
@@ -30,14 +31,15 @@ def running_pid(run_dir: str | Path) -> Optional[int]:
     return pid if pid is not None and alive(pid) else None
 
 
-def run_status(run_dir: str | Path) -> list[StageStatus]:
-    """Read the run folder; never runs or changes anything."""
+def run_status(run_dir: str | Path, stages: Optional[Iterable[Stage]] = None) -> list[StageStatus]:
+    """Read the run folder for ``stages`` (default: the built-in ones); never runs or
+    changes anything."""
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise XlieError(f"no run directory at {run_dir}", "give the run_dir of a config that ran")
     live = running_pid(run_dir) is not None
     out = []
-    for st in get_registry().values():
+    for st in stages_of(stages).values():
         folder = run_dir / st.dirname
         partial = run_dir / f".{st.dirname}.partial"
         man = read_manifest(folder)

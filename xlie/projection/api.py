@@ -6,16 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from pydantic import ValidationError
-
+from ..config import validate_settings
 from ..corpus import Sentence
-from ..errors import ConfigError
 from ..fileio import atomic_write
 from ..progress import progress
-from .edges import function_words
+from .edges import EdgeWords, function_words
 from .inputs import Pair, load_pairs, make_links
 from .methods import get_method
 from .options import ProjectionOptions
+from .phrases import fixed_pairs
 from .report import ProjectionReport
 from .sentence import project_sentence
 
@@ -30,24 +29,23 @@ def make_options(options: ProjectionOptions | dict | None = None, **overrides: A
     """Options from an object or dict plus keyword overrides; bad keys raise ConfigError."""
     base = options.model_dump() if isinstance(options, ProjectionOptions) else dict(options or {})
     base.update({k: v for k, v in overrides.items() if v is not None})
-    try:
-        opts = ProjectionOptions(**base)
-    except ValidationError as e:
-        err = e.errors()[0]
-        raise ConfigError(None, ".".join(str(p) for p in err["loc"]), err["msg"]) from None
+    opts = validate_settings(ProjectionOptions, base)
     get_method(opts.method)  # unknown names fail before any work
     return opts
 
 
 def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | None = None,
-                  edge_words: tuple[frozenset[str], frozenset[str]] | None = None) -> ProjectionResult:
-    """Project loaded pairs. Edge function words (target, source) are learnt from these
-    pairs unless ``edge_words`` gives them (learnt once from a whole corpus)."""
+                  edge_words: EdgeWords | tuple | None = None) -> ProjectionResult:
+    """Project loaded pairs. Edge function words (target, source) and the target's fixed
+    word pairs are learnt from these pairs unless ``edge_words`` gives them (learnt once
+    from a whole corpus; a (target, source) tuple has no fixed pairs)."""
     pairs = list(pairs)
     if edge_words is None:
-        edge_words = (function_words((p.tgt_tokens for p in pairs if p.tgt_tokens), opts.function_words),
-                      function_words((p.source.tokens for p in pairs), opts.function_words))
-    tgt_fw, src_fw = edge_words
+        tgt_fw = function_words((p.tgt_tokens for p in pairs if p.tgt_tokens), opts.function_words)
+        edge_words = EdgeWords(tgt_fw,
+                               function_words((p.source.tokens for p in pairs), opts.function_words),
+                               fixed_pairs((p.tgt_tokens for p in pairs if p.tgt_tokens), tgt_fw))
+    tgt_fw, src_fw, fixed = EdgeWords(*edge_words)
     report = ProjectionReport(method=opts.method)
     out = []
     for p in progress(pairs, total=len(pairs), desc="project"):
@@ -58,9 +56,12 @@ def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | No
             report.skip(p.source.id, "no_alignment")
             continue
         tl = lang or getattr(p.translation, "lang", None)
-        out.append(project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
-                                    translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw,
-                                    lang=tl))
+        sent = project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
+                                translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw, lang=tl,
+                                pairs=fixed)
+        if p.target_surface is not None:
+            sent.conllu = p.target_surface
+        out.append(sent)
     return ProjectionResult(out, report)
 
 
@@ -71,7 +72,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
             src_format: str | None = None, out_format: str | None = None,
             scheme: str = "iob2", src_lang: str | None = None, lang: str | None = None,
             report_path: str | Path | None = None,
-            edge_words: tuple[frozenset[str], frozenset[str]] | None = None,
+            edge_words: EdgeWords | tuple | None = None,
             **overrides: Any) -> ProjectionResult:
     """Project span annotations, UPOS tags, relations and events onto the target side.
 
@@ -79,12 +80,13 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     memory), or, with ``target`` and ``alignment``, a source annotation file. With
     ``output`` the silver corpus is written (format from ``out_format`` or the extension)
     and the report beside it as ``OUTPUT.report.json`` (or ``report_path``). ``edge_words``:
-    (target, source) function words to trim at span edges, when the sentences given are one
-    batch of a larger corpus (``projection.edges.edge_words_of``); else learnt from them.
+    function words to trim at span edges and fixed pairs to grow over, when the sentences
+    given are one batch of a larger corpus (``projection.edges.edge_words_of``); else
+    learnt from them.
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
-        from ..errors import check_not_input
+        from ..fileio import check_not_input
         from ..formats.detect import detect_format
         detect_format(output, out_format)
         check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)

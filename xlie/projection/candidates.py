@@ -7,8 +7,12 @@ charges target words whose links belong to words outside the span and unlinked g
     score = sum_i max_j p(i, j) + sum_j (p_in(j) - weak) - 2 sum_j out(j) - 2 gap * unlinked
 
 with i over the source span, j over the candidate, out(j) = how much more strongly j is
-linked outside the span than inside. A small distortion term breaks ties between copies
-(a name mentioned twice) in favour of the one at the matching relative position.
+linked outside the span than inside. A link to a source function word or punctuation
+counts at ``function_link_weight`` there: in a head-initial phrase the internal function
+word is often linked to an article or preposition just outside the span (``politica della
+concorrenza`` with "della" - "the" in "the competition policy"), which says little about
+where the span ends. A small distortion term breaks ties between copies (a name mentioned
+twice) in favour of the one at the matching relative position.
 """
 from __future__ import annotations
 
@@ -30,11 +34,12 @@ class Candidate:
 
 
 def _evaluate(span: Span, a: int, b: int, links: Links, linked: dict[int, float],
-              opts: ProjectionOptions, n_tgt: int, n_src: int) -> tuple[float, float]:
+              opts: ProjectionOptions, n_tgt: int, n_src: int,
+              weights: dict[int, float] | None = None) -> tuple[float, float]:
     src_cov = sum(max((p for j, p in links.fwd.get(i, {}).items() if a <= j < b), default=0.0)
                   for i in range(span.start, span.end))
     tgt_in = sum(linked[j] - opts.weak_link for j in range(a, b) if j in linked)
-    out = sum(max(0.0, links.outside(j, span.start, span.end) - linked.get(j, 0.0))
+    out = sum(max(0.0, links.outside(j, span.start, span.end, weights) - linked.get(j, 0.0))
               for j in range(a, b))
     gaps = sum(1 for j in range(a, b) if not links.aligned_target(j))
     centre_src = (span.start + span.end) / 2 / max(n_src, 1)
@@ -74,11 +79,35 @@ def between_neighbours(span: Span, links: Links, n_tgt: int) -> tuple[int, int] 
     return a, b
 
 
+def function_positions(tokens: list[str], words: frozenset[str]) -> set[int]:
+    """Positions of punctuation and function words (a sentence-initial one is capitalised)."""
+    return {i for i, t in enumerate(tokens) if trimmable(t, words) or (i == 0 and t.lower() in words)}
+
+
+def content_linked(span: Span, links: Links, src_function: set[int], weak: float) -> set[int]:
+    """For each content word of the span, the target word it is best linked to (above
+    ``weak``, and linked to nothing outside the span): trimming that word would leave part
+    of the entity untranslated, so it stays even when it is frequent (Italian ``paesi`` for
+    "States" in "Member States" -> "paesi membri"). A function word that is only a second
+    link of a name still goes."""
+    keep = set()
+    for i in range(span.start, span.end):
+        targets = links.fwd.get(i, {})
+        if i not in src_function and targets:
+            j = max(targets, key=lambda t: (targets[t], -t))
+            if targets[j] > weak and links.outside(j, span.start, span.end) == 0.0:
+                keep.add(j)
+    return keep
+
+
 def candidates(span: Span, src_tokens: list[str], tgt_tokens: list[str], links: Links,
                opts: ProjectionOptions, src_fw: frozenset[str], tgt_fw: frozenset[str]
                ) -> tuple[list[Candidate], int]:
     """All plausible candidates, best first, and how many were rejected on length."""
     linked = links.targets(span.start, span.end)
+    src_function = function_positions(src_tokens, src_fw)
+    weights = {i: opts.function_link_weight for i in src_function}
+    keep = content_linked(span, links, src_function, opts.weak_link) if opts.keep_linked else set()
     src_len = span.end - span.start
     keep_l = trimmable(src_tokens[span.start], src_fw)
     keep_r = trimmable(src_tokens[span.end - 1], src_fw)
@@ -93,20 +122,21 @@ def candidates(span: Span, src_tokens: list[str], tgt_tokens: list[str], links: 
     rejected = 0
     gap = between_neighbours(span, links, len(tgt_tokens)) if opts.neighbours and not linked else None
     if gap is not None:
-        a, b = trim(tgt_tokens, *gap, tgt_fw, keep_l, keep_r) if opts.trim else gap
+        a, b = trim(tgt_tokens, *gap, tgt_fw, keep_l, keep_r, keep) if opts.trim else gap
         if plausible_length(src_len, b - a, opts.max_len_ratio) and not (
                 opts.trim and all(trimmable(t, tgt_fw) for t in tgt_tokens[a:b])):
             out[(a, b)] = Candidate(a, b, 0.25 * src_len, 0.3, "neighbours")
     for a, b in bounds | matches:
         if opts.trim and (a, b) not in matches:
-            a, b = trim(tgt_tokens, a, b, tgt_fw, keep_l, keep_r)
-        if opts.trim and not (keep_l or keep_r) and all(trimmable(t, tgt_fw)
-                                                        for t in tgt_tokens[a:b]):
+            a, b = trim(tgt_tokens, a, b, tgt_fw, keep_l, keep_r, keep)
+        if opts.trim and not (keep_l or keep_r) and all(
+                trimmable(tgt_tokens[j], tgt_fw) and j not in keep for j in range(a, b)):
             continue  # only function words or punctuation left: not a name
         if not plausible_length(src_len, b - a, opts.max_len_ratio):
             rejected += 1
             continue
-        score, conf = _evaluate(span, a, b, links, linked, opts, len(tgt_tokens), len(src_tokens))
+        score, conf = _evaluate(span, a, b, links, linked, opts, len(tgt_tokens), len(src_tokens),
+                                weights)
         how = "alignment"
         if (a, b) in matches:
             score += opts.string_bonus * src_len

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter
-from typing import Iterable
+from typing import Collection, Iterable, NamedTuple
+
+from .phrases import PairCounter
 
 
 def is_punct(token: str) -> bool:
@@ -35,17 +37,30 @@ def function_words(sentences: Iterable[list[str]], top: int = 100) -> frozenset[
     return most_frequent(counts, top)
 
 
-def edge_words_of(records: Iterable[dict], top: int = 100) -> tuple[frozenset[str], frozenset[str]]:
-    """(target, source) function words of aligned records (``tokens`` and ``translation``
+class EdgeWords(NamedTuple):
+    """What span edges are decided with, learnt from a whole corpus: target and source
+    function words (trimmed at edges) and the target's fixed word pairs (grown over)."""
+
+    target: frozenset[str]
+    source: frozenset[str]
+    pairs: frozenset[tuple[str, str]] = frozenset()
+
+
+def edge_words_of(records: Iterable[dict], top: int = 100) -> EdgeWords:
+    """Function words and fixed pairs of aligned records (``tokens`` and ``translation``
     as in an alignment JSONL), counted in one streaming pass: a corpus projected batch by
-    batch trims with the same words as a whole-file ``xlie project``."""
+    batch decides edges with the same words as a whole-file ``xlie project``."""
     src: Counter = Counter()
     tgt: Counter = Counter()
+    pairs = PairCounter()
     for rec in records:
         count_words(src, rec.get("tokens") or [])
         tr = rec.get("translation") or {}
-        count_words(tgt, tr.get("tokens") or (tr.get("text") or "").split())
-    return most_frequent(tgt, top), most_frequent(src, top)
+        tokens = tr.get("tokens") or (tr.get("text") or "").split()
+        count_words(tgt, tokens)
+        pairs.add(tokens)
+    target = most_frequent(tgt, top)
+    return EdgeWords(target, most_frequent(src, top), pairs.fixed(target))
 
 
 def trimmable(token: str, words: frozenset[str]) -> bool:
@@ -55,13 +70,15 @@ def trimmable(token: str, words: frozenset[str]) -> bool:
 
 
 def trim(tokens: list[str], a: int, b: int, words: frozenset[str],
-         keep_left: bool = False, keep_right: bool = False) -> tuple[int, int]:
+         keep_left: bool = False, keep_right: bool = False,
+         keep: Collection[int] = ()) -> tuple[int, int]:
     """Shrink ``a:b`` past trimmable edge words (never to nothing). ``keep_*``: the source
-    span itself starts/ends with such a word, so the target may too."""
-    while not keep_left and b - a > 1 and (trimmable(tokens[a], words) or
-                                            (a == 0 and tokens[0].lower() in words)):
+    span itself starts/ends with such a word, so the target may too. Trimming stops at a
+    position in ``keep`` (a word that translates part of the span)."""
+    while not keep_left and b - a > 1 and a not in keep and (
+            trimmable(tokens[a], words) or (a == 0 and tokens[0].lower() in words)):
         a += 1  # a sentence-initial function word is capitalised: "Das Gemeinschaftsrecht"
-    while not keep_right and b - a > 1 and trimmable(tokens[b - 1], words):
+    while not keep_right and b - a > 1 and b - 1 not in keep and trimmable(tokens[b - 1], words):
         b -= 1
     return a, b
 

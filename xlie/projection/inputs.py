@@ -31,6 +31,18 @@ class Pair:
     translation: Any
     links: Links | None
     where: str  # file:line of the record, for messages
+    target_surface: dict | None = None  # a CoNLL-U target's comments, multiword lines, MISC
+
+
+def conllu_surface(sent: Sentence) -> dict | None:
+    """What a CoNLL-U target sentence says about its surface (comments, multiword tokens,
+    MISC such as SpaceAfter=No), without its annotation columns: the silver output keeps
+    the target's text as it was and adds only projected columns, never the target's gold."""
+    kept = getattr(sent, "conllu", None)
+    if not kept:
+        return None
+    blank = ["_"] * 6
+    return {**kept, "columns": [blank + [c[-1]] for c in kept["columns"]]}
 
 
 def make_links(triples, n_src: int, n_tgt: int, path, line) -> Links:
@@ -52,15 +64,16 @@ def _from_corpus(path: str | Path) -> Iterator[Pair]:
         yield Pair(sent, toks, tr, links, f"{path}:{line}")
 
 
-def _target_lines(path: str | Path, lang: str | None) -> Iterator[tuple[int, list[str]]]:
+def _target_lines(path: str | Path, lang: str | None
+                  ) -> Iterator[tuple[int, list[str], dict | None]]:
     if known_extension(path):
         for k, s in enumerate(read_any(path, lang=lang)):
-            yield k + 1, s.tokens
+            yield k + 1, s.tokens, conllu_surface(s)
         return
     for line, text, raw in iter_lines(path):
         if text is None:
             raise InputFormatError(path, line, "valid UTF-8 text", raw.decode("utf-8", "replace"))
-        yield line, text.split()
+        yield line, text.split(), None
 
 
 def _pharaoh_lines(path, probs) -> Iterator[tuple[int, list[tuple[int, int, float]]]]:
@@ -102,11 +115,11 @@ def _from_files(source, target, alignment, probs, src_format, lang, tgt_lang) ->
             raise InputFormatError(short, None, f"a line for sentence {k} of {source}",
                                    "end of file", hint="the files must have one line per "
                                    "source sentence")
-        tline, toks = tgt
+        tline, toks, surface = tgt
         aline, triples = al
         links = make_links(triples, len(sent.tokens), len(toks), alignment, aline)
         tr = Translation(lang=tgt_lang, text=" ".join(toks), tokens=toks)
-        yield Pair(sent, toks, tr, links, f"{source} sentence {k}")
+        yield Pair(sent, toks, tr, links, f"{source} sentence {k}", surface)
     for path, rest in ((target, targets), (alignment, aligns)):
         extra = next(rest, None)
         if extra is not None:

@@ -38,10 +38,12 @@ class Links:
                 out[j] = max(out.get(j, 0.0), p)
         return out
 
-    def outside(self, j: int, start: int, end: int) -> float:
-        """Best probability of a link from target word j to a source word outside ``start:end``."""
-        return max((p for i, p in self.bwd.get(j, {}).items() if not start <= i < end),
-                   default=0.0)
+    def outside(self, j: int, start: int, end: int, weights: dict[int, float] | None = None) -> float:
+        """Best probability of a link from target word j to a source word outside ``start:end``;
+        ``weights`` scales the links of some source words (function words count less)."""
+        w = weights or {}
+        return max((p * w.get(i, 1.0) for i, p in self.bwd.get(j, {}).items()
+                    if not start <= i < end), default=0.0)
 
     def aligned_target(self, j: int) -> bool:
         return j in self.bwd

@@ -1,13 +1,13 @@
 """Settings of the projection stage, one typed object (validated by pydantic)."""
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
+
+from ..config import Settings
 
 
-class ProjectionOptions(BaseModel):
+class ProjectionOptions(Settings):
     """Every knob of ``project``; the defaults are the ones the benchmark uses."""
-
-    model_config = ConfigDict(extra="forbid")
 
     method: str = "xlie"
     threshold: float = Field(0.0, ge=0.0, le=1.0,
@@ -22,8 +22,16 @@ class ProjectionOptions(BaseModel):
     trim: bool = Field(True, description="trim punctuation and function words at span edges")
     function_words: int = Field(100, ge=0, description="the N most frequent lowercase target "
                                 "words count as function words when trimming")
+    function_link_weight: float = Field(0.5, ge=0, le=1, description="weight of a link to a "
+                                        "source function word or punctuation when charging a "
+                                        "word inside a span for belonging outside it")
+    keep_linked: bool = Field(True, description="never trim the target word a content word of "
+                              "the span is best linked to (if it has no link outside the span)")
     grow: bool = Field(True, description="extend a span over unlinked target words beside it "
                        "when the source span has as many unlinked words at that edge")
+    grow_pairs: bool = Field(True, description="extend a span over an unlinked target word "
+                             "beside it that forms a fixed pair with its edge word in the "
+                             "target corpus (EU -> Unione europea)")
     neighbours: bool = Field(False, description="a span with no links goes to the unlinked "
                              "target words between its linked neighbours' targets")
     string_match: bool = Field(True, description="also look for the source span's words in "

@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..corpus import UNLABELED
 from .edges import is_punct
 from .links import Links
-
-UNLABELED = "_"
 _NUMBER = re.compile(r"^[+-]?\d[\d.,:/'’-]*%?$")
 
 

@@ -12,10 +12,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..corpus import Sentence
+from ..corpus import UNLABELED, Sentence, has_tag
 from ..errors import XlieError
 from ..formats.detect import read_any
-from .pos import UNLABELED
 
 
 def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
@@ -66,7 +65,7 @@ def score_pos(pairs: Iterable[tuple[Sentence, Sentence | None]]) -> dict[str, An
         pred = (p.tags if p is not None else None) or [UNLABELED] * len(gold)
         for gt, pt in zip(gold, pred):
             total += 1
-            if pt not in (UNLABELED, None, ""):
+            if has_tag(pt):
                 labeled += 1
                 correct += pt == gt
     return {"accuracy": correct / labeled if labeled else 0.0,

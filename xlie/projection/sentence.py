@@ -1,11 +1,11 @@
 """Project one sentence: spans by the chosen method, then tags, relations and events."""
 from __future__ import annotations
 
-from ..corpus import Sentence, Span
+from ..corpus import UNLABELED, Sentence, Span
 from .links import Links
 from .methods import get_method
 from .options import ProjectionOptions
-from .pos import UNLABELED, project_tags
+from .pos import project_tags
 from .relations import project_relations
 from .report import ProjectionReport
 from .result import LOW_CONFIDENCE, Projected
@@ -20,13 +20,14 @@ def with_span_ids(sent: Sentence) -> list[Span]:
 def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
                      opts: ProjectionOptions, report: ProjectionReport, translation=None,
                      src_fw: frozenset[str] = frozenset(), tgt_fw: frozenset[str] = frozenset(),
-                     lang: str | None = None) -> Sentence:
+                     lang: str | None = None,
+                     pairs: frozenset[tuple[str, str]] = frozenset()) -> Sentence:
     spans = with_span_ids(src)
     method = get_method(opts.method)
     results: list[Projected] = []
     if spans:
         results = method(spans, links, tgt_tokens, opts, src_tokens=src.tokens,
-                         src_fw=src_fw, tgt_fw=tgt_fw, translation=translation)
+                         src_fw=src_fw, tgt_fw=tgt_fw, translation=translation, pairs=pairs)
         for r in results:
             if r.ok and r.score < opts.threshold:
                 r.reason = LOW_CONFIDENCE

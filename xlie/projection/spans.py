@@ -8,6 +8,7 @@ from .candidates import candidates, plausible_length
 from .edges import grow
 from .links import Links
 from .options import ProjectionOptions
+from .phrases import grow_pair
 from .result import LENGTH_RATIO, OVERLAP, UNALIGNED, WEAK, Projected
 
 MAX_CANDIDATES = 10
@@ -22,6 +23,13 @@ def _free(x: int, y: int, src: Span, taken: list[tuple[int, int, Span]]) -> bool
     overlap ``src`` too (nested event arguments may nest in the target as well)."""
     return not any(_overlap(x, y, a, b) and not _overlap(src.start, src.end, s.start, s.end)
                    for a, b, s in taken)
+
+
+def _fits(g: tuple[int, int], src: Span, taken: list[tuple[int, int, Span]],
+          opts: ProjectionOptions) -> bool:
+    """A grown span still overlaps nothing given out and has a plausible length."""
+    return _free(*g, src, taken) and plausible_length(src.end - src.start, g[1] - g[0],
+                                                      opts.max_len_ratio)
 
 
 def _unlinked_edge(links: Links, tokens: list[str], first: int, stop: int, step: int) -> list[str]:
@@ -42,7 +50,7 @@ def _groups(js: list[int]) -> int:
 def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
                   opts: ProjectionOptions, src_tokens: list[str] = (),
                   src_fw: frozenset[str] = frozenset(), tgt_fw: frozenset[str] = frozenset(),
-                  **_) -> list[Projected]:
+                  pairs: frozenset[tuple[str, str]] = frozenset(), **_) -> list[Projected]:
     results = [Projected(s) for s in spans]
     pool = []  # (score per source word, span index, candidate): strong short claims first
     for k, span in enumerate(spans):
@@ -70,7 +78,11 @@ def project_spans(spans: list[Span], links: Links, tgt_tokens: list[str],
                      _unlinked_edge(links, toks, src.end - 1, src.start - 1, -1),
                      lambda j: not links.aligned_target(j), tgt_fw,
                      inside=lambda j: links.outside(j, src.start, src.end) == 0.0)
-            if _free(*g, src, taken) and plausible_length(src.end - src.start, g[1] - g[0], opts.max_len_ratio):
+            if _fits(g, src, taken, opts):
+                start, end = g
+        if opts.grow_pairs and pairs:
+            g = grow_pair(tgt_tokens, start, end, lambda j: not links.aligned_target(j), pairs)
+            if _fits(g, src, taken, opts):
                 start, end = g
         res.start, res.end, res.score, res.how = start, end, c.confidence, c.how
         linked = links.targets(src.start, src.end)

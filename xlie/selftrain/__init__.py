@@ -8,8 +8,9 @@ from __future__ import annotations
 import importlib
 
 _WHERE = {
-    "RunConfig": "config", "SelectConfig": "config", "TrainConfig": "config", "load_config": "config",
-    "LabelMap": "labels", "iob2_to_spans": "labels", "spans_to_iob2": "labels",
+    "SelfTrainConfig": "config", "SelectConfig": "config", "TaggerTrainConfig": "config",
+    "RunConfig": "config", "TrainConfig": "config", "load_config": "config",
+    "LabelMap": "labels",
     "evaluate": "metrics", "predict_file": "output", "Tagger": "predict",
     "select_pseudo_labels": "pseudo", "self_train": "rounds", "TrainResult": "trainer", "train": "trainer",
 }

@@ -17,20 +17,15 @@ Unknown keys and wrong types are errors naming the key and the file.
 """
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
-from ..errors import ConfigError
+from ..config import Settings, load_settings
 from ..precision import MixedPrecision
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", protected_namespaces=())
-
-
-class TrainConfig(_Strict):
+class TaggerTrainConfig(Settings):
     """How one tagger is trained."""
 
     model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
@@ -73,7 +68,8 @@ class TrainConfig(_Strict):
         "mask", description="a filtered silver span: ignore its tokens in the loss, or drop the "
                             "whole sentence")
     patience: Optional[int] = Field(3, ge=1, description="dev evaluations without gain "
-                                    "before stopping (null: train the whole budget)")
+                                    "before stopping, not before a quarter of the budget "
+                                    "(null: train the whole budget)")
     eval_every: Optional[int] = Field(None, ge=1, description="optimizer steps between dev "
                                       "evaluations (default: each epoch, at most 500 steps "
                                       "apart)")
@@ -90,13 +86,13 @@ class TrainConfig(_Strict):
     seed: int = 0
 
     @model_validator(mode="after")
-    def _has_an_end(self) -> "TrainConfig":
+    def _has_an_end(self) -> "TaggerTrainConfig":
         if self.epochs is None and self.max_steps is None:
             raise ValueError("set epochs or max_steps: training needs an end")
         return self
 
 
-class SelectConfig(_Strict):
+class SelectConfig(Settings):
     """Which pseudo-labels of a round are kept."""
 
     mode: Literal["threshold", "top"] = "threshold"
@@ -107,10 +103,10 @@ class SelectConfig(_Strict):
                                "share of labeled words")
 
 
-class RunConfig(_Strict):
+class SelfTrainConfig(Settings):
     """Rounds of predict -> select -> retrain."""
 
-    train: TrainConfig = Field(default_factory=TrainConfig)
+    train: TaggerTrainConfig = Field(default_factory=TaggerTrainConfig)
     rounds: int = Field(0, ge=0, description="self-training rounds after round 0; off by "
                         "default: on Europarl NER (benchmarks/RESULTS.md, selftrain_defaults) "
                         "a round did not beat the same steps without pseudo-labels")
@@ -128,46 +124,7 @@ class RunConfig(_Strict):
         return self.select
 
 
-def _set_key(data: dict, dotted: str, value: Any) -> None:
-    node = data
-    parts = dotted.split(".")
-    for p in parts[:-1]:
-        node = node.setdefault(p, {})
-        if not isinstance(node, dict):
-            raise ConfigError(None, dotted, f"{p!r} is not a section")
-    node[parts[-1]] = value
-
-
-def parse_overrides(pairs: list[str]) -> list[tuple[str, Any]]:
-    """``["train.epochs=2"]`` -> ``[("train.epochs", 2)]``; values are read as YAML."""
-    import yaml
-    out = []
-    for pair in pairs:
-        if "=" not in pair:
-            raise ConfigError(None, pair, "expected KEY=VALUE")
-        key, value = pair.split("=", 1)
-        out.append((key.strip(), yaml.safe_load(value)))
-    return out
-
-
-def load_config(cls: type[_Strict], path: str | Path | None = None,
-                overrides: list[str] | None = None, base: dict | None = None):
-    """Read ``cls`` from a YAML file (or ``base``), apply ``--set`` overrides, validate."""
-    import yaml
-    data: dict = dict(base or {})
-    if path is not None:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as e:
-            raise ConfigError(path, "<file>", f"cannot read YAML: {e}") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(path, "<file>", "expected a mapping at the top level")
-        data.update(loaded)
-    for key, value in parse_overrides(overrides or []):
-        _set_key(data, key, value)
-    try:
-        return cls.model_validate(data)
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "<root>"
-        raise ConfigError(path, key, err["msg"]) from None
+# the former names (``TrainConfig`` also named the aligner's training settings)
+TrainConfig = TaggerTrainConfig
+RunConfig = SelfTrainConfig
+load_config = load_settings

@@ -1,7 +1,7 @@
 """Training examples from corpora: gold source data, silver (projected) data, pseudo-labels.
 
-Input files are corpus JSONL (``.jsonl``), CoNLL NER (``.conll``, ``.conll02``, ``.conll03``,
-``.bio``, ``.iob``) or CoNLL-U (``.conllu``), read by :mod:`xlie.formats`. Every word gets a
+Input files are corpus JSONL, CoNLL NER or CoNLL-U, read by :mod:`xlie.formats` (format by
+extension, else by content). Every word gets a
 label or ``None`` (ignored by the loss): unaligned POS tokens (``_``), tokens of a silver span
 whose projection score is under the threshold, and words a pseudo-label round did not keep
 (``label_mask`` false). Bad sentences are counted in a :class:`DataReport`, never dropped
@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Collection, Iterator, Optional
 
-from ..corpus import Sentence
+from ..corpus import Sentence, has_tag
 from ..errors import InputFormatError, XlieError
-from .config import TrainConfig
-from .labels import LabelMap, OUTSIDE, overlapping, spans_to_iob2
+from ..formats.detect import read_numbered
+from ..formats.iob import overlapping, spans_to_tags
+from .config import TaggerTrainConfig
+from .labels import LabelMap, OUTSIDE
 
-CONLL_SUFFIXES = {".conll", ".conll02", ".conll03", ".bio", ".iob"}
-UNLABELED_TAGS = {None, "_", ""}
 
 
 @dataclass
@@ -48,43 +48,22 @@ class DataReport:
 
 
 def read_sentences(path: str | Path) -> Iterator[tuple[Optional[int], Sentence]]:
-    """``(line or None, sentence)`` from a corpus JSONL, CoNLL or CoNLL-U file."""
-    path = Path(path)
-    if not path.exists():
-        raise XlieError(f"no such file: {path}", "check the path of the corpus")
-    suffix = path.suffix.lower()
-    if suffix in CONLL_SUFFIXES:
-        from ..formats.conll import read_conll
-        for sent in read_conll(path):
-            yield None, sent
-    elif suffix == ".conllu":
-        from ..formats.conllu import read_conllu
-        for sent in read_conllu(path):
-            yield None, sent
-    else:
-        from pydantic import ValidationError
-        from ..formats.jsonl import read_jsonl
-        for line, rec in read_jsonl(path):
-            try:
-                yield line, Sentence.model_validate(rec)
-            except ValidationError as e:
-                err = e.errors()[0]
-                loc = ".".join(str(p) for p in err["loc"]) or "record"
-                raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
-                                       str(rec)) from None
+    """``(line or None, sentence)`` from a corpus file of any format ``xlie.formats`` reads,
+    told by its extension or, failing that, its content."""
+    return read_numbered(path, sniff=True)
 
 
 def sentence_types(sent: Sentence, task: str) -> set[str]:
     """The entity types (NER) or tags (POS) a sentence uses."""
     if task == "pos":
-        return {t for t in (sent.tags or []) if t not in UNLABELED_TAGS}
+        return {t for t in (sent.tags or []) if has_tag(t)}
     return {s.label for s in sent.spans}
 
 
 class ExampleBuilder:
     """Turns sentences into examples under one label map and one filtering policy."""
 
-    def __init__(self, labels: LabelMap, config: TrainConfig, report: DataReport):
+    def __init__(self, labels: LabelMap, config: TaggerTrainConfig, report: DataReport):
         self.labels, self.config, self.report = labels, config, report
 
     def build(self, path: str | Path, line: Optional[int], sent: Sentence,
@@ -126,7 +105,7 @@ class ExampleBuilder:
         spans = [(s.start, s.end, s.label) for s in sent.spans]
         if overlapping(spans):
             self.report.add(origin, "overlapping_spans_first_kept")
-        tags: list[Optional[str]] = list(spans_to_iob2(len(sent.tokens), spans))
+        tags: list[Optional[str]] = list(spans_to_tags(len(sent.tokens), spans, overlaps="first"))
         floor = self.config.min_silver_score if origin == "silver" else None
         if floor is None:
             return tags
@@ -146,7 +125,7 @@ class ExampleBuilder:
         if sent.tags is None:
             self.report.add(origin, "skipped_no_tags")
             return None
-        tags: list[Optional[str]] = [None if t in UNLABELED_TAGS else t for t in sent.tags]
+        tags: list[Optional[str]] = [t if has_tag(t) else None for t in sent.tags]
         scores = getattr(sent, "tag_scores", None)
         floor = self.config.min_silver_score if origin == "silver" else None
         if floor is not None and scores is not None:
@@ -157,7 +136,7 @@ class ExampleBuilder:
         return tags
 
 
-def load_label_map(config: TrainConfig, source: list[str | Path],
+def load_label_map(config: TaggerTrainConfig, source: list[str | Path],
                    silver: list[str | Path]) -> LabelMap:
     """The label set: ``config.labels``, else the source data's, else the silver data's."""
     if config.labels:

@@ -1,42 +1,16 @@
 """Label maps for token classification: IOB2 tags from spans (NER) or tags as given (POS).
 
 A tagger predicts one label per word. For NER the labels are ``O`` plus ``B-X``/``I-X`` for
-each entity type X; spans come back out of a tag sequence through seqeval's own entity
-decoder, which reads a stray ``I-X`` as the start of an entity, as conlleval does.
+each entity type X; spans and tags convert through ``xlie.formats.iob`` (its lenient decoder
+reads a stray ``I-X`` as the start of an entity, as conlleval and seqeval do).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Literal, Sequence
-
-from seqeval.metrics.sequence_labeling import get_entities
+from typing import Iterable, Literal
 
 Task = Literal["ner", "pos"]
 OUTSIDE = "O"
-
-
-def spans_to_iob2(n_tokens: int, spans: Iterable[tuple[int, int, str]]) -> list[str]:
-    """``[(start, end, label)]`` (end exclusive) -> IOB2 tags. Overlapping spans: the first
-    one wins (a tagger cannot represent nesting); callers count such conflicts beforehand."""
-    tags = [OUTSIDE] * n_tokens
-    for start, end, label in spans:
-        if any(t != OUTSIDE for t in tags[start:end]):
-            continue
-        tags[start] = f"B-{label}"
-        for i in range(start + 1, end):
-            tags[i] = f"I-{label}"
-    return tags
-
-
-def iob2_to_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """IOB2 tags -> ``[(start, end, label)]`` with ``end`` exclusive (seqeval's decoder)."""
-    return [(s, e + 1, label) for label, s, e in get_entities(list(tags))]
-
-
-def overlapping(spans: Sequence[tuple[int, int, str]]) -> bool:
-    """True when two spans share a token."""
-    ordered = sorted(spans)
-    return any(b[0] < a[1] for a, b in zip(ordered, ordered[1:]))
 
 
 @dataclass(frozen=True)

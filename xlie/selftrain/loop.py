@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from .checkpoint import TrainerState, save_checkpoint, save_tagger
-from .config import TrainConfig
+from .config import TaggerTrainConfig
 from .encode import IGNORE, collate
 from .health import collapsed
 from .metrics import evaluate, main_score
@@ -37,7 +37,7 @@ class LoopData:
     dev: list            # gold Sentences for early stopping (may be empty)
 
 
-def epoch_features(data: LoopData, config: TrainConfig, epoch: int) -> list[dict]:
+def epoch_features(data: LoopData, config: TaggerTrainConfig, epoch: int) -> list[dict]:
     """This epoch's features in this epoch's order."""
     rng = random.Random(config.seed * 1000 + epoch)
     silver = data.silver
@@ -83,7 +83,7 @@ class Plan:
         return self.total_steps // 4
 
     @classmethod
-    def make(cls, batches_per_epoch: int, config: TrainConfig) -> "Plan":
+    def make(cls, batches_per_epoch: int, config: TaggerTrainConfig) -> "Plan":
         spe = max(1, batches_per_epoch // config.grad_accum)
         epochs = config.epochs or math.ceil(config.max_steps / spe)
         total = spe * epochs
@@ -95,7 +95,7 @@ class Plan:
 MAX_EVAL_EVERY = 500
 
 
-def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TrainConfig,
+def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TaggerTrainConfig,
              out: Path, state: TrainerState, optimizer, make_scheduler,
              on_step: Optional[StepHook] = None) -> TrainerState:
     """Train from ``state`` to the end: the step budget (``max_steps``), the epochs, or

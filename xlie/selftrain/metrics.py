@@ -5,12 +5,10 @@ from typing import Sequence
 
 from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
 
-from ..corpus import Sentence
+from ..corpus import Sentence, has_tag
+from ..formats.iob import spans_to_tags
 from .health import label_shares
-from .labels import spans_to_iob2
 from .predict import Tagger
-
-UNLABELED = {None, "_", ""}
 
 
 def ner_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
@@ -28,7 +26,7 @@ def ner_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> 
 
 def pos_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict:
     """Accuracy in percent over words with a gold tag."""
-    pairs = [(g, p) for gs, ps in zip(gold, pred) for g, p in zip(gs, ps) if g not in UNLABELED]
+    pairs = [(g, p) for gs, ps in zip(gold, pred) for g, p in zip(gs, ps) if has_tag(g)]
     acc = 100 * sum(g == p for g, p in pairs) / len(pairs) if pairs else 0.0
     return {"accuracy": round(acc, 2), "words": len(pairs), "sentences": len(gold)}
 
@@ -42,8 +40,8 @@ def evaluate(tagger: Tagger, sentences: Sequence[Sentence]) -> dict:
         gold = [s.tags or [] for s in sents]
         scores = pos_scores(gold, [p.labels for p in preds])
     else:
-        gold = [spans_to_iob2(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans])
-                for s in sents]
+        gold = [spans_to_tags(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans],
+                              overlaps="first") for s in sents]
         scores = ner_scores(gold, [p.labels for p in preds])
     scores["top_label"] = label_shares(gold, [p.labels for p in preds])
     return scores

@@ -13,9 +13,10 @@ from typing import Iterable, Optional, Sequence
 import numpy as np
 import torch
 
-from ..corpus import Sentence, Span
+from ..corpus import Sentence
 from .encode import WindowEncoder, collate, model_limit
-from .labels import LabelMap, iob2_to_spans
+from ..formats.iob import tags_to_spans
+from .labels import LabelMap
 
 TASK_KEY = "xlie_task"          # model config attribute naming the task
 WINDOW_KEY = "xlie_max_length"  # the window length the tagger was trained with
@@ -92,7 +93,7 @@ class Tagger:
             data["spans"] = [
                 {"start": s, "end": e, "label": lab, "id": f"{sent.id}-{m}",
                  "score": round(float(np.mean(pred.scores[s:e])), 6)}
-                for m, (s, e, lab) in enumerate(iob2_to_spans(pred.labels))]
+                for m, (s, e, lab) in enumerate(tags_to_spans(pred.labels))]
         return Sentence.model_validate(data)
 
     def predict(self, sentences: Iterable[Sentence]) -> list[Sentence]:

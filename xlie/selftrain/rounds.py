@@ -14,12 +14,13 @@ interrupted run resumes)::
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Optional, Sequence
 
 from ..fileio import atomic_write
 from ..formats.jsonl import write_jsonl
-from .config import RunConfig
+from .config import SelfTrainConfig
 from .data import read_sentences
 from .predict import Tagger
 from .pseudo import select_pseudo_labels
@@ -39,7 +40,7 @@ def _round_summary(k: int, metrics: dict, selection: Optional[dict] = None) -> d
     return row
 
 
-def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: RunConfig,
+def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: SelfTrainConfig,
                  round_no: int) -> tuple[Path, dict]:
     """Predict the unlabeled text with the tagger of ``model_dir`` and keep the confident
     labels; returns the pseudo-labeled corpus and the selection counts."""
@@ -57,7 +58,7 @@ def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: RunConfig
     return pseudo_path, stats
 
 
-def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: RunConfig,
+def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: SelfTrainConfig,
                silver: Paths = (), dev: Optional[str | Path] = None,
                test: Optional[str | Path] = None) -> dict:
     """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with
@@ -83,7 +84,9 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Run
                        init_model=prev if config.init == "previous" else None)
         rounds.append(_round_summary(k, result.metrics, stats))
         prev = result.model_dir
-    summary = {"rounds": rounds, "final_model": str(prev), "config": config.model_dump()}
+    # relative to run_dir: the pipeline renames its .partial folder when the stage finishes
+    summary = {"rounds": rounds, "final_model": os.path.relpath(prev, run_dir),
+               "config": config.model_dump()}
     if state.is_main_process:
         with atomic_write(run_dir / "summary.json") as f:
             json.dump(summary, f, indent=1)

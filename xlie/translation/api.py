@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-from ..errors import XlieError
+from ..errors import InputFormatError, XlieError
+from ..formats import detect
 from ..progress import progress
 from .backends import Backend, load_backend
 from ..batching import chunked
@@ -42,11 +43,21 @@ class TranslateReport:
         return "; ".join(parts)
 
 
-def _count_lines(path: str | Path, fmt: str) -> Optional[int]:
-    if str(path) == "-" or fmt not in ("jsonl", "text"):
+def _check_input(path: str | Path, src_lang: str, fmt: str, guessed: bool) -> Optional[int]:
+    """Read the whole input once (cheap beside MT), so a malformed line stops the run with
+    FILE:LINE before a model is loaded; returns the sentence count for the progress bar.
+    When the format was guessed, the error says so and how to name it."""
+    if str(path) == "-":
         return None
-    with open(path, "rb") as f:
-        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+    try:
+        return sum(1 for _ in read_source(path, src_lang, fmt))
+    except InputFormatError as e:
+        if not guessed or detect.known_extension(path):
+            raise
+        hint = (f"the input format {fmt!r} was guessed from the first line; name it with "
+                f"--input-format text|jsonl|conll|conllu")
+        raise InputFormatError(e.path, e.line, e.expected, e.got,
+                               f"{e.hint}; {hint}" if e.hint else hint) from None
 
 
 def _skip_done(out: PartialOutput, n: int, items: Iterator[SourceItem]) -> bool:
@@ -97,6 +108,7 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
     t0 = time.perf_counter()
     fmt = detect_format(input) if input_format == "auto" else input_format
     out = None if str(output) == "-" else PartialOutput(output, "", input)  # refuse input early
+    total = _check_input(input, src_lang, fmt, guessed=input_format == "auto")
     session = open_session(model, src_lang, tgt_lang, **options)
     store, batching = session.cache, session.batching
     items = read_source(input, src_lang, fmt)
@@ -109,7 +121,7 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
             session.warn(f"{out.partial} does not match {input}; starting over")
             resumed, items = 0, read_source(input, src_lang, fmt)
         sink = out.open(keep=resumed > 0)
-    bar = progress(total=_count_lines(input, fmt), initial=resumed, unit="sent", desc="translate")
+    bar = progress(total=total, initial=resumed, unit="sent", desc="translate")
     try:
         for window in chunked(items, batching.sort_window):
             lines = [json.dumps(r, ensure_ascii=False) for r in session.translate_items(window)]
@@ -120,6 +132,10 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
             bar.update(len(window))
         if out is not None:
             out.finish()
+    except XlieError:
+        if out is not None:   # an input or settings error: nothing to resume from
+            out.discard()
+        raise
     finally:
         bar.close()
         store.close()

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import IO, Iterator
 
-from ..errors import check_not_input
+from ..fileio import check_not_input
 
 
 class PartialOutput:
@@ -64,6 +64,12 @@ class PartialOutput:
         if self.fh is not None:
             self.fh.close()
         os.replace(self.partial, self.output)
+        self.meta.unlink(missing_ok=True)
+
+    def discard(self) -> None:
+        """Remove the partial output and its settings (a run that cannot be resumed)."""
+        self.close()
+        self.partial.unlink(missing_ok=True)
         self.meta.unlink(missing_ok=True)
 
     def close(self) -> None:

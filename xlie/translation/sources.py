@@ -13,15 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
 
-
-from ..errors import UnknownNameError
+from ..errors import UnknownNameError, XlieError
 from ..fileio import iter_lines
+from ..formats import detect
 from .wordtok import Offsets, detokenize, locate, moses_tokenize
 
 FORMATS = ("auto", "jsonl", "conll", "conllu", "text")
-_SUFFIX = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "conll",
-           ".conll03": "conll", ".iob": "conll", ".bio": "conll", ".conllu": "conllu",
-           ".txt": "text"}
 
 
 @dataclass
@@ -34,23 +31,8 @@ class SourceItem:
 
 
 def detect_format(path: str | Path) -> str:
-    """By suffix; otherwise by the first non-blank line."""
-    fmt = _SUFFIX.get(Path(str(path)).suffix.lower())
-    if fmt or str(path) == "-":
-        return fmt or "jsonl"
-    for _, text, _ in iter_lines(path):
-        if text is None or not text.strip():
-            continue
-        s = text.strip()
-        if s.startswith("{"):
-            return "jsonl"
-        cols = text.split("\t")
-        if s.startswith("# sent_id") or s.startswith("# text") or len(cols) == 10:
-            return "conllu"
-        if len(cols) >= 2 or (len(s.split()) >= 2 and s.split()[-1][:2] in ("O", "B-", "I-", "E-", "S-")):
-            return "conll"
-        return "text"
-    return "text"
+    """By suffix; otherwise by the first non-blank line (``xlie.formats.detect``)."""
+    return detect.detect_format(path, sniff=True, text=True)
 
 
 def _text_of(rec: dict, lang: str, preferred: Optional[str]) -> tuple[str, Offsets]:
@@ -123,4 +105,7 @@ def read_source(path: str | Path, src_lang: str, fmt: str = "auto") -> Iterator[
         raise UnknownNameError("input format", fmt, FORMATS)
     if fmt == "auto":
         fmt = detect_format(path)
+    if fmt not in _READERS:
+        raise XlieError(f"{path} is {fmt}, which xlie translate cannot read",
+                        f"give one of: {', '.join(_READERS)}")
     return _READERS[fmt](path, src_lang)

@@ -15,9 +15,9 @@ import json
 import logging
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from ...fileio import make_temp_dir
 from ...models import fallback_layer
 from ...models.builtin import known_defaults
 from ...models.resolve import resolve_model
@@ -113,7 +113,7 @@ class CheckpointManager:
         self.evals.append(entry)
         self._append("evals.jsonl", entry)
         if better:
-            tmp = Path(tempfile.mkdtemp(prefix=".best.", dir=self.out))
+            tmp = make_temp_dir(".best.", self.out)
             self._save_model(model, tmp, {"step": step, "eval": entry}, align)
             shutil.rmtree(self.best_dir, ignore_errors=True)
             os.replace(tmp, self.best_dir)

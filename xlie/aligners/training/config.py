@@ -12,18 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
-from ...errors import ConfigError
+from ...config import Settings, load_settings
 from ...precision import MixedPrecision
 from .so import SOTargets
 
 
-class Objectives(BaseModel):
+class Objectives(Settings):
     """Weight of each objective; 0 switches it off."""
 
-    model_config = ConfigDict(extra="forbid")
     mlm: float = Field(1.0, ge=0)
     tlm: float = Field(1.0, ge=0)
     so: float = Field(1.0, ge=0)
@@ -34,10 +32,10 @@ class Objectives(BaseModel):
         return [k for k, w in self.model_dump().items() if w > 0]
 
 
-class TrainConfig(BaseModel):
-    """Everything a fine-tuning run needs; recorded in each saved model directory."""
+class AlignTrainConfig(Settings):
+    """Everything a fine-tuning run of an aligner needs; recorded in each saved model
+    directory."""
 
-    model_config = ConfigDict(extra="forbid")
     model: str = "e5-small"
     data: Optional[str] = None
     output: Optional[str] = None
@@ -87,52 +85,11 @@ class TrainConfig(BaseModel):
         return 0.0 if self.extraction == "entmax" else model_threshold
 
 
-def _parse_value(text: str) -> Any:
-    """``--set`` values are YAML scalars: 1e-5, true, null, [a, b] all parse as expected."""
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-
-
-def _set_key(tree: dict, dotted: str, value: Any, source: str | None) -> None:
-    parts = dotted.split(".")
-    node = tree
-    for p in parts[:-1]:
-        child = node.setdefault(p, {})
-        if not isinstance(child, dict):
-            raise ConfigError(source, dotted, f"{p!r} is not a section")
-        node = child
-    node[parts[-1]] = value
+TrainConfig = AlignTrainConfig  # the former name
 
 
 def load_train_config(path: str | Path | None = None, overrides: list[str] | None = None,
-                      **values: Any) -> TrainConfig:
-    """YAML file, then keyword values (the CLI's own options), then ``k=v`` overrides."""
-    tree: dict[str, Any] = {}
-    source = str(path) if path else None
-    if path:
-        try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except FileNotFoundError:
-            raise ConfigError(source, "<file>", "the config file does not exist") from None
-        except yaml.YAMLError as e:
-            raise ConfigError(source, "<file>", f"not valid YAML ({e})") from None
-        if not isinstance(loaded, dict):
-            raise ConfigError(source, "<file>", "expected a mapping of keys to values")
-        tree.update(loaded.get("align_train", loaded) if isinstance(loaded.get("align_train"), dict) else loaded)
-    for k, v in values.items():
-        if v is not None:
-            _set_key(tree, k, v, source)
-    for item in overrides or []:
-        if "=" not in item:
-            raise ConfigError("--set", item, "expected KEY=VALUE")
-        k, v = item.split("=", 1)
-        _set_key(tree, k.strip(), _parse_value(v), "--set")
-    try:
-        return TrainConfig.model_validate(tree)
-    except ValidationError as e:
-        err = e.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "<root>"
-        msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(source, key, msg) from None
+                      **values: Any) -> AlignTrainConfig:
+    """YAML file (its ``align_train:`` section if it has one), then keyword values (the
+    CLI's own options), then ``k=v`` overrides (``xlie.config.load_settings``)."""
+    return load_settings(AlignTrainConfig, path, overrides, values=values, section="align_train")

@@ -1,2 +1,2 @@
-"""Thin adapters that register the real stages; each calls its stage's public function."""
-from . import align, project, selftrain, translate  # noqa: F401
+"""Thin adapters, one per stage: each defines a ``STAGE`` that calls its stage's public
+function (``pipeline/registry.py`` lists them)."""

@@ -1,23 +1,14 @@
-"""Check component names against the stages' own registries, when those are installed."""
+"""Check a component name of a stage section against that stage's own registry."""
 from __future__ import annotations
 
-import importlib
 from typing import Iterable, Optional
 
 
-def known_names(module: str, attr: str) -> Optional[list[str]]:
-    """The names a stage registers (``None`` if that stage is not importable yet)."""
-    try:
-        return sorted(getattr(importlib.import_module(module), attr))
-    except (ImportError, AttributeError):
-        return None
-
-
-def check_name(kind: str, name: Optional[str], known: Optional[Iterable[str]]) -> Optional[str]:
+def check_name(kind: str, name: Optional[str], known: Iterable[str]) -> Optional[str]:
     """Raise ValueError (pydantic turns it into a config error on the key) for unknown names."""
-    if name is None or known is None:
+    if name is None:
         return name
-    known = list(known)
+    known = sorted(known)
     if name not in known:
         raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(known)}")
     return name

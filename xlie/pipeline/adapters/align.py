@@ -11,9 +11,8 @@ from typing import Any, Optional
 
 from pydantic import Field, field_validator
 
-from ..config import BatchStageConfig
-from ..stages import BatchResult, Stage, StageContext, register_stage
-from ._names import check_name, known_names
+from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
+from ._names import check_name
 
 
 class AlignStageConfig(BatchStageConfig):
@@ -38,14 +37,14 @@ class AlignStageConfig(BatchStageConfig):
     @field_validator("extraction")
     @classmethod
     def _extraction(cls, v):
-        if v is None:
-            return v
-        return check_name("extraction method", v, known_names("xlie.aligners", "METHODS"))
+        from ...aligners import METHODS
+        return check_name("extraction method", v, METHODS)
 
     @field_validator("symmetrization")
     @classmethod
     def _symmetrization(cls, v):
-        return check_name("symmetrization", v, known_names("xlie.aligners", "SYMMETRIZATIONS"))
+        from ...aligners import SYMMETRIZATIONS
+        return check_name("symmetrization", v, SYMMETRIZATIONS)
 
 
 _ALIGNER_KEYS = ("layer", "extraction", "symmetrization", "threshold", "band", "min_prob",
@@ -79,7 +78,7 @@ def process_batch(state, records: list[dict]) -> BatchResult:
     return BatchResult(out, {"links": links, "pairs_unaligned": failed})
 
 
-STAGE = register_stage(Stage(
+STAGE = Stage(
     "align", 2, needs=("translation",), provides=("alignment",), config_model=AlignStageConfig,
     outputs={"alignment": "aligned.jsonl"}, setup=setup, process_batch=process_batch,
-    description="word-align each sentence to its translation"), replace=True)
+    description="word-align each sentence to its translation")

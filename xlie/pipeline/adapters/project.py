@@ -14,14 +14,10 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from ..config import BatchStageConfig
-from ..stages import BatchResult, Stage, StageContext, register_stage
-from ._names import check_name, known_names
-
-try:  # the projection's own typed options, so every knob is a config key
-    from ...projection.options import ProjectionOptions
-except ImportError:  # pragma: no cover - the projection package is part of xlie
-    from pydantic import BaseModel as ProjectionOptions
+from ...projection.methods import METHODS
+from ...projection.options import ProjectionOptions
+from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
+from ._names import check_name
 
 
 class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
@@ -31,8 +27,7 @@ class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
     @field_validator("method")
     @classmethod
     def _method(cls, v):
-        return check_name("projection method", v,
-                          known_names("xlie.projection.methods", "METHODS"))
+        return check_name("projection method", v, METHODS)
 
 
 def setup(cfg: ProjectStageConfig, ctx: StageContext):
@@ -76,7 +71,7 @@ def finalize(ctx: StageContext, output: Path) -> dict:
             "projected_recall": round(100 * scores["recall"], 2)}
 
 
-STAGE = register_stage(Stage(
+STAGE = Stage(
     "project", 3, needs=("alignment",), provides=("silver",), config_model=ProjectStageConfig,
     outputs={"silver": "silver.jsonl"}, setup=setup, process_batch=process_batch,
-    finalize=finalize, description="project source spans through the alignment"), replace=True)
+    finalize=finalize, description="project source spans through the alignment")

@@ -18,18 +18,15 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ...errors import XlieError
-from ..config import StageConfig, resolve_path
+from ...selftrain.config import SelfTrainConfig
+from ..inputs import resolve_path
 from ..launch import run_process_group
-from ..stages import Stage, StageContext, register_stage
-
-try:
-    from ...selftrain.config import RunConfig as SelftrainRunConfig
-except ImportError:  # pragma: no cover - the selftrain package is part of xlie
-    from pydantic import BaseModel as SelftrainRunConfig
+from ..stages import Stage, StageConfig, StageContext
 
 
-class SelftrainStageConfig(StageConfig, SelftrainRunConfig):
-    """``xlie.selftrain.RunConfig`` (train, rounds, select, ...) plus where the data comes from."""
+class SelftrainStageConfig(StageConfig, SelfTrainConfig):
+    """``xlie.selftrain.SelfTrainConfig`` (train, rounds, select, ...) plus where the data
+    comes from."""
     use_source: bool = Field(True, description="train on the source-language gold as well")
     unlabeled: Optional[list[str]] = Field(None, description="target text to pseudo-label; "
                                                              "default: the silver corpus")
@@ -42,7 +39,7 @@ def job_for(ctx: StageContext) -> dict:
     cfg: SelftrainStageConfig = ctx.config
     silver = str(ctx.inputs["silver"])
     unlabeled = [str(resolve_path(u)) for u in cfg.unlabeled] if cfg.unlabeled else [silver]
-    run_cfg = cfg.model_dump(mode="json", include=set(SelftrainRunConfig.model_fields))
+    run_cfg = cfg.model_dump(mode="json", include=set(SelfTrainConfig.model_fields))
     return {"source": [str(ctx.inputs["corpus"])] if cfg.use_source else [],
             "unlabeled": unlabeled, "run_dir": str(ctx.out_dir / "rounds"), "config": run_cfg,
             "silver": [silver], "test": str(ctx.eval_test) if ctx.eval_test else None}
@@ -50,9 +47,9 @@ def job_for(ctx: StageContext) -> dict:
 
 def run_job(job: dict) -> dict:
     """Call the public ``self_train`` with a job; the one code path of both launchers."""
-    from ...selftrain import RunConfig, self_train
+    from ...selftrain import self_train
     return self_train(job["source"], job["unlabeled"], job["run_dir"],
-                      RunConfig.model_validate(job["config"]), silver=job["silver"],
+                      SelfTrainConfig.model_validate(job["config"]), silver=job["silver"],
                       test=job["test"])
 
 
@@ -76,7 +73,7 @@ def run(ctx: StageContext) -> dict:
     model = ctx.out_dir / "model"
     if model.exists():
         shutil.rmtree(model)
-    shutil.copytree(summary["final_model"], model, copy_function=os.link)
+    shutil.copytree(Path(job["run_dir"]) / summary["final_model"], model, copy_function=os.link)
     rounds = summary["rounds"]
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
@@ -88,7 +85,7 @@ def run(ctx: StageContext) -> dict:
     return {"counts": counts, "metrics": metrics}
 
 
-STAGE = register_stage(Stage(
+STAGE = Stage(
     "selftrain", 4, needs=("silver", "corpus"), provides=("tagger",),
     config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run,
-    description="train a tagger on source + silver data, then self-train"), replace=True)
+    description="train a tagger on source + silver data, then self-train")

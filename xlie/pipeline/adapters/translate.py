@@ -1,21 +1,18 @@
-"""The translate stage: ``xlie.translation.translate`` over each batch of the corpus.
+"""The translate stage: a ``TranslationSession`` over each batch of the corpus.
 
-The MT backend is loaded once per worker (``setup``) and handed to ``translate`` as a ready
-backend; each batch goes through ``translate`` as a small JSONL file, so the stage writes
-exactly what ``xlie translate`` writes (``translation: {lang, text, tokens, offsets}``),
-with its cache, length-sorted batching and marker options.
+The MT backend is loaded once per worker (``setup``, through ``xlie.translation.open_session``,
+as ``xlie translate`` does); each batch of records is translated in memory by the session,
+so the stage writes what ``xlie translate`` writes (``translation: {lang, text, tokens,
+offsets}``), with its cache, length-sorted batching and marker options.
 """
 from __future__ import annotations
 
-import json
-import tempfile
-from pathlib import Path
+import copy
 from typing import Literal, Optional, Union
 
 from pydantic import Field, field_validator
 
-from ..config import BatchStageConfig
-from ..stages import BatchResult, Stage, StageContext, register_stage
+from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
 from ._names import check_name
 
 
@@ -46,49 +43,42 @@ class TranslateStageConfig(BatchStageConfig):
     @field_validator("backend")
     @classmethod
     def _backend(cls, v):
-        from ._names import known_names
-        return check_name("translation backend", v,
-                          known_names("xlie.translation.backends", "BACKENDS"))
+        from ...translation.backends import BACKENDS
+        return check_name("translation backend", v, BACKENDS)
 
 
 def setup(cfg: TranslateStageConfig, ctx: StageContext):
-    from ...translation.backends import load_backend
-    from ...translation.options import GenerationOptions
-    src, tgt = ctx.src_lang or "en", ctx.tgt_lang or "de"
-    gen = GenerationOptions(num_beams=cfg.beam, do_sample=cfg.sample, top_k=cfg.top_k,
-                            top_p=cfg.top_p, temperature=cfg.temperature,
-                            max_new_tokens=cfg.max_new_tokens, seed=cfg.seed)
-    backend = load_backend(cfg.backend, cfg.model, src, tgt, gen, cfg.device, cfg.dtype,
-                           cfg.tokenizer)
-    return cfg, backend, src, tgt
+    from ...translation import open_session
+    session = open_session(
+        cfg.model, ctx.src_lang or "en", ctx.tgt_lang or "de", backend=cfg.backend,
+        beam=cfg.beam, sample=cfg.sample, top_k=cfg.top_k, top_p=cfg.top_p,
+        temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens, seed=cfg.seed,
+        batch_size=cfg.mt_batch_size, max_tokens=cfg.max_tokens, sort_window=cfg.batch_size,
+        device=cfg.device, dtype=cfg.dtype, tokenizer=cfg.tokenizer,
+        max_input_tokens=cfg.max_input_tokens, cache=False, word_tokenizer=cfg.word_tokenizer,
+        markers=cfg.markers, too_long=cfg.too_long)
+    return cfg, session
 
 
 def process_batch(state, records: list[dict]) -> BatchResult:
-    from ...translation import translate
-    cfg, backend, src, tgt = state
-    with tempfile.TemporaryDirectory(prefix="xlie-translate-") as tmp:
-        inp, out = Path(tmp) / "in.jsonl", Path(tmp) / "out.jsonl"
-        inp.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records),
-                       encoding="utf-8")
-        report = translate(
-            inp, out, cfg.model, src, tgt, backend=backend, input_format="jsonl",
-            beam=cfg.beam, sample=cfg.sample, top_k=cfg.top_k, top_p=cfg.top_p,
-            temperature=cfg.temperature, max_new_tokens=cfg.max_new_tokens, seed=cfg.seed,
-            batch_size=cfg.mt_batch_size, max_tokens=cfg.max_tokens,
-            sort_window=max(cfg.batch_size, 1), tokenizer=cfg.tokenizer,
-            max_input_tokens=cfg.max_input_tokens, cache=cfg.cache, resume=False,
-            word_tokenizer=cfg.word_tokenizer, markers=cfg.markers, too_long=cfg.too_long)
-        lines = out.read_text(encoding="utf-8").splitlines()
-    c = report.counts
+    """One batch in memory; the cache is opened per batch, in the worker's own thread."""
+    from ...translation import Counts
+    from ...translation.cache import open_cache
+    cfg, session = state
+    session.counts, session.cache = Counts(), open_cache(cfg.cache)
+    try:
+        out = session.translate_records(copy.deepcopy(records))
+    finally:
+        session.cache.close()
+    c = session.counts
     counts = {"translated": c.translated, "cache_hits": c.cache_hits, "empty": c.empty,
               "split": c.split, "skipped": c.skipped}
     if c.spans:
         counts.update({"marker_spans": c.spans, "markers_lost": c.markers_lost})
-    return BatchResult([json.loads(x) for x in lines if x.strip()], counts)
+    return BatchResult(out, counts)
 
 
-STAGE = register_stage(Stage(
+STAGE = Stage(
     "translate", 1, needs=("corpus",), provides=("translation",),
     config_model=TranslateStageConfig, outputs={"translation": "corpus.jsonl"}, setup=setup,
-    process_batch=process_batch, description="machine-translate the source corpus"),
-    replace=True)
+    process_batch=process_batch, description="machine-translate the source corpus")

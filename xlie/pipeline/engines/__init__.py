@@ -5,10 +5,10 @@ runner writes the same bytes whichever engine ran.
 """
 from __future__ import annotations
 
-from ..config import RunConfig
+from ..config import PipelineRunConfig
 
 
-def make_engine(run: RunConfig):
+def make_engine(run: PipelineRunConfig):
     """The engine named by ``run.engine``; use it as a context manager."""
     if run.engine == "ray":
         from .ray import RayEngine

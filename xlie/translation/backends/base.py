@@ -1,7 +1,11 @@
 """The interface every MT backend implements: token ids in, text out, with call counters."""
 from __future__ import annotations
 
+import dataclasses
+import logging
 from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -36,6 +40,32 @@ class Backend:
 
     def _translate(self, batch: list[list[int]]) -> list[Hypothesis]:
         raise NotImplementedError
+
+
+def cap_new_tokens(options, positions: int | None, reserved: int):
+    """Generation options whose ``max_new_tokens`` fits the decoder's position table.
+
+    A decoder with ``positions`` learned positions cannot emit more tokens than that (HF
+    raises an IndexError, CTranslate2 a RuntimeError, mid-corpus); ``reserved`` is what the
+    backend puts before the first word (decoder start, forced language token)."""
+    if not positions or positions <= reserved:
+        return options
+    room = positions - reserved
+    if options.max_new_tokens <= room:
+        return options
+    log.warning("max new tokens %d is more than this model's decoder can produce (%d "
+                "positions): capped at %d; lower --max-new-tokens to silence this",
+                options.max_new_tokens, positions, room)
+    return dataclasses.replace(options, max_new_tokens=room)
+
+
+def decoder_positions(config) -> int | None:
+    """The decoder's position limit from a Hugging Face config (None: no fixed table)."""
+    for name in ("max_target_positions", "max_position_embeddings", "n_positions"):
+        v = getattr(config, name, None)
+        if isinstance(v, int) and 0 < v < 100_000:
+            return v
+    return None
 
 
 def model_fingerprint(path_or_id: str) -> str:

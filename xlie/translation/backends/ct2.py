@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 from ...errors import ModelNotFoundError, XlieError
-from ...models import resolve_model
+from ...fileio import make_temp_dir
+from ...models.resolve import loadable_model, model_not_found
 from ...models.home import xlie_home
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
-from .base import Backend, Hypothesis, model_fingerprint, pick_device
+from .base import (Backend, Hypothesis, cap_new_tokens, decoder_positions, model_fingerprint,
+                   pick_device)
 from .hf import input_limit, load_mt_tokenizer
 
 COMPUTE_TYPES = ("auto", "float32", "float16", "bfloat16", "int8", "int8_float32",
@@ -60,13 +61,16 @@ def convert_to_ct2(hf_path: str | Path, out_dir: str | Path | None = None) -> Pa
     """Convert a Hugging Face seq2seq model (float32 weights; quantization is chosen when
     loading) into ``out_dir``, default ``$XLIE_HOME/ct2/<fingerprint>``; done once."""
     ct2 = _ctranslate2()
-    hf_path = resolve_model(hf_path)
-    out = Path(out_dir) if out_dir else xlie_home() / "ct2" / model_fingerprint(hf_path).replace(":", "-")
+    hf_path = loadable_model(hf_path)
+    # one flat folder per model: a hub id's "/" must not leave an empty parent folder behind
+    # when its conversion fails
+    name = model_fingerprint(hf_path).replace(":", "-").replace("/", "--")
+    out = Path(out_dir) if out_dir else xlie_home() / "ct2" / name
     if (out / "model.bin").exists():
         return out
     _m2m100_vocab_fix(ct2)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", dir=out.parent))
+    tmp = make_temp_dir(out.name + ".", out.parent)
     try:
         ct2.converters.TransformersConverter(str(hf_path)).convert(str(tmp), force=True)
         (tmp / SOURCE_NOTE).write_text(json.dumps({"hf_model": str(hf_path)}))
@@ -98,7 +102,7 @@ class CT2Backend(Backend):
                 hf_source = json.loads(note.read_text())["hf_model"]
             tok_source = tokenizer or hf_source or model_dir
         else:
-            hf_source = resolve_model(model)
+            hf_source = loadable_model(model)
             model_dir = convert_to_ct2(hf_source)
             tok_source = tokenizer or hf_source
         try:
@@ -115,15 +119,19 @@ class CT2Backend(Backend):
                                              compute_type=self.compute_type,
                                              intra_threads=threads)  # 0: CTranslate2 decides
         except (RuntimeError, ValueError) as e:
-            raise ModelNotFoundError(str(model), f"CTranslate2 cannot load it: {e}") from e
-        self.options = options
-        if hf_source is not None:
-            from transformers import AutoConfig
-            self.max_input_tokens = input_limit(AutoConfig.from_pretrained(hf_source), self.mt.tok)
-        else:
-            self.max_input_tokens = input_limit(None, self.mt.tok)
+            raise model_not_found(str(model), f"CTranslate2 cannot load it: {e}") from e
         prefix = self.mt.lang.forced_bos_token
         self.target_prefix = [prefix] if prefix else None
+        if hf_source is not None:
+            from transformers import AutoConfig
+            config = AutoConfig.from_pretrained(hf_source)
+            self.max_input_tokens = input_limit(config, self.mt.tok)
+            # CTranslate2 counts the target prefix in max_decoding_length; the decoder start
+            # takes a position too
+            options = cap_new_tokens(options, decoder_positions(config), 1)
+        else:
+            self.max_input_tokens = input_limit(None, self.mt.tok)
+        self.options = options
         self.key = f"ct2:{model_fingerprint(str(model_dir))}:{self.translator.compute_type}"
 
     def encode(self, texts: list[str]) -> list[list[int]]:
@@ -146,7 +154,15 @@ class CT2Backend(Backend):
             ct2.set_random_seed(self.options.seed)
         tokens = [self.mt.tok.convert_ids_to_tokens(ids) for ids in batch]
         prefixes = [self.target_prefix] * len(batch) if self.target_prefix else None
-        results = self.translator.translate_batch(tokens, prefixes, **self._kwargs(batch))
+        try:
+            results = self.translator.translate_batch(tokens, prefixes, **self._kwargs(batch))
+        except RuntimeError as e:
+            if "position" not in str(e):
+                raise
+            raise XlieError(f"CTranslate2 stopped: {e}",
+                            "lower --max-new-tokens to what the model's decoder takes, or pass "
+                            "--tokenizer with the Hugging Face model so xlie can read its "
+                            "limit") from e
         eos = self.mt.tok.eos_token
         hyps = []
         for res in results:

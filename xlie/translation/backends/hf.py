@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from ...errors import ModelNotFoundError, XlieError
-from ...models import resolve_model
+from ...errors import XlieError
+from ...models.resolve import loadable_model
+from ...models.resolve import model_not_found
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
-from .base import Backend, Hypothesis, model_fingerprint, pick_device
+from .base import (Backend, Hypothesis, cap_new_tokens, decoder_positions, model_fingerprint,
+                   pick_device)
 
 _DTYPES = {"float32": "float32", "fp32": "float32", "float16": "float16", "fp16": "float16",
            "bfloat16": "bfloat16", "bf16": "bfloat16"}
@@ -20,9 +22,9 @@ def load_mt_tokenizer(name: str | Path):
     no word_ids(), and Marian and M2M100 only have slow ones."""
     from transformers import AutoTokenizer
     try:
-        return AutoTokenizer.from_pretrained(resolve_model(name))
+        return AutoTokenizer.from_pretrained(loadable_model(name))
     except (OSError, ValueError) as e:
-        raise ModelNotFoundError(str(name), str(e).splitlines()[0]) from e
+        raise model_not_found(str(name), str(e).splitlines()[0]) from e
 
 
 def pick_dtype(dtype: str, device: str) -> str:
@@ -58,19 +60,22 @@ class HFBackend(Backend):
         import torch
         from transformers import AutoModelForSeq2SeqLM
 
-        path = resolve_model(model)
+        path = loadable_model(model)
         self.device = pick_device(device)
         self.dtype = pick_dtype(dtype, self.device)
         self.mt = MTTokenizer(load_mt_tokenizer(tokenizer or path), src_lang, tgt_lang)
         try:
             self.model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=getattr(torch, self.dtype))
         except OSError as e:
-            raise ModelNotFoundError(str(model), str(e).splitlines()[0]) from e
+            raise model_not_found(str(model), str(e).splitlines()[0]) from e
         except ValueError as e:
-            raise ModelNotFoundError(str(model), "not a sequence-to-sequence (MT) model: "
+            raise model_not_found(str(model), "not a sequence-to-sequence (MT) model: "
                                      + str(e).splitlines()[0]) from e
         self.model.to(self.device).eval()
-        self.options = options
+        # output = [decoder start, forced language token?, words..., eos, pad...]
+        self.skip = 1 + (self.mt.lang.forced_bos_token_id is not None)
+        self.options = options = cap_new_tokens(options, decoder_positions(self.model.config),
+                                                self.skip)
         self.max_input_tokens = input_limit(self.model.config, self.mt.tok)
         # max_new_tokens rules (HF's default max_length of 20 would cut outputs); the model's
         # own config is merged in by generate(), so clear it there too
@@ -82,8 +87,6 @@ class HFBackend(Backend):
         self.generation_config = gen
         self.eos = gen.eos_token_id if gen.eos_token_id is not None else self.model.config.eos_token_id
         self.eos_ids = set(self.eos if isinstance(self.eos, list) else [self.eos])
-        # output = [decoder start, forced language token?, words..., eos, pad...]
-        self.skip = 1 + (self.mt.lang.forced_bos_token_id is not None)
         self.key = f"hf:{model_fingerprint(path)}:{self.dtype}"
 
     def encode(self, texts: list[str]) -> list[list[int]]:

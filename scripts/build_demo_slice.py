@@ -1,6 +1,6 @@
-"""Rebuild this folder's demo slice from the Europarl parallel NER data (see SOURCE.md).
+"""Rebuild the demo slice in xlie/data/demo/ from the Europarl parallel NER data (see SOURCE.md).
 
-    python xlie/data/demo/build_slice.py ../shared/data/europarl-ner xlie/data/demo
+    python scripts/build_demo_slice.py ../shared/data/europarl-ner xlie/data/demo
 
 Sentences 0-239 become the parallel training corpus (English tokens and entity spans, the
 German sentence as its translation) and the German gold for scoring the projection;

@@ -1,0 +1,169 @@
+"""Settings of every stage: read YAML, apply ``--set KEY=VALUE`` overrides, validate.
+
+Each stage's settings are one pydantic model derived from :class:`Settings` (unknown keys
+are errors). The pipeline (``xlie run``), ``xlie align train``, ``xlie selftrain`` and
+``xlie project --set`` all load through :func:`load_settings` or its parts, so a bad key
+reads the same everywhere: the dotted key, the file (and the ``--set`` item when an
+override put it there), and, for an unknown key, the keys known at that place::
+
+    configs/demo.yaml (--set align.layr=6): config key 'align.layr': unknown key; known keys
+    here: band, batch_size, ...
+
+Override values are read as YAML (``1e-5``, ``true``, ``null``, ``[a, b]``); an empty value
+is ``null``.
+"""
+from __future__ import annotations
+
+import copy
+import typing
+from pathlib import Path
+from typing import Any, Iterable, Optional, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from .errors import ConfigError, InputFormatError
+
+S = TypeVar("S", bound=BaseModel)
+
+
+class Settings(BaseModel):
+    """Base of every settings model: unknown keys are errors."""
+    model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+def read_yaml(path: str | Path) -> dict:
+    """Read the YAML mapping of a config file; syntax errors name the file and line."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(None, "CONFIG", f"no such file: {path}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        raise InputFormatError(path, mark.line + 1 if mark else None, "valid YAML",
+                               str(getattr(e, "problem", e))) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(str(path), "<top>", "the file must hold a mapping of keys")
+    return data
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``a.b=VALUE`` -> ("a.b", value read as YAML)."""
+    key, sep, value = item.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError(None, item, "an override must look like KEY=VALUE, e.g. align.layer=6")
+    try:
+        return key, yaml.safe_load(value) if value.strip() else None
+    except yaml.YAMLError:
+        return key, value
+
+
+def set_key(data: dict, key: str, value: Any, where: str | None = None) -> None:
+    """Set a dotted key in ``data`` in place; missing sections are created."""
+    node = data
+    parts = key.split(".")
+    for i, part in enumerate(parts[:-1]):
+        nxt = node.get(part)
+        if nxt is None:
+            nxt = node[part] = {}
+        if not isinstance(nxt, dict):
+            raise ConfigError(where, ".".join(parts[:i + 1]),
+                              f"is a value ({nxt!r}), not a section")
+        node = nxt
+    node[parts[-1]] = value
+
+
+def apply_overrides(data: dict, overrides: Iterable[str], path: str | None = None) -> dict:
+    """A copy of ``data`` with each ``KEY=VALUE`` override set."""
+    data = copy.deepcopy(data)
+    for item in overrides:
+        key, value = parse_override(item)
+        set_key(data, key, value, where(path, item))
+    return data
+
+
+def where(path: str | None, override: str | None) -> str | None:
+    """How an error names its origin: the file, the ``--set`` item, or both."""
+    if override:
+        return f"{path} (--set {override})" if path else f"--set {override}"
+    return path
+
+
+def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
+    """The settings model inside an annotation (``X``, ``Optional[X]``, ``list[X]``...)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def known_keys(model: type[BaseModel], loc: Iterable[str | int]) -> list[str]:
+    """The keys a settings model accepts at the section ``loc`` (empty if not a section)."""
+    parent: Optional[type[BaseModel]] = model
+    for part in loc:
+        if isinstance(part, int) or str(part).isdigit():
+            continue  # an item of a list of sections
+        field = parent.model_fields.get(str(part)) if parent is not None else None
+        parent = _model_of(field.annotation) if field is not None else None
+        if parent is None:
+            return []
+    return sorted(parent.model_fields)
+
+
+def config_error(err: ValidationError, model: type[BaseModel], path: str | None = None,
+                 overrides: Iterable[str] = (), prefix: str = "") -> ConfigError:
+    """The first pydantic error as a :class:`ConfigError` naming the dotted key, the file
+    (and the override that set it) and, for an unknown key, the keys known there."""
+    e = err.errors()[0]
+    loc = list(e["loc"])
+    parts = [str(p) for p in loc]
+    key = ".".join([prefix, *parts] if prefix else parts) or prefix or "<top>"
+    if e["type"] == "extra_forbidden":
+        known = known_keys(model, loc[:-1])
+        problem = "unknown key" + (f"; known keys here: {', '.join(known)}" if known else "")
+    elif e["type"] == "missing":
+        problem = "is required but missing"
+    elif e["type"] == "value_error":
+        problem = e["msg"].removeprefix("Value error, ")
+    else:
+        problem = f"{e['msg']} (got {e.get('input')!r})"
+    hit = next((o for o in overrides if o.partition("=")[0].strip() == key), None)
+    return ConfigError(where(path, hit), key, problem)
+
+
+def validate_settings(model: type[S], data: dict, path: str | None = None,
+                      overrides: Iterable[str] = (), prefix: str = "") -> S:
+    """``model`` validated from ``data``; errors as :func:`config_error` words them."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        raise config_error(err, model, path, list(overrides), prefix) from None
+
+
+def load_settings(model: type[S], path: str | Path | None = None,
+                  overrides: Iterable[str] | None = None, base: dict | None = None, *,
+                  values: dict[str, Any] | None = None, section: str | None = None) -> S:
+    """Settings from, in this order: ``base``, the YAML file ``path`` (its ``section`` when
+    the file has one), ``values`` that are not None (a command's own options), then the
+    ``--set`` ``overrides``."""
+    overrides = list(overrides or [])
+    source = str(path) if path is not None else None
+    data: dict = copy.deepcopy(base or {})
+    if path is not None:
+        loaded = read_yaml(path)
+        if section and isinstance(loaded.get(section), dict):
+            loaded = loaded[section]
+        data.update(loaded)
+    for key, value in (values or {}).items():
+        if value is not None:
+            set_key(data, key, value, source)
+    data = apply_overrides(data, overrides, source)
+    return validate_settings(model, data, source, overrides)
