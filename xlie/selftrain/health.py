@@ -34,26 +34,33 @@ def collapsed(shares: dict) -> bool:
     return top >= TOP_SHARE and (1 - top) < OTHER_RATIO * (1 - gold)
 
 
-def collapse_report(shares: dict, on: str, losses: Sequence[float], config) -> dict:
-    """What ``metrics.json`` says about collapse; with ``warning`` when it happened."""
+def collapse_report(shares: dict, on: str, losses: Sequence[float], config,
+                    train_share: Optional[float] = None) -> dict:
+    """What ``metrics.json`` says about collapse; with ``warning`` when it happened.
+    ``train_share``: the share of the training words labeled with the collapsed label."""
     report = {"collapsed": collapsed(shares), "on": on, **shares}
     if not report["collapsed"]:
         return report
+    label = shares["label"]
     k = max(1, len(losses) // 10)
     first = sum(losses[:k]) / k if losses else float("nan")
     last = sum(losses[-k:]) / k if losses else float("nan")
     falling = bool(losses) and last < 0.9 * first
-    cause = (f"too few updates: the loss went {first:.2f} -> {last:.2f} and was still falling"
-             if falling else
-             f"the loss stalled ({first:.2f} -> {last:.2f}): the learning rates do not fit "
-             f"this model and data, or the training labels are (almost) all "
-             f"{shares['label']!r}")
-    fix = (f"raise train.max_steps (now {config.max_steps}) or train.head_lr (now "
-           f"{config.head_lr})" if falling else
-           f"change train.head_lr (now {config.head_lr}) and train.lr (now {config.lr}), "
-           f"and check the labels of the training data")
+    if train_share is not None and train_share >= TOP_SHARE:
+        cause = (f"the training data labels {train_share:.1%} of its words {label!r}: "
+                 f"there is (almost) nothing else to learn")
+        fix = ("check the training labels: do the silver sentences carry projected spans, "
+               "does train.min_silver_score mask them, does train.labels match the data")
+    elif falling:
+        cause = f"too few updates: the loss went {first:.2f} -> {last:.2f} and was still falling"
+        fix = (f"raise train.max_steps (now {config.max_steps}) or train.head_lr (now "
+               f"{config.head_lr})")
+    else:
+        cause = (f"the loss stalled ({first:.2f} -> {last:.2f}): the learning rates do not "
+                 f"fit this model and data")
+        fix = f"change train.head_lr (now {config.head_lr}) and train.lr (now {config.lr})"
     report.update(cause=cause, fix=fix, warning=(
         f"COLLAPSED TAGGER: it labels {shares['predicted_share']:.1%} of the {on} words "
-        f"{shares['label']!r} (the gold: {shares['gold_share']:.1%}), so it finds next to "
-        f"nothing. Likely cause: {cause}. Setting to change: {fix}."))
+        f"{label!r} (the gold: {shares['gold_share']:.1%}), so it finds next to nothing. "
+        f"Likely cause: {cause}. Setting to change: {fix}."))
     return report

@@ -136,17 +136,22 @@ def model_choice(state: TrainerState, dev_info: dict) -> dict:
                     f"{score} on {where}, best of {len(state.dev)} evaluations); stopped: {why}"}
 
 
-def _collapse(accelerator, out: Path, state: TrainerState, dev_info: dict, examples,
+def _collapse(accelerator, out: Path, state: TrainerState, examples,
               config: TrainConfig) -> dict:
     """Collapse check of the kept tagger: on the dev set, else on training sentences."""
     if state.dev:
         best = max(state.dev, key=lambda d: d.get("f1", d.get("accuracy", 0.0)))
-        return collapse_report(best.get("top_label", {}), "dev", state.losses, config)
-    tagger = Tagger.load(out / "model", device=str(accelerator.device))
-    sample = examples[:200]
-    preds = tagger.predict_words([ex.words for ex in sample])
-    shares = label_shares([ex.labels for ex in sample], [p.labels for p in preds])
-    return collapse_report(shares, "training", state.losses, config)
+        shares, on = best.get("top_label", {}), "dev"
+    else:
+        tagger = Tagger.load(out / "model", device=str(accelerator.device))
+        sample = examples[:200]
+        preds = tagger.predict_words([ex.words for ex in sample])
+        shares, on = label_shares([ex.labels for ex in sample], [p.labels for p in preds]), \
+            "training"
+    train_labels = [x for ex in examples for x in ex.labels if x is not None]
+    train_share = (sum(x == shares.get("label") for x in train_labels) / len(train_labels)
+                   if train_labels and shares else None)
+    return collapse_report(shares, on, state.losses, config, train_share)
 
 
 def _features(examples, encoder, label2id) -> list[dict]:
@@ -237,8 +242,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
                **{k: v for k, v in asdict(state).items() if k != "batches_done"},
                "dev_set": dev_info, "model_choice": model_choice(state, dev_info),
                "seconds": round(time.time() - t0, 1)}
-    metrics["collapse"] = _collapse(accelerator, out, state, dev_info, silver_ex or src_ex,
-                                    config)
+    metrics["collapse"] = _collapse(accelerator, out, state, src_ex + silver_ex, config)
     if accelerator.is_main_process:
         print(f"train: {metrics['model_choice']['text']}", file=sys.stderr, flush=True)
         if metrics["collapse"]["collapsed"]:
