@@ -41,14 +41,14 @@ def main(argv=None) -> None:
     rows, base = [], None
     for spec in args.model:
         model, _, label = spec.partition("=")
-        wa = Aligner(model).aligner
-        own = (wa.options.get("threshold"), wa.band)
-        before = score_aligner(wa, test, test_gold).aer
+        al = Aligner(model)
+        own = (al.threshold, al.band)
+        before = score_aligner(al, test, test_gold).aer
         t0 = time.perf_counter()
-        best, tried = calibrate(wa, dev, dev_gold)
+        best, tried = calibrate(al, dev, dev_gold)
         seconds = time.perf_counter() - t0
-        wa.options["threshold"], wa.band = best.threshold, best.band
-        after = score_aligner(wa, test, test_gold).aer
+        after = score_aligner(al.with_settings(threshold=best.threshold, band=best.band or 0),
+                              test, test_gold).aer
         base = after if base is None else base
         rows.append([label or model, f"{own[0]:g} / {own[1]}", 100 * tried[0].aer,
                      f"{best.threshold:g} / {best.band}", 100 * best.aer, 100 * before,

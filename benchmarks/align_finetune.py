@@ -110,8 +110,7 @@ def evaluate_both(model: str, pairs, gold, layer: int, threshold: float,
                                  layer, threshold)
     return {"aer": scores.aer, "precision": scores.precision, "recall": scores.recall,
             "align_s": align_s, "train_eval_aer": train_eval["aer"],
-            "setting": f"{aligner.aligner.options.get('threshold', '-'):g} / "
-                       f"{aligner.aligner.band or 'none'}"}
+            "setting": f"{aligner.threshold:g} / {aligner.band or 'none'}"}
 
 
 def calibrated_baseline(model: str, dev_data: Path, dev_gold: Path) -> dict:
@@ -120,7 +119,7 @@ def calibrated_baseline(model: str, dev_data: Path, dev_gold: Path) -> dict:
     from xlie.aligners.calibrate import calibrate
     from xlie.aligners.training.data import read_pairs
     from xlie.aligners.training.eval import read_gold
-    best, _ = calibrate(Aligner(model).aligner, read_pairs(dev_data), read_gold(dev_gold))
+    best, _ = calibrate(Aligner(model), read_pairs(dev_data), read_gold(dev_gold))
     return {"threshold": best.threshold, "band": best.band or 0}
 
 

@@ -51,7 +51,7 @@ def score(records, gold, name: str, value) -> float:
     from xlie.projection.api import project
     from xlie.projection.edges import EdgeWords, function_words
     from xlie.projection.phrases import MIN_COUNT, MIN_DICE, PairCounter
-    from xlie.projection.scoring import pair_sentences, score_ner
+    from xlie.scoring import pair_sentences, score_ner
     kw, edge = {}, None
     if name.startswith("pair "):
         tgt = [r.translation.tokens for r in records]

@@ -63,9 +63,10 @@ def links_for(pairs, extraction: str | None, key: str, cache: Path | None) -> tu
     path = cache / f"{key}-{extraction or 'default'}-{len(pairs)}.json" if cache else None
     if path is not None and path.exists():
         return json.loads(path.read_text()), 0.0
-    from xlie.aligners import Aligner
+    import xlie_harness
+    aligner = xlie_harness.aligner("e5-small", corpus=key, extraction=extraction)
     t = time.perf_counter()
-    links = [a.links for a in Aligner("e5-small", extraction=extraction).align_pairs(pairs)]
+    links = [a.links for a in aligner.align_pairs(pairs)]
     secs = time.perf_counter() - t
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +90,7 @@ def with_links(en, tgt, links, lang: str):
 
 def run(records, gold, method: str, **opts) -> dict:
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_ner
+    from xlie.scoring import pair_sentences, score_ner
     t = time.perf_counter()
     res = project(records, method=method, **opts)
     secs = time.perf_counter() - t
@@ -140,8 +141,6 @@ def main() -> None:
 
     import torch
     torch.set_num_threads(args.threads)
-    from xlie_harness import install_caches
-    install_caches()  # extractions of one language share the encoder's forward passes
     langs = args.langs or target_languages()
     default = default_extraction()
     md_lang, per_type, errors, ablation, by_threshold, drops = [], {}, {}, {}, {}, {}

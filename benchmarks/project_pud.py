@@ -67,9 +67,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from xlie.corpus import Sentence
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_pos
-    from xlie_harness import install_caches
-    install_caches()
+    from xlie.scoring import pair_sentences, score_pos
     langs = args.langs or target_languages()
     default = default_extraction()
     md, words = [], {}

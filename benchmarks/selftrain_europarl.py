@@ -48,7 +48,7 @@ def make_silver(en, de, work: Path, model: str) -> tuple[Path, dict]:
     from xlie.corpus import Sentence
     from xlie.formats.jsonl import read_corpus, write_jsonl
     from xlie.projection import project
-    from xlie.projection.scoring import score_ner
+    from xlie.scoring import score_ner
     out = work / "silver.jsonl"
     if out.exists():
         return out, json.loads((work / "silver.json").read_text())
@@ -72,7 +72,9 @@ def make_silver(en, de, work: Path, model: str) -> tuple[Path, dict]:
 
 
 def f1_of(metrics: dict) -> float:
-    return float(metrics["test"]["f1"])
+    """The test F1 of a training result, in percent (xlie's scores are fractions)."""
+    from xlie.scoring import main_score, percent
+    return percent(main_score("ner", metrics["test"]))
 
 
 def mean_spread(xs: list[float]) -> str:
@@ -151,7 +153,7 @@ def main() -> None:
         for r in summary["rounds"]:
             name = ("(2) + silver German (projected)" if r["round"] == 0 else
                     f"(3) + {r['round']} self-training round{'s' if r['round'] > 1 else ''}")
-            rows.setdefault(name, []).append(float(r["test"]["f1"]))
+            rows.setdefault(name, []).append(f1_of(r))
             seconds.setdefault(name, []).append(r["seconds"])
         if args.init == "previous":
             # control: the same extra epochs without pseudo-labels, so a round's gain is not

@@ -1,58 +1,55 @@
-"""Run xlie's public ``Aligner`` many times (layers x methods) without paying for repeats.
+"""Run xlie's public ``Aligner`` many times (layers x settings) without paying for repeats.
 
-Only the harness is patched, never xlie: the loaded model and tokenizer are kept and each new
-``Aligner`` gets a deep copy (its encoder drops the layers above its own, so copies are
-needed), and ``Encoder.encode`` remembers its last few results, so the methods of one layer share
-one forward pass. Every ``Aligner`` is still built through its public constructor, so its
-defaults (threshold, granularity, symmetrisation) are whatever xlie ships.
+Nothing of xlie is patched: the model is loaded once and each layer gets one ``Aligner`` over
+an ``Encoder`` wrapped around it, with an encoding cache (``cache=True``); the settings of a
+sweep are ``with_settings`` copies of it, so they share one forward pass per sentence. Each
+aligner still resolves its defaults (threshold, band, granularity, symmetrisation) where
+xlie does, so they are whatever xlie ships. Only the current layer's and corpus's vectors
+are kept: a sentence is encoded in a batch with the rest of its corpus, as `xlie align`
+would encode it (another corpus's batches can move its vectors by float rounding, enough to
+flip a link at the threshold now and then).
 """
 from __future__ import annotations
 
-import copy
-import time
 from typing import Sequence
 
-_models: dict = {}
-_tokenizers: dict = {}
-_last: dict = {}
-_seconds: list = [0.0]
+
+class Sweep:
+    """Aligners over one loaded model, one cached aligner per layer."""
+
+    def __init__(self, model: str):
+        from transformers import AutoModel
+
+        from xlie.models import load_pretrained, load_tokenizer
+        self.name = model
+        self.model = load_pretrained(AutoModel, model).eval()
+        self.tokenizer = load_tokenizer(model)
+        self._key, self._base = None, None
+
+    def aligner(self, layer: int | None = None, corpus: str | None = None, **settings):
+        """An aligner at ``layer`` (None: the model's default) with ``settings``; a new
+        ``corpus`` name starts a new cache."""
+        from xlie.aligners import Aligner
+        from xlie.aligners.encoder import Encoder
+        from xlie.models.builtin import align_defaults
+        if layer is None:
+            layer = align_defaults(self.name, self.model.config.num_hidden_layers).layer
+        if (layer, corpus) != self._key:      # the previous layer's or corpus's vectors go
+            encoder = Encoder.wrap(self.name, self.model, self.tokenizer, layer)
+            self._key, self._base = (layer, corpus), Aligner(encoder, cache=True)
+        return self._base.with_settings(**settings)
 
 
-def install_caches() -> None:
-    import xlie.aligners.encoder as enc_mod
-
-    load_model, load_tok, encode = enc_mod.load_pretrained, enc_mod.load_tokenizer, enc_mod.Encoder.encode
-
-    def cached_model(cls, name, **kw):
-        key = (cls, str(name), tuple(sorted(kw.items())))
-        if key not in _models:
-            _models[key] = load_model(cls, name, **kw)
-        return copy.deepcopy(_models[key])
-
-    def cached_tokenizer(name, *a, **kw):
-        key = str(name)
-        if key not in _tokenizers:
-            _tokenizers[key] = load_tok(name, *a, **kw)
-        return _tokenizers[key]
-
-    def remembered_encode(self, sentences, *a, **kw):
-        key = (self.name, self.layer, len(sentences), hash(tuple(tuple(s) for s in sentences)), a,
-               tuple(sorted(kw.items())))
-        if key not in _last:
-            if len(_last) >= 4:            # an align call may encode twice (cut planning, then all)
-                _last.pop(next(iter(_last)))
-            t = time.perf_counter()
-            _last[key] = (encode(self, sentences, *a, **kw), time.perf_counter() - t)
-        _seconds[:] = [_last[key][1]]
-        return _last[key][0]
-
-    enc_mod.load_pretrained, enc_mod.load_tokenizer = cached_model, cached_tokenizer
-    enc_mod.Encoder.encode = remembered_encode
+_sweeps: dict[str, Sweep] = {}
 
 
-def last_encode_seconds() -> float:
-    """Seconds of the forward pass behind the last encode (cached or not)."""
-    return float(_seconds[0])
+def aligner(model: str, layer: int | None = None, corpus: str | None = None, **settings):
+    """``Aligner(model, layer=layer, **settings)`` over one loaded model per name, sharing
+    the encodings of one layer and ``corpus`` between the settings asked for (e.g. every
+    extraction)."""
+    if model not in _sweeps:
+        _sweeps[model] = Sweep(model)
+    return _sweeps[model].aligner(layer, corpus, **settings)
 
 
 def xlie_links(aligner, pairs: Sequence[tuple[list[str], list[str]]]) -> list[set]:

@@ -30,7 +30,7 @@ def _pairs(n: int = 12, max_words: int = 20):
 @pytest.fixture()
 def counted_aligner(tiny_xlmr):
     from xlie.aligners import Aligner
-    aligner = Aligner(str(tiny_xlmr), layer=2, threshold=0.1).aligner
+    aligner = Aligner(str(tiny_xlmr), layer=2, threshold=0.1)
     calls = []
     encode = aligner.encoder.encode
 
@@ -46,9 +46,8 @@ def test_calibration_finds_the_setting_that_made_the_gold(counted_aligner):
     aligner comes back with its own settings, and no sentence is encoded twice."""
     aligner, calls = counted_aligner
     pairs = _pairs()
-    aligner.options["threshold"] = 0.05
-    made = [{(i, j) for i, j, _ in r.links} for r in aligner.align(pairs)]
-    aligner.options["threshold"] = 0.1
+    lower = aligner.with_settings(threshold=0.05)
+    made = [{(i, j) for i, j, _ in r.links} for r in lower.align(pairs)]
     current = [{(i, j) for i, j, _ in r.links} for r in aligner.align(pairs)]
     assert made != current, "the tiny model must tell the two thresholds apart"
     calls.clear()
@@ -60,7 +59,7 @@ def test_calibration_finds_the_setting_that_made_the_gold(counted_aligner):
     assert (table[0].threshold, table[0].band) == (0.1, 24) and table[0].aer > 0
     assert len(table) == len(grid(0.1, 24))
     assert len(calls) == len(set(calls))            # each sentence encoded once for the grid
-    assert aligner.options["threshold"] == 0.1 and aligner.band == 24
+    assert aligner.threshold == 0.1 and aligner.band == 24
     assert aligner.encoder is encoder
 
 
@@ -80,7 +79,7 @@ def test_calibration_keeps_the_current_setting_on_a_tie(counted_aligner):
 
 def test_calibration_refuses_an_extraction_without_a_threshold(tiny_xlmr):
     from xlie.aligners import Aligner
-    aligner = Aligner(str(tiny_xlmr), layer=2, extraction="argmax").aligner
+    aligner = Aligner(str(tiny_xlmr), layer=2, extraction="argmax")
     with pytest.raises(ValueError, match="argmax"):
         calibrate(aligner, _pairs(2), [GoldAlignment(set(), set())] * 2)
 
@@ -88,9 +87,9 @@ def test_calibration_refuses_an_extraction_without_a_threshold(tiny_xlmr):
 def test_the_band_reaches_the_aligner_from_the_api_and_the_pipeline(tiny_xlmr):
     from xlie.aligners import Aligner
     from xlie.pipeline.adapters.align import AlignStageConfig, setup
-    assert Aligner(str(tiny_xlmr), layer=2).aligner.band == 24          # the default
-    assert Aligner(str(tiny_xlmr), layer=2, band=0).aligner.band is None
+    assert Aligner(str(tiny_xlmr), layer=2).band == 24          # the default
+    assert Aligner(str(tiny_xlmr), layer=2, band=0).band is None
     for band, expected in ((32, 32), (0, None), (None, 24)):
         cfg = AlignStageConfig(model=str(tiny_xlmr), layer=2, band=band)
         _, aligner = setup(cfg, None)
-        assert aligner.aligner.band == expected
+        assert aligner.band == expected

@@ -107,7 +107,7 @@ def test_long_pair_aligns_as_its_sentences_do(tiny_xlmr):
     for (s, _), res in zip(pairs, one_by_one):
         expected += [(i + off, j + off) for i, j, _ in res.links]
         off += len(s)
-    assert len(src) + len(tgt) >= al.aligner.split_min_words
+    assert len(src) + len(tgt) >= al.split_min_words
     assert sorted((i, j) for i, j, _ in whole.links) == sorted(expected)
 
 
@@ -116,7 +116,7 @@ def test_long_punctuation_only_pair_keeps_its_error(tiny_xlmr):
     from xlie.aligners import Aligner
     marks = ". ! ? . , ; . ! . ? . ! . , . ; . ! . ? .".split()
     al = Aligner(str(tiny_xlmr), layer=2)
-    assert 2 * len(marks) >= al.aligner.split_min_words
+    assert 2 * len(marks) >= al.split_min_words
     (res,) = al.align_pairs([(marks, marks)])
     assert res.links == [] and res.error == "words, not only punctuation"
 
@@ -132,3 +132,24 @@ def test_band_prior_penalises_far_cells_and_leaves_short_pairs():
     assert keep[10, 10] and not keep[10, 25] and not keep[0, m - 1]
     assert penalty[10, 10] < 0.1 < penalty[10, 16] < penalty[10, 25]
     assert band_prior(sim, 40, 3.0) is None               # within the band on both sides
+
+
+def test_long_pair_with_a_side_without_stops_is_cut_and_aligned(tiny_xlmr):
+    """The target has no sentence-final punctuation: the pieces are cut where the source
+    ends its sentences, the target's halves are encoded again alone, and every link stays
+    inside its piece."""
+    from xlie.aligners import Aligner
+    sents = ["Cats sat on my mat near our door .", "Dogs ran to an old red barn today .",
+             "Birds sing in morning light again .", "Rain fell over every roof all day long ."]
+    src = [w for s in sents for w in s.split()]
+    tgt = [w for s in sents for w in s.split() if w != "."]
+    al = Aligner(str(tiny_xlmr), layer=2, extraction="argmax")
+    (plan,) = al.pieces([(src, tgt)])
+    starts = [(a, c) for (a, _), (c, _) in plan]
+    assert starts == [(0, 0), (9, 8), (18, 16), (25, 22)]
+    (res,) = al.align_pairs([(src, tgt)])
+    assert res.error is None and res.links
+    for i, j, _ in res.links:
+        piece = next(p for p, ((a, b), _) in enumerate(plan) if a <= i < b)
+        (c, d) = plan[piece][1]
+        assert c <= j < d

@@ -83,7 +83,9 @@ def test_fine_tuning_e5_small_with_so_lowers_aer(e5_small, test_data, tmp_path):
     held_gold = list(read_pharaoh(test_data / "encs" / "heldout.gold", one_indexed=True))
     assert len(held_out) == len(held_gold) == 300
     off = [f"objectives.{o}=0" for o in ("mlm", "tlm", "psi", "co")]
-    cfg = load_train_config(None, off + ["lr=1e-4", "freeze_embeddings=true", "seed=0"],
+    # the settings it was written with (one epoch, every pair trained on), not the defaults
+    cfg = load_train_config(None, off + ["lr=1e-4", "freeze_embeddings=true", "seed=0",
+                                         "epochs=1", "holdout=0"],
                             model="e5-small", data=str(text), output=str(tmp_path / "ft"))
     assert train_aligner(cfg).steps == 50
     before = _aer(Aligner("e5-small").align_pairs(held_out), held_gold)

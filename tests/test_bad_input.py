@@ -13,6 +13,12 @@ mangled or left behind). Each case was reproduced by its test before the fix.
 | `xlie align IN OUT --output_prob_file OUT` | one output overwrote the other, exit 0 | refused before the model loads |
 | Ctrl-C in any command | `Aborted!`, exit 1 | `interrupted`, exit 130 |
 | SIGTERM during `xlie align` | a 0-byte `.OUT.*.tmp` left | unwinds like an exception: temporary files removed, exit 143 |
+| `summary.json` of a finished self-training stage | `final_model` inside `.04-selftrain.partial/` (renamed away) | relative to the summary's folder (`test_pipeline_e2e.py`) |
+| translate: error mid-run, or bad input | `.OUT.partial` and `.OUT.partial.json` left | input read in full before the model loads; partial files removed after an error it cannot resume from |
+| failed CT2 conversion of a hub id | an empty `$XLIE_HOME/ct2/hub-ORG` folder left | one flat folder per model, removed on failure |
+| a hub id with no network | 27-50 s of retry lines before the message | one quick connection check, a clear error in seconds |
+| three-column TSV given to `xlie translate` | a tag error; nothing said of the guessed format | the error says the format was guessed and names `--input-format` |
+| `xlie run --set align.layer=99` | failed inside the stage after the model loaded, key unnamed, `config.yaml` left | a config error naming `align.layer`, before anything is written (`test_pipeline_e2e.py`) |
 """
 from __future__ import annotations
 

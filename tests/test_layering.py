@@ -1,5 +1,6 @@
 """The package's import graph: no circles (counting imports inside functions too), and the
-low-level modules (errors, fileio, config, corpus, formats/, models/) import no stage."""
+low-level modules (errors, fileio, config, corpus, scoring, formats/, models/) import no
+stage."""
 from __future__ import annotations
 
 import ast
@@ -10,7 +11,8 @@ import xlie
 ROOT = Path(xlie.__file__).parent
 STAGES = ("xlie.aligners", "xlie.translation", "xlie.projection", "xlie.selftrain",
           "xlie.pipeline", "xlie.cli")
-LOW = ("xlie.errors", "xlie.fileio", "xlie.config", "xlie.corpus", "xlie.formats", "xlie.models")
+LOW = ("xlie.errors", "xlie.fileio", "xlie.config", "xlie.corpus", "xlie.scoring", "xlie.formats",
+       "xlie.models")
 
 
 def _modules() -> dict[str, tuple[Path, bool]]:
@@ -95,4 +97,11 @@ def test_no_import_circles():
 def test_low_level_modules_import_no_stage():
     bad = {m: sorted(t for t in targets if t.startswith(STAGES))
            for m, targets in import_graph().items() if m.startswith(LOW)}
+    assert {m: t for m, t in bad.items() if t} == {}
+
+
+def test_stage_packages_import_neither_the_pipeline_nor_the_cli():
+    stages = ("xlie.aligners", "xlie.translation", "xlie.projection", "xlie.selftrain")
+    bad = {m: sorted(t for t in targets if t.startswith(("xlie.pipeline", "xlie.cli")))
+           for m, targets in import_graph().items() if m.startswith(stages)}
     assert {m: t for m, t in bad.items() if t} == {}

@@ -163,3 +163,14 @@ def test_selftrain_under_accelerate_launch(tmp_path, tiny_xlmr):
     job = json.loads((tmp_path / "run/04-selftrain/job.json").read_text())
     assert job["silver"] == [str(tmp_path / "run/03-project/silver.jsonl")]
     assert (tmp_path / "run/04-selftrain/model/config.json").exists()
+
+
+def test_a_layer_the_model_lacks_fails_before_the_run_naming_the_key(tiny_config, tmp_path):
+    """`--set align.layer=99` on a 4-layer model: a config error naming the key, before any
+    model weights load or anything is written (it used to fail inside the stage, unnamed,
+    leaving config.yaml behind)."""
+    from xlie.errors import ConfigError
+    cfg = load_config(tiny_config("bad"), ["align.layer=99"])
+    with pytest.raises(ConfigError, match=r"'align\.layer'.*99 is out of range.*4 layers"):
+        run_pipeline(cfg)
+    assert not (tmp_path / "bad").exists()

@@ -13,7 +13,7 @@ def test_europarl_projection_beats_the_heuristic(test_data, e5_small):
     from xlie.corpus import Sentence
     from xlie.formats.conll import read_conll
     from xlie.projection.api import project
-    from xlie.projection.scoring import pair_sentences, score_ner
+    from xlie.scoring import pair_sentences, score_ner
 
     torch.set_num_threads(2)
     data = test_data / "europarl-ner"

@@ -10,7 +10,7 @@ from seqeval.scheme import IOB2
 from xlie.corpus import Sentence, Span
 from xlie.errors import XlieError
 from xlie.formats.iob import spans_to_tags
-from xlie.projection.scoring import evaluate, pair_sentences, score_ner, score_pos
+from xlie.scoring import evaluate, pair_sentences, score_ner, score_pos
 
 
 def sent(sid, n, spans, tags=None):

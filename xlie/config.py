@@ -17,10 +17,10 @@ from __future__ import annotations
 import copy
 import typing
 from pathlib import Path
-from typing import Any, Iterable, Optional, TypeVar
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import ConfigError, InputFormatError
 
@@ -30,6 +30,29 @@ S = TypeVar("S", bound=BaseModel)
 class Settings(BaseModel):
     """Base of every settings model: unknown keys are errors."""
     model_config = ConfigDict(extra="forbid", protected_namespaces=())
+
+
+def check_choice(kind: str, name: Optional[str], known: Iterable[str]) -> Optional[str]:
+    """A field validator's check of a component name against its registry: an unknown name
+    raises ValueError, which pydantic (and :func:`config_error`) turn into an error on the
+    key that lists the known names."""
+    if name is None:
+        return name
+    known = sorted(known)
+    if name not in known:
+        raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(known)}")
+    return name
+
+
+def choice_validator(field: str, kind: str, known: Iterable[str] | Callable[[], Iterable[str]]):
+    """A pydantic validator of ``field`` through :func:`check_choice`; ``known`` may be a
+    function, called on first use, so a registry that loads heavy modules is read late::
+
+        _backend = choice_validator("backend", "translation backend", lambda: BACKENDS)
+    """
+    def check(cls, v):
+        return check_choice(kind, v, known() if callable(known) else known)
+    return field_validator(field)(check)
 
 
 def read_yaml(path: str | Path) -> dict:

@@ -58,6 +58,11 @@ class Sentence(BaseModel):
     relations: Optional[list[dict[str, Any]]] = None
     translation: Optional[Translation] = None
     alignment: Optional[list[tuple[int, int, float]]] = None
+    # a dependency tree (xlie.trees): 1-indexed head per word, 0 = root, None = unknown arc;
+    # the relation per word ("_" = unknown) and, for silver trees, a confidence per arc
+    heads: Optional[list[Optional[int]]] = None
+    deprels: Optional[list[str]] = None
+    arc_scores: Optional[list[Optional[float]]] = None
 
     @field_validator("id", mode="before")
     @classmethod
@@ -72,6 +77,12 @@ class Sentence(BaseModel):
                 raise ValueError(f"span {s.start}:{s.end} runs past the {n} tokens")
         if self.tags is not None and len(self.tags) != n:
             raise ValueError(f"{len(self.tags)} tags for {n} tokens")
+        for name in ("heads", "deprels", "arc_scores"):
+            got = getattr(self, name)
+            if got is not None and len(got) != n:
+                raise ValueError(f"{len(got)} {name} for {n} tokens")
+        if self.heads is not None and any(h is not None and not 0 <= h <= n for h in self.heads):
+            raise ValueError(f"heads must be 0 (root) to {n}, or null")
         return self
 
     def to_json(self) -> dict[str, Any]:

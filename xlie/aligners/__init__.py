@@ -1,7 +1,13 @@
-"""Word alignment: encoder -> similarity -> extraction -> symmetrisation -> word links."""
-from .api import Aligner, align
-from .core import PairAlignment
-from .extraction import METHODS
-from .symmetrize import SYMMETRIZATIONS
+"""Word alignment: encoder -> similarity -> extraction -> symmetrisation -> word links.
 
-__all__ = ["Aligner", "align", "PairAlignment", "METHODS", "SYMMETRIZATIONS"]
+Names are imported on first use, so reading aligner settings (``xlie.aligners.settings``, as
+the CLI and the pipeline config do) does not load torch."""
+from __future__ import annotations
+
+from ..lazy import lazy_exports
+
+_WHERE = {"Aligner": "core", "align": "api", "PairAlignment": "core", "METHODS": "extraction",
+          "AlignerSettings": "settings", "EXTRACTIONS": "settings",
+          "SYMMETRIZATIONS": "settings"}
+__getattr__ = lazy_exports(__name__, _WHERE)
+__all__ = sorted(_WHERE)

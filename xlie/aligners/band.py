@@ -5,7 +5,7 @@ of identical-looking partners; softmax and OT spread their mass over all of them
 vanish. Translations are locally monotone, so we find confident anchors (mutual best
 matches), keep the longest monotone chain of them, interpolate an expected target position
 for every source position, and let each source position link only within ``width`` of it.
-Pairs shorter than the band on both sides are untouched (``WordAligner._banded``).
+Pairs shorter than the band on both sides are untouched (``Aligner._banded``).
 """
 from __future__ import annotations
 

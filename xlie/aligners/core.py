@@ -1,21 +1,25 @@
 """The word aligner: encoder -> similarity -> extraction -> symmetrisation -> word links."""
 from __future__ import annotations
 
+import inspect
 import math
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 import torch
 
-from ..models.builtin import known_defaults
-from .band import band_prior
 from ..batching import plan_batches
+from ..config import validate_settings
+from ..models.builtin import align_defaults
+from .band import band_prior
 from .encoder import EncodedSentence, Encoder
 from .extraction import get_method
-from .sentences import align_sentences, merge_deletions, sentence_spans, word_cuts
-from .symmetrize import SYMMETRIZATIONS, symmetrize
+from .boundaries import boundary_evidence, sentence_spans
+from .sentences import EVIDENCE, align_sentences, merge_deletions, refine, word_cuts
+from .settings import AlignerSettings
+from .symmetrize import symmetrize
 
 Link = tuple[int, int, float]
 
@@ -93,37 +97,100 @@ def _to_words(links: np.ndarray, prob: np.ndarray, xw: np.ndarray, yw: np.ndarra
     return word_links, word_prob
 
 
-class WordAligner:
-    """Aligns batches of pre-split sentence pairs with one loaded encoder."""
+class Aligner:
+    """An awesome-align-style word aligner over any Hugging Face encoder.
 
-    def __init__(self, encoder: Encoder, extraction: str = "softmax",
-                 symmetrization: str = "intersection", threshold: float | None = None,
-                 min_prob: float = 0.0, granularity: str | None = None,
-                 extraction_options: dict | None = None, token_budget: int = 8192,
-                 pair_batch: int = 64, band: int | None = 24, distortion: float = 3.0,
-                 split_sentences: bool = True, split_min_words: int = 40):
-        self.encoder = encoder
-        self.extraction = extraction
-        self.method, self.sim_kind, default_gran = get_method(extraction)
-        if symmetrization not in SYMMETRIZATIONS:
-            from ..errors import UnknownNameError
-            raise UnknownNameError("symmetrisation", symmetrization, SYMMETRIZATIONS)
-        self.symmetrization = symmetrization
-        self.granularity = granularity or default_gran
-        self.options = dict(extraction_options or {})
-        if threshold is not None:
-            self.options["threshold"] = threshold
-        elif extraction == "softmax" and "threshold" not in self.options:
-            known = known_defaults(encoder.name)  # 1e-3 suits mBERT, not every encoder
-            if known:
-                self.options["threshold"] = known.softmax_threshold
-        self.min_prob = min_prob
-        self.token_budget = token_budget
-        self.pair_batch = pair_batch
-        self.band = band
-        self.distortion = distortion
-        self.split_sentences = split_sentences
-        self.split_min_words = split_min_words
+    Built from a model name (hub id, local directory, built-in name) or from an
+    :class:`Encoder` already loaded, with :class:`AlignerSettings` or their keywords; every
+    setting left unset takes the model's own value (``models.builtin.align_defaults``).
+    ``with_settings`` returns another aligner over the same encoder; ``cache=True`` keeps
+    each sentence's vectors, so aligners made from it with other settings encode nothing
+    twice (calibration's grid, benchmark sweeps).
+
+    >>> al = Aligner("e5-small", extraction="softmax")            # doctest: +SKIP
+    >>> al.align_pairs([("a cat".split(), "eine Katze".split())])  # doctest: +SKIP
+    [PairAlignment(links=[(0, 0, 0.93), (1, 1, 0.97)], score=0.95, error=None)]
+    """
+
+    pair_batch = 64            # pairs per extraction batch
+    distortion = 3.0           # the band's penalty slope (band.band_prior)
+    split_sentences = True     # align long pairs sentence by sentence (sentences.py)
+    split_min_words = 40       # ... from this many words (both sides together)
+
+    def __init__(self, model: str | Encoder = "e5-small",
+                 settings: AlignerSettings | None = None, *,
+                 cache: bool | dict | None = None, **options: Any):
+        data = settings.model_dump(exclude_unset=True) if settings is not None else {}
+        self.settings = validate_settings(AlignerSettings, {**data, **options})
+        s = self.settings
+        if s.threads:
+            torch.set_num_threads(s.threads)
+        if isinstance(model, Encoder):
+            if s.layer is not None and s.layer != model.layer:
+                raise ValueError(f"the encoder reads layer {model.layer}, not {s.layer}")
+            self.encoder = model
+        else:
+            self.encoder = Encoder(model, layer=s.layer, device=s.device, dtype=s.dtype)
+        defaults = align_defaults(self.encoder.name, self.encoder.num_layers)
+        self.extraction = s.extraction or defaults.extraction
+        self.method, self.sim_kind, default_gran = get_method(self.extraction)
+        self.symmetrization = s.symmetrization
+        self.granularity = s.granularity or default_gran
+        self.options = dict(s.extraction_options or {})
+        if s.threshold is not None:
+            self.options["threshold"] = s.threshold
+        elif self.extraction == "softmax" and "threshold" not in self.options:
+            self.options["threshold"] = defaults.softmax_threshold  # 1e-3 suits mBERT only
+        self.min_prob = s.min_prob
+        self.token_budget = s.token_budget
+        self.band = defaults.band if s.band is None else (s.band or None)
+        self.cache: dict | None = {} if cache is True else (cache if isinstance(cache, dict)
+                                                             else None)
+
+    @property
+    def layer(self) -> int:
+        return self.encoder.layer
+
+    @property
+    def threshold(self) -> float | None:
+        """The link threshold in use: the option given, else the method's own default."""
+        if "threshold" in self.options:
+            return self.options["threshold"]
+        param = inspect.signature(self.method).parameters.get("threshold")
+        return param.default if param is not None else None
+
+    def with_settings(self, **changes: Any) -> "Aligner":
+        """Another aligner over the same encoder (and encoding cache) with some settings
+        changed, e.g. ``with_settings(threshold=0.05, band=32)``; this one is unchanged."""
+        data = {**self.settings.model_dump(exclude_unset=True), **changes}
+        return Aligner(self.encoder, cache=self.cache, **data)
+
+    def cached(self) -> "Aligner":
+        """The same aligner with an encoding cache of its own (held in memory: for a gold
+        set or a benchmark sample, not a corpus)."""
+        return Aligner(self.encoder, self.settings, cache={})
+
+    def encode(self, sentences: Sequence[Sequence[str]]) -> list[EncodedSentence]:
+        """Vectors of word-split sentences at the aligner's layer (from the cache if any)."""
+        if self.cache is None:
+            return self.encoder.encode(sentences, token_budget=self.token_budget)
+        keys = [tuple(s) for s in sentences]
+        todo = list(dict.fromkeys(k for k in keys if k not in self.cache))
+        if todo:
+            self.cache.update(zip(todo, self.encoder.encode(todo, token_budget=self.token_budget)))
+        return [self.cache[k] for k in keys]
+
+    def align_pairs(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]
+                    ) -> list[PairAlignment]:
+        return self.align(list(pairs))
+
+    def iter_align(self, pairs: Iterable[tuple[Sequence[str], Sequence[str]]],
+                   chunk_size: int = 2048) -> Iterable[PairAlignment]:
+        """Stream over a corpus of any size, in input order, a chunk at a time (memory flat
+        in corpus size)."""
+        from ..batching import chunked
+        for chunk in chunked(pairs, chunk_size):
+            yield from self.align(chunk)
 
     def align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[PairAlignment]:
         """Align usable pairs; unusable ones come back with ``error`` set and no links.
@@ -152,32 +219,46 @@ class WordAligner:
             out.append(PairAlignment(sorted(links), round(score, 4)))
         return out
 
+    def pieces(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]]) -> list[list | None]:
+        """The word spans ``[((a, b), (c, d)), ...]`` each pair is cut into before word
+        alignment (None: a short pair, aligned whole): what the sentence level found."""
+        return self._plan_cuts(pairs)[0]
+
     def _plan_cuts(self, pairs) -> tuple[list, dict]:
         """Pieces of each long pair (None: a short pair, aligned whole) and the encodings of
         the pieces, by (pair, piece): each sentence of a long pair is encoded once, alone,
-        and a piece's vectors are its sentences' vectors side by side."""
+        the sentences are aligned (``align_sentences``), the pieces cut again where one side
+        ends a sentence and the similarity agrees (``refine``), and a piece made of whole
+        sentences gets its sentences' vectors side by side."""
         plans: list = [None] * len(pairs)
         vectors: dict = {}
-        spans = {}   # long, usable pairs with more than one sentence on each side
+        spans, evidence = {}, {}   # long, usable pairs with a sentence end inside one side
         for k, (s, t) in enumerate(pairs):
             if len(s) + len(t) >= self.split_min_words and not unusable(s, t):
-                src_spans, tgt_spans = sentence_spans(s), sentence_spans(t)
-                if len(src_spans) > 1 and len(tgt_spans) > 1:
-                    spans[k] = (src_spans, tgt_spans)
+                ev = (boundary_evidence(s), boundary_evidence(t))
+                if any(e <= EVIDENCE for side in ev for e in side[1:-1]):
+                    spans[k], evidence[k] = (sentence_spans(s), sentence_spans(t)), ev
         long = list(spans)
         if not long:
             return plans, vectors
         sentences = [side[a:b] for k in long for side, sp in zip(pairs[k], spans[k]) for a, b in sp]
-        encoded = iter(self.encoder.encode(sentences, token_budget=self.token_budget))
+        encoded = iter(self.encode(sentences))
         for k in long:
             src_spans, tgt_spans = spans[k]
             src_enc = [next(encoded) for _ in src_spans]
             tgt_enc = [next(encoded) for _ in tgt_spans]
-            sim = word_cosine(concat_encoded(src_enc), concat_encoded(tgt_enc))    # (n, m)
-            beads = merge_deletions(align_sentences(sim.numpy(), src_spans, tgt_spans))
-            plans[k] = word_cuts(beads, src_spans, tgt_spans)
-            for p, ((s0, s1), (t0, t1)) in enumerate(beads):
-                vectors[k, p] = (concat_encoded(src_enc[s0:s1]), concat_encoded(tgt_enc[t0:t1]))
+            sim = word_cosine(concat_encoded(src_enc), concat_encoded(tgt_enc)).numpy()   # (n, m)
+            beads = merge_deletions(align_sentences(sim, src_spans, tgt_spans))
+            content = [[not is_punctuation_only([w]) for w in side] for side in pairs[k]]
+            plans[k] = refine(sim, word_cuts(beads, src_spans, tgt_spans), *evidence[k], *content)
+            # a piece made of whole sentences reuses their vectors; one cut inside a
+            # sentence is encoded again, alone
+            src_at = {a: i for i, (a, _) in enumerate(src_spans)} | {len(pairs[k][0]): len(src_spans)}
+            tgt_at = {c: i for i, (c, _) in enumerate(tgt_spans)} | {len(pairs[k][1]): len(tgt_spans)}
+            for p, ((a, b), (c, d)) in enumerate(plans[k]):
+                if {a, b} <= src_at.keys() and {c, d} <= tgt_at.keys():
+                    vectors[k, p] = (concat_encoded(src_enc[src_at[a]:src_at[b]]),
+                                     concat_encoded(tgt_enc[tgt_at[c]:tgt_at[d]]))
         return plans, vectors
 
     def _align(self, pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
@@ -193,8 +274,7 @@ class WordAligner:
                 usable.append(k)
         todo = [k for k in usable if k not in encoded]
         if todo:
-            fresh = self.encoder.encode([pairs[k][0] for k in todo] + [pairs[k][1] for k in todo],
-                                        token_budget=self.token_budget)
+            fresh = self.encode([pairs[k][0] for k in todo] + [pairs[k][1] for k in todo])
             encoded = {**encoded, **{k: (fresh[i], fresh[i + len(todo)]) for i, k in enumerate(todo)}}
         vecs = [self._pair_vectors(*encoded[k]) for k in usable]
         for k, res in zip(usable, self._extract(vecs) if vecs else []):
@@ -267,11 +347,3 @@ class WordAligner:
         total = v.n_words + v.m_words
         score = float((best_x.sum() + best_y.sum()) / total) if total else 0.0
         return PairAlignment(result, round(score, 4) if math.isfinite(score) else 0.0)
-
-
-def align_all(aligner: WordAligner, pairs: Iterable[tuple[Sequence[str], Sequence[str]]],
-              chunk_size: int = 2048) -> Iterable[PairAlignment]:
-    """Stream alignments in input order, a chunk at a time (memory flat in corpus size)."""
-    from ..batching import chunked
-    for chunk in chunked(pairs, chunk_size):
-        yield from aligner.align(chunk)

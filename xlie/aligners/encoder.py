@@ -13,9 +13,9 @@ from typing import Sequence
 
 import torch
 
-from ..models import fallback_layer, load_pretrained, load_tokenizer
-from ..models.builtin import known_defaults
 from ..batching import plan_batches
+from ..models import load_pretrained, load_tokenizer
+from ..models.builtin import align_defaults
 
 
 @dataclass
@@ -59,11 +59,6 @@ def layer_states(base_model, input_ids, attention_mask, layer: int) -> torch.Ten
     finally:
         handle.remove()
     return seen[0]
-
-
-def default_layer(model_name: str, num_layers: int) -> int:
-    known = known_defaults(model_name)
-    return known.layer if known else fallback_layer(num_layers)
 
 
 class _Stitcher:
@@ -122,7 +117,7 @@ class Encoder:
         self.name, self.model, self.tokenizer = name, model, tokenizer
         cfg = model.config
         self.num_layers = int(getattr(cfg, "num_hidden_layers", 12))
-        self.layer = layer if layer is not None else default_layer(self.name, self.num_layers)
+        self.layer = layer if layer is not None else align_defaults(self.name, self.num_layers).layer
         if not 0 <= self.layer <= self.num_layers:
             from ..errors import XlieError
             raise XlieError(f"layer {self.layer} is out of range for {self.name} "

@@ -10,43 +10,30 @@ and the sentences are aligned to each other (a Gale-Church-style dynamic program
 A bead's score is BERTScore-like: every word adds how much better its best match inside the
 bead is than its typical best match in an unrelated sentence (the median over all sentences
 of the other side), and each bead with words on both sides earns a small bonus, since
-merging sentences can only raise the words' best matches. Punctuation that ends sentences is unreliable in real text
-(headings without a full stop, 'čl .', '21 .'), which the 1-2, 1-3 and 2-1 beads absorb.
+merging sentences can only raise the words' best matches.
+
+Sentence ends come from ``boundaries`` (Unicode's, in every script). Punctuation is
+unreliable in real text (a headline without a stop, a list, a side with no stops at all,
+'čl . 17'), so it is evidence, not a precondition: after the sentence alignment, ``refine``
+cuts a piece again wherever one side ends a sentence and the similarity finds where the
+other side's words fall apart, even with no punctuation there.
 """
 from __future__ import annotations
 
 from typing import Sequence
 
 import numpy as np
+import torch
 
-# sentence-final punctuation of many scripts (Latin, CJK, Arabic, Devanagari, Ethiopic, ...)
-SENTENCE_END = set(".!?。！？؟।॥።…")
+from .band import path_distance
+
+from .boundaries import sentence_ends, sentence_spans  # noqa: F401  (re-exported)
 
 Span = tuple[int, int]
 Bead = tuple[Span, Span]          # ((first src sentence, end), (first tgt sentence, end))
 Cut = tuple[Span, Span]           # ((src word a, b), (tgt word c, d))
 
 BEADS = ((1, 1), (1, 2), (2, 1), (2, 2), (1, 3), (3, 1), (1, 0), (0, 1))
-
-
-def _may_start_sentence(word: str) -> bool:
-    """Not a lower-case letter or a digit: 'čl . 17', 'odst . 4', '3 . 2 . 1' and
-    'e . g . the' do not end a sentence. Scripts without case pass."""
-    first = next((c for c in word if c.isalnum()), "")
-    return not (first.isdigit() or first.islower())
-
-
-def sentence_ends(words: Sequence[str]) -> list[int]:
-    """Word indices where a new sentence starts: after a word made of end punctuation,
-    before a word that may start one."""
-    return [k + 1 for k, w in enumerate(words[:-1])
-            if w and all(c in SENTENCE_END for c in w) and _may_start_sentence(words[k + 1])]
-
-
-def sentence_spans(words: Sequence[str]) -> list[Span]:
-    """``[(start, end), ...]`` word spans of the sentences, covering every word."""
-    bounds = [0, *sentence_ends(words), len(words)]
-    return list(zip(bounds, bounds[1:]))
 
 
 def _block_max(excess: np.ndarray, size: int) -> np.ndarray:
@@ -139,3 +126,102 @@ def word_cuts(beads: list[Bead], src: list[Span], tgt: list[Span]) -> list[Cut]:
     """Sentence ranges of (merged) beads -> word spans of the pieces."""
     return [((src[s0][0], src[s1 - 1][1]), (tgt[t0][0], tgt[t1 - 1][1]))
             for (s0, s1), (t0, t1) in beads]
+
+
+# What a cut costs by the punctuation at it (boundaries.STRONG, ALT, WEAK, CLAUSE, NONE), in
+# units of summed word similarity; a cut needs a sentence end (ALT or better) on one side.
+CUT_COSTS = (0.0, 0.5, 1.5, 2.75, 3.0)
+EVIDENCE = 1    # boundaries.ALT
+FLOOR_QUANTILE = 0.9   # a word's best match in unrelated text: this quantile of its similarities
+
+
+def split_losses(sim: np.ndarray, src_floor: np.ndarray | None = None,
+                 tgt_floor: np.ndarray | None = None) -> np.ndarray:
+    """sim: (n, m) of one piece -> (n - 1, m - 1): [i - 1, j - 1] is what its words lose
+    when the piece is cut in two before source word i and target word j: each word's best
+    match in the whole piece minus its best match in its own half, summed over both sides.
+    A word's matches count only above its ``*_floor`` (what it finds in unrelated text), so
+    a word with no counterpart loses nothing wherever the cut falls."""
+    def side(s: np.ndarray) -> np.ndarray:          # (n, m) -> (n + 1, m - 1), i = 0..n
+        best = s.max(axis=1, keepdims=True)
+        first = best - np.maximum.accumulate(s, axis=1)[:, :-1]         # j: keeps v < j
+        second = best - np.maximum.accumulate(s[:, ::-1], axis=1)[:, ::-1][:, 1:]   # v >= j
+        up = np.vstack([np.zeros((1, s.shape[1] - 1)), np.cumsum(first, axis=0)])
+        down = np.vstack([np.cumsum(second[::-1], axis=0)[::-1], np.zeros((1, s.shape[1] - 1))])
+        return up + down
+    n, m = sim.shape
+    rows = sim if src_floor is None else np.maximum(sim, src_floor[:, None])
+    cols = sim.T if tgt_floor is None else np.maximum(sim.T, tgt_floor[:, None])
+    return side(rows)[1:n] + side(cols)[1:m].T
+
+
+def best_split(sim: np.ndarray, src_ev: np.ndarray, tgt_ev: np.ndarray,
+               src_content: np.ndarray, tgt_content: np.ndarray,
+               src_floor: np.ndarray | None = None, tgt_floor: np.ndarray | None = None
+               ) -> tuple[float, int, int] | None:
+    """The cheapest cut of a piece (loss + cost of its punctuation) as (cost, i, j), or None
+    where no cut has a sentence end on one side and words on both sides of both halves.
+    ``*_ev``: (n + 1,) evidence levels; ``*_content``: (n,) not punctuation only."""
+    n, m = sim.shape
+    if n < 2 or m < 2:
+        return None
+    cost = split_losses(sim, src_floor, tgt_floor)
+    cs, ct = np.asarray(CUT_COSTS)[src_ev[1:n]], np.asarray(CUT_COSTS)[tgt_ev[1:m]]
+    cost = cost + cs[:, None] + ct[None, :]
+    allowed = (src_ev[1:n, None] <= EVIDENCE) | (tgt_ev[None, 1:m] <= EVIDENCE)
+    for content, axis in ((src_content, 0), (tgt_content, 1)):
+        before = np.cumsum(content)[:-1] > 0                # words before i (i = 1..n-1)
+        after = np.cumsum(content[::-1])[::-1][1:] > 0      # words from i on
+        ok = before & after
+        allowed &= ok[:, None] if axis == 0 else ok[None, :]
+    if not allowed.any():
+        return None
+    cost = np.where(allowed, cost, np.inf)
+    i, j = np.unravel_index(np.argmin(cost), cost.shape)
+    return float(cost[i, j]), int(i) + 1, int(j) + 1
+
+
+def refine(sim: np.ndarray, cuts: list[Cut], src_ev: Sequence[int], tgt_ev: Sequence[int],
+           src_content: Sequence[bool], tgt_content: Sequence[bool], bonus: float = 4.0,
+           band: int = 24) -> list[Cut]:
+    """Cut pieces further where the punctuation of one side and the similarity agree.
+
+    The sentence alignment cuts only where both sides end a sentence. A headline, a list or
+    a side without stops leaves a piece of several sentences on one side against one run of
+    words on the other; a piece is cut in two wherever one side ends a sentence and the
+    words lose less than ``bonus`` of their best matches plus the cost of the punctuation
+    at the cut (``CUT_COSTS``: none on the other side costs most), and the halves are tried
+    again. Then each cut between two pieces is moved to the best
+    cut of the two together (a quote mark that closes one sentence or opens the next).
+
+    A word's best match is sought only within ``band`` words of the pair's anchor path
+    (``band.path_distance``): in a long piece many words have a look-alike far away, which
+    every cut would lose and which would drown the loss of the words a cut separates."""
+    src_floor = np.quantile(sim, FLOOR_QUANTILE, axis=1).astype(sim.dtype)
+    tgt_floor = np.quantile(sim, FLOOR_QUANTILE, axis=0).astype(sim.dtype)
+    dist = path_distance(torch.from_numpy(sim))
+    if dist is not None:
+        sim = np.where(dist.numpy() <= band, sim, sim.min())
+    sev, tev = np.asarray(src_ev), np.asarray(tgt_ev)
+    scont, tcont = np.asarray(src_content, bool), np.asarray(tgt_content, bool)
+
+    def best(a, b, c, d):
+        return best_split(sim[a:b, c:d], sev[a:b + 1], tev[c:d + 1], scont[a:b], tcont[c:d],
+                          src_floor[a:b], tgt_floor[c:d])
+
+    def split(cut: Cut) -> list[Cut]:
+        (a, b), (c, d) = cut
+        found = best(a, b, c, d)
+        if found is None or found[0] >= bonus:
+            return [cut]
+        _, i, j = found
+        return split(((a, a + i), (c, c + j))) + split(((a + i, b), (c + j, d)))
+
+    pieces = [p for cut in cuts for p in split(cut)]
+    for k in range(len(pieces) - 1):
+        ((a, _), (c, _)), ((_, b), (_, d)) = pieces[k], pieces[k + 1]
+        found = best(a, b, c, d)
+        if found is not None:
+            _, i, j = found
+            pieces[k], pieces[k + 1] = ((a, a + i), (c, c + j)), ((a + i, b), (c + j, d))
+    return pieces

@@ -14,7 +14,7 @@ from ..fileio import atomic_write
 def word_similarity(aligner, src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
     """Cosine similarity of the words' mean subword vectors at the aligner's layer: (n, m)."""
     from .core import word_cosine
-    xs, ys = aligner.encoder.encode([list(src), list(tgt)])
+    xs, ys = aligner.encode([list(src), list(tgt)])
     return word_cosine(xs, ys).numpy()
 
 

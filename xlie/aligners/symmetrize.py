@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UnknownNameError
+from .settings import SYMMETRIZATIONS
 
 _NEIGHBOURS = [(-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1)]
 
@@ -55,7 +56,3 @@ def symmetrize(forward: np.ndarray, backward: np.ndarray, how: str = "intersecti
             return a
         return _final(a, [forward, backward], both=how.endswith("-and"))
     raise UnknownNameError("symmetrisation", how, SYMMETRIZATIONS)
-
-
-SYMMETRIZATIONS = ["intersection", "union", "grow-diag", "grow-diag-final",
-                   "grow-diag-final-and", "forward", "backward"]

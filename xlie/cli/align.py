@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from ..aligners.settings import EXTRACTIONS, SYMMETRIZATIONS, AlignerSettings
 from ._group import DefaultCommandGroup
 
 
@@ -28,8 +29,7 @@ def align_cli():
 @click.option("--output_file", "--output-file", "output_file", help="Same as OUTPUT.")
 @click.option("--model", "--model_name_or_path", "model", default="e5-small", show_default=True,
               help="Hub id, local model directory, or built-in name (xlie models list).")
-@click.option("--extraction", default=None,
-              type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]),
+@click.option("--extraction", default=None, type=click.Choice(EXTRACTIONS),
               help="Default: the model's documented best, else softmax.")
 @click.option("--layer", "--align_layer", "layer", type=int, default=None,
               help="Encoder layer to read (default: the model's known best, else 2/3 of its depth).")
@@ -40,8 +40,7 @@ def align_cli():
                    "--granularity word) of the anchor path; 0 turns it off (default: the "
                    "model's, 24 unless calibrated by `xlie align train`).")
 @click.option("--symmetrization", default="intersection", show_default=True,
-              type=click.Choice(["intersection", "union", "grow-diag", "grow-diag-final",
-                                 "grow-diag-final-and", "forward", "backward"]))
+              type=click.Choice(SYMMETRIZATIONS))
 @click.option("--min-prob", type=float, default=0.0, show_default=True,
               help="Drop links whose probability is below this.")
 @click.option("--alpha", type=float, default=None, help="α of α-entmax (default 1.5).")
@@ -73,8 +72,9 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
             word_file, jsonl_file, tokenize, src_lang, tgt_lang, token_budget, batch_size, device,
             dtype, threads, strict):
     """Align INPUT and write Pharaoh links to OUTPUT."""
-    from ..aligners.api import Aligner
+    from ..aligners import Aligner
     from ..aligners.files import align_file, check_outputs
+    from ..config import validate_settings
 
     input_path = input_path or data_file
     output_path = output_path or output_file
@@ -85,10 +85,11 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
                if v is not None}
     if batch_size:
         token_budget = batch_size * 128
-    aligner = Aligner(model, layer=layer, extraction=extraction, symmetrization=symmetrization,
-                      threshold=threshold, min_prob=min_prob, granularity=granularity,
-                      extraction_options=options, device=device, dtype=dtype,
-                      token_budget=token_budget, threads=threads, band=band)
+    settings = validate_settings(AlignerSettings, dict(
+        layer=layer, extraction=extraction, symmetrization=symmetrization, threshold=threshold,
+        min_prob=min_prob, granularity=granularity, extraction_options=options, device=device,
+        dtype=dtype, token_budget=token_budget, threads=threads, band=band))
+    aligner = Aligner(model, settings)
     report = align_file(input_path, output_path, aligner, prob_file=prob_file, word_file=word_file,
                         jsonl_file=jsonl_file, strict=strict, tokenize=tokenize,
                         src_lang=src_lang, tgt_lang=tgt_lang,
@@ -130,11 +131,10 @@ def eval_cmd(gold, pred, zero_indexed, as_json, breakdown, data_path, top):
 @click.option("--png", help="Also write a PNG of the matrix (needs matplotlib).")
 @click.option("--model", default="e5-small", show_default=True)
 @click.option("--layer", type=int, default=None)
-@click.option("--extraction", default=None,
-              type=click.Choice(["softmax", "entmax", "ot", "argmax", "itermax", "match"]))
+@click.option("--extraction", default=None, type=click.Choice(EXTRACTIONS))
 def show_cmd(input_path, line_no, pair, output, png, model, layer, extraction):
     """Draw one pair's similarity matrix and links as HTML (and PNG)."""
-    from ..aligners.api import Aligner
+    from ..aligners import Aligner
     from ..aligners.show import word_similarity, write_html, write_png
     from ..errors import InputFormatError
     from ..formats.parallel import parse_parallel_line, read_parallel

@@ -5,6 +5,8 @@ import json
 
 import click
 
+from ..aligners.settings import THRESHOLD_EXTRACTIONS
+
 
 @click.command("calibrate")
 @click.argument("data", type=click.Path(exists=True, dir_okay=False))
@@ -12,7 +14,7 @@ import click
 @click.option("--model", default="e5-small", show_default=True,
               help="Hub id, local model directory, or built-in name (xlie models list).")
 @click.option("--layer", type=int, default=None, help="Encoder layer (default: the model's).")
-@click.option("--extraction", default=None, type=click.Choice(["softmax", "entmax"]),
+@click.option("--extraction", default=None, type=click.Choice(THRESHOLD_EXTRACTIONS),
               help="Default: the model's documented best.")
 @click.option("--threshold", type=float, default=None,
               help="Centre of the threshold grid (default: the model's threshold).")
@@ -26,12 +28,12 @@ def calibrate_cmd(data, gold, model, layer, extraction, threshold, zero_indexed,
     A model trained with `xlie align train --eval-gold` is calibrated already (its record
     holds the choice); use this for any other model and a small gold set of your own.
     """
-    from ..aligners.api import Aligner
+    from ..aligners import Aligner
     from ..aligners.calibrate import calibrate_files
 
     aligner = Aligner(model, layer=layer, extraction=extraction, threshold=threshold,
                       threads=threads)
-    best, table = calibrate_files(aligner.aligner, data, gold, not zero_indexed)
+    best, table = calibrate_files(aligner, data, gold, not zero_indexed)
     if as_json:
         click.echo(json.dumps({"best": best.as_dict(), "tried": [s.as_dict() for s in table]}))
         return

@@ -31,7 +31,8 @@ def project_cli():
               help="One probability per link, same order (awesome-align's prob file).")
 @click.option("--method", "-m", default="xlie", show_default=True,
               help="Span projection: xlie (scored best span), heuristic (seed pipeline's "
-                   "first-to-last hull) or markers (marker-based translation).")
+                   "first-to-last hull) or markers (marker-based translation). Trees: "
+                   "heuristic is the seed's rule, the others a maximum spanning tree.")
 @click.option("--threshold", type=float, default=0.0, show_default=True,
               help="Drop projected spans whose confidence is below this.")
 @click.option("--from", "src_format", help="Format of INPUT (jsonl, conll, conllu); "
@@ -49,7 +50,8 @@ def project_cli():
                    "max_len_ratio=2.5 (see `ProjectionOptions`).")
 def run_cmd(input, output, target, alignment, alignment_probs, method, threshold, src_format,
             out_format, scheme, lang, src_lang, report_path, sets):
-    """Project the spans, UPOS tags, relations and events of INPUT onto the target side.
+    """Project the spans, UPOS tags, dependency trees, relations and events of INPUT onto the
+    target side.
 
     INPUT is a JSONL corpus with `translation` and `alignment` (the outputs of `xlie
     translate` and `xlie align`), or a source annotation file used with --target and
@@ -69,9 +71,9 @@ def run_cmd(input, output, target, alignment, alignment_probs, method, threshold
 @project_cli.command("eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
 @click.argument("pred", type=click.Path(exists=True, dir_okay=False))
-@click.option("--task", type=click.Choice(["auto", "ner", "pos"]), default="auto",
+@click.option("--task", type=click.Choice(["auto", "ner", "pos", "dep"]), default="auto",
               show_default=True, help="ner: entity P/R/F1; pos: UPOS accuracy and coverage; "
-              "auto: whatever the gold file carries.")
+              "dep: UAS/LAS (CoNLL 2018) and coverage; auto: whatever the gold file carries.")
 @click.option("--gold-format", help="Format of GOLD (default from the extension).")
 @click.option("--pred-format", help="Format of PRED (default from the extension).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
@@ -80,8 +82,9 @@ def eval_cmd(gold, pred, task, gold_format, pred_format, as_json):
 
     NER is scored strictly at entity level (start, end and type must match; seqeval's strict
     mode), per type and micro-averaged; POS as UPOS accuracy on the tokens that got a tag,
-    with coverage. Sentences pair by id, else by position."""
-    from ..projection.scoring import evaluate, format_scores
+    with coverage; trees as UAS/LAS (CoNLL 2018: universal relation, punctuation included) on
+    the words that got a head, with coverage. Sentences pair by id, else by position."""
+    from ..scoring import evaluate, format_scores
     scores = evaluate(gold, pred, task, gold_format, pred_format)
     click.echo(json.dumps(scores, indent=2) if as_json else format_scores(scores))
 

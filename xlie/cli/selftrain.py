@@ -14,7 +14,8 @@ _COMMON = [
     click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
     click.option("--model", help="Encoder: hub id, local directory or built-in name (e5-small)."),
-    click.option("--task", type=click.Choice(["ner", "pos"]), help="NER (spans, IOB2) or POS (tags)."),
+    click.option("--task", type=click.Choice(["ner", "pos", "dep"]),
+                 help="NER (spans, IOB2), POS (tags) or dep (a biaffine dependency parser)."),
     click.option("--max-steps", type=int,
                  help="Budget of optimizer steps (default 800); a dev score that stops rising "
                       "ends training sooner."),
@@ -38,6 +39,14 @@ def _common(f):
     for opt in reversed(_COMMON):
         f = opt(f)
     return f
+
+
+def _shown(task: str, scores: dict | float | None) -> str:
+    """A score (or a result's main score) as a percentage for the terminal."""
+    from ..scoring import main_score, percent
+    if scores is None or scores == {}:
+        return "-"
+    return f"{percent(scores if isinstance(scores, float) else main_score(task, scores)):.2f}"
 
 
 def _train_values(**opts) -> dict:
@@ -66,11 +75,15 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig, train
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=_train_values(**opts)).train
+    if cfg.task == "dep":
+        from ..selftrain.parser import train_parser_files
+        click.echo(json.dumps(train_parser_files(list(source), out, cfg, list(silver), test)))
+        return
     result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
                    resume=not no_resume)
     m = result.metrics
-    click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev {m.get('best')}; "
-               f"test {m.get('test', {}).get('f1', m.get('test', {}).get('accuracy'))})")
+    click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev "
+               f"{_shown(cfg.task, m.get('best'))}; test {_shown(cfg.task, m.get('test'))})")
 
 
 @selftrain_cli.command("predict")
@@ -85,6 +98,11 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 def predict_cmd(inputs, output, model, fmt, batch_size, score):
     """Tag INPUTS with a trained tagger: spans with scores (NER) or tags (POS), and a
     confidence per word (tag_scores)."""
+    if (Path(model) / "parser.json").exists():  # a parser: trees into the inputs' words
+        from ..selftrain.parser import parse_files
+        click.echo(json.dumps(parse_files(model, list(inputs), output, fmt, batch_size, score)),
+                   err=True)
+        return
     from ..selftrain.output import predict_file
     report = predict_file(model, list(inputs), output, fmt, batch_size, score)
     click.echo(json.dumps(report), err=True)
@@ -115,10 +133,14 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
     if top_fraction is not None:
         values.update({"select.mode": "top", "select.top_fraction": top_fraction})
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
+    if cfg.train.task == "dep":
+        from ..selftrain.parser import self_train_parser_files
+        click.echo(json.dumps(self_train_parser_files(list(source), list(unlabeled), run_dir,
+                                                      cfg, list(silver), test)))
+        return
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)
     for r in summary["rounds"]:
-        t = r.get("test", {})
-        click.echo(f"round {r['round']}: best dev {r['best_dev']}, "
-                   f"test {t.get('f1', t.get('accuracy'))}")
+        click.echo(f"round {r['round']}: best dev {_shown(cfg.train.task, r['best_dev'])}, "
+                   f"test {_shown(cfg.train.task, r.get('test'))}")
     click.echo(f"final tagger: {Path(run_dir) / summary['final_model']}")

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from ..translation.backends import BACKENDS
 from ._group import XlieGroup  # noqa: F401  (errors are turned into messages by the group)
 
 
@@ -17,15 +18,18 @@ class _StderrWarnings(logging.Handler):
 @click.command("translate")
 @click.argument("input", type=click.Path(dir_okay=False, allow_dash=True))
 @click.argument("output", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--model", "-m", required=True,
+@click.option("--model", "-m", default=None,
               help="MT model: a local directory or a Hugging Face hub id (Marian/opus-mt, M2M100, "
-                   "NLLB, mBART-50); for --backend ct2 also a converted CTranslate2 directory.")
+                   "NLLB, mBART-50); for --backend ct2 also a converted CTranslate2 directory; "
+                   "for --backend apertium none needed (or an Apertium data directory).")
 @click.option("--src-lang", "-s", required=True, help="Source language code (e.g. en).")
 @click.option("--tgt-lang", "-t", required=True,
               help="Target language code (e.g. de; NLLB codes like deu_Latn also work).")
-@click.option("--backend", type=click.Choice(["hf", "ct2"]), default="hf", show_default=True,
+@click.option("--backend", type=click.Choice(BACKENDS), default="hf", show_default=True,
               help="hf: transformers generate(); ct2: CTranslate2 (pip install 'xlie[ct2]'; "
-                   "a Hugging Face model is converted once into $XLIE_HOME/ct2).")
+                   "a Hugging Face model is converted once into $XLIE_HOME/ct2); apertium: "
+                   "rule-based MT, offline (apt-get install apertium apertium-eng-spa); "
+                   "unknown words are recorded in translation.unknown.")
 @click.option("--input-format", type=click.Choice(["auto", "jsonl", "conll", "conllu", "text"]),
               default="auto", show_default=True,
               help="auto guesses from the suffix (.jsonl .conll .conllu .txt), else the content.")
@@ -78,21 +82,23 @@ def translate_cli(input, output, model, src_lang, tgt_lang, backend, input_forma
     overlapping corpora translate nothing twice; an interrupted run resumes where its output
     stopped.
     """
-    from ..translation import translate
+    from ..config import validate_settings
+    from ..translation import TranslateSettings, translate
 
+    settings = validate_settings(TranslateSettings, dict(
+        backend=backend, beam=beam, sample=sample, top_k=top_k, top_p=top_p,
+        temperature=temperature, max_new_tokens=max_new_tokens, seed=seed, device=device,
+        dtype=dtype, tokenizer=tokenizer, max_input_tokens=max_input_tokens,
+        cache=False if no_cache else (cache_path or True), word_tokenizer=word_tokenizer,
+        markers=markers, too_long=too_long))
     log = logging.getLogger("xlie.translation")
     if not any(isinstance(h, _StderrWarnings) for h in log.handlers):
         log.addHandler(_StderrWarnings())
         log.propagate = False
     try:
-        report = translate(
-            input, output, model, src_lang, tgt_lang, backend=backend,
-            input_format=input_format, beam=beam, sample=sample, top_k=top_k, top_p=top_p,
-            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed,
-            batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window, device=device,
-            dtype=dtype, tokenizer=tokenizer, max_input_tokens=max_input_tokens,
-            cache=False if no_cache else (cache_path or True), resume=not no_resume,
-            word_tokenizer=word_tokenizer, markers=markers, too_long=too_long)
+        report = translate(input, output, model, src_lang, tgt_lang, settings,
+                           input_format=input_format, resume=not no_resume,
+                           batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
     except KeyboardInterrupt:
         click.echo("interrupted: what was written is kept; run the same command again to "
                    "resume", err=True)

@@ -16,6 +16,8 @@ Sample (10 TAB-separated columns: ID FORM LEMMA UPOS XPOS FEATS HEAD DEPREL DEPS
 
 Named entities ride in MISC as IOB2 tags, ``NER=B-PER`` (an ``O`` word has none), so a
 CoNLL NER file converted to CoNLL-U keeps its spans and reading it back gives them again.
+HEAD and DEPREL give ``heads``/``deprels`` (``_`` = an unknown arc of a partial silver
+tree); a silver arc's confidence rides in MISC as ``ArcScore=0.87``.
 
 Reading yields corpus :class:`~xlie.corpus.Sentence` records over the syntactic words
 (``an dem``, not ``am``; empty nodes ``8.1`` are left out): ``tokens`` are the forms,
@@ -42,6 +44,8 @@ from .iob import TagError, spans_to_tags, tags_to_spans
 _ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
 _REST = ("lemma", "xpos", "feats", "head", "deprel", "deps", "misc")  # kept columns, in order
 _NER = "NER="
+_ARC = "ArcScore="
+_HEAD, _DEPREL = _REST.index("head"), _REST.index("deprel")
 
 
 def _misc_ner(misc: str) -> str:
@@ -51,10 +55,35 @@ def _misc_ner(misc: str) -> str:
 
 def _with_ner(misc: str, tag: str) -> str:
     """``misc`` with its NER item set to ``tag`` (removed for ``O``)."""
-    items = [i for i in misc.split("|") if i and i != "_" and not i.startswith(_NER)]
-    if tag != "O":
-        items.append(_NER + tag)
+    return _with_item(misc, _NER, tag if tag != "O" else None)
+
+
+def _with_item(misc: str, key: str, value: str | None) -> str:
+    """``misc`` with its ``key`` item set to ``value`` (removed for None)."""
+    items = [i for i in misc.split("|") if i and i != "_" and not i.startswith(key)]
+    if value is not None:
+        items.append(key + value)
     return "|".join(items) or "_"
+
+
+def _tree(path, line: int, cols: list[list[str]]) -> dict[str, Any]:
+    """heads/deprels/arc_scores from the kept columns (none when no word has a head)."""
+    if all(c[_HEAD] == "_" for c in cols):
+        return {}
+    heads: list[int | None] = []
+    for k, c in enumerate(cols):
+        if c[_HEAD] != "_" and not c[_HEAD].isdigit():
+            raise InputFormatError(path, line, f"a HEAD number or _ for word {k + 1}", c[_HEAD])
+        heads.append(int(c[_HEAD]) if c[_HEAD] != "_" else None)
+        if heads[-1] is not None and heads[-1] > len(cols):
+            raise InputFormatError(path, line, f"HEAD of word {k + 1} within the "
+                                   f"{len(cols)} words", c[_HEAD])
+    out: dict[str, Any] = {"heads": heads, "deprels": [c[_DEPREL] for c in cols]}
+    scores = [next((float(i[len(_ARC):]) for i in c[-1].split("|") if i.startswith(_ARC)), None)
+              for c in cols]
+    if any(x is not None for x in scores):
+        out["arc_scores"] = scores
+    return out
 
 
 def _blocks(path: str | Path) -> Iterator[tuple[int, list[str], list[int]]]:
@@ -134,7 +163,8 @@ def read_conllu(path: str | Path, lang: str | None = None, id_prefix: str = "") 
             raise InputFormatError(path, first, f"NER tags in MISC like NER=B-PER ({e})") from None
         yield Sentence(id=sid, lang=lang, tokens=[w["form"] for w in words],
                        tags=[w["upos"] or "_" for w in words], conllu=keep,
-                       spans=[{"start": s, "end": e, "label": lab} for s, e, lab in spans])
+                       spans=[{"start": s, "end": e, "label": lab} for s, e, lab in spans],
+                       **_tree(path, first, keep["columns"]))
 
 
 def format_conllu(sentence: Sentence) -> str:
@@ -153,9 +183,18 @@ def format_conllu(sentence: Sentence) -> str:
     for pos, line in (kept.get("extra_lines") or []) if same else []:
         extra.setdefault(pos, []).append(line)
     ner = spans_to_tags(len(sentence.tokens), [(s.start, s.end, s.label) for s in sentence.spans])
+    heads, rels, arcs = sentence.heads, sentence.deprels, sentence.arc_scores
     for i, (form, upos, rest, tag) in enumerate(zip(sentence.tokens, tags, cols, ner)):
         out += extra.get(i, [])
         misc = _with_ner(rest[-1], tag) if tag != "O" or _NER in rest[-1] else rest[-1]
+        if heads is not None:  # the sentence's own tree wins over kept columns
+            h = heads[i]
+            rest = list(rest)
+            rest[_HEAD] = "_" if h is None else str(h)
+            rest[_DEPREL] = "_" if h is None or not rels else rels[i]
+            score = arcs[i] if arcs and h is not None else None
+            if score is not None or _ARC in misc:
+                misc = _with_item(misc, _ARC, None if score is None else f"{score:.3g}")
         out.append("\t".join([str(i + 1), form, rest[0], upos or "_", *rest[1:-1], misc]))
     out += extra.get(len(sentence.tokens), [])
     return "\n".join(out) + "\n\n"

@@ -79,6 +79,15 @@ def known_defaults(model_name: str) -> AlignDefaults | None:
     return None
 
 
+def align_defaults(model_name: str, num_layers: int) -> AlignDefaults:
+    """A model's aligner settings, resolved in this one place: a built-in or known model's,
+    or those `xlie align train` recorded in a fine-tuned model's directory
+    (``_trained_defaults``); for any other model two thirds of its depth, softmax at
+    awesome-align's threshold and the default band."""
+    known = known_defaults(model_name)
+    return known if known is not None else AlignDefaults(layer=fallback_layer(num_layers))
+
+
 def _trained_defaults(directory: Path) -> AlignDefaults | None:
     """A model trained by `xlie align train` records the layer it was trained for and the
     threshold and band calibrated for it on the eval gold (``xlie-train.json``); `xlie align

@@ -88,6 +88,9 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
     plan = plan_chain(reg, [n for n in cfg.stages if cfg.stage(n)], provided, start, until,
                       done)
 
+    for st in plan.stages:   # fail on a setting the model cannot take before the run starts
+        for key, problem in (st.check(cfg.stages[st.name]) if st.check else {}).items():
+            raise ConfigError(cfg.path, f"{st.name}.{key}", problem)
     run_dir.mkdir(parents=True, exist_ok=True)
     outcomes: list[StageOutcome] = []
     with RunLock(run_dir):

@@ -73,6 +73,9 @@ class Stage:
     run: Optional[Callable[[StageContext], dict]] = None
     # after a batch stage's output is complete: metrics from it (e.g. F1 against gold)
     finalize: Optional[Callable[[StageContext, Path], dict]] = None
+    # before anything is written: check settings against what the stage will load (a
+    # model's depth, say); returns {key: problem} for the keys that cannot work
+    check: Optional[Callable[[StageConfig], dict[str, str]]] = None
     description: str = ""
 
     @property

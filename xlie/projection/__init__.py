@@ -1,18 +1,12 @@
-"""Projection stage: source annotations + word links -> target annotations; scorers.
+"""Projection stage: source annotations + word links -> target annotations (scored by
+``xlie.scoring``).
 
 ``project`` is imported lazily so that ``import xlie.projection`` stays cheap.
 """
 from __future__ import annotations
 
-_API = {"project": "api", "ProjectionOptions": "options", "ProjectionReport": "report",
-        "score_ner": "scoring", "score_pos": "scoring", "evaluate": "scoring"}
+from ..lazy import lazy_exports
 
-
-def __getattr__(name):
-    if name in _API:
-        import importlib
-        return getattr(importlib.import_module(f"{__name__}.{_API[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
+_API = {"project": "api", "ProjectionOptions": "options", "ProjectionReport": "report"}
+__getattr__ = lazy_exports(__name__, _API)
 __all__ = list(_API)

@@ -40,5 +40,12 @@ class ProjectionOptions(Settings):
     # markers
     marker_fallback: bool = Field(True, description="markers: project spans whose markers "
                                   "were lost through the alignment instead")
+    # dependency trees (xlie's method; the heuristic method uses the seed rule)
+    dep_decay: float = Field(0.0, ge=0, le=1, description="weight of a source arc whose head "
+                             "has no link, per ancestor climbed to find one that has")
+    dep_punct: bool = Field(True, description="attach punctuation by the UD rule (to the "
+                            "phrase beside it) instead of through its links")
+    dep_threshold: float = Field(0.0, ge=0, le=1, description="leave out projected arcs whose "
+                                 "confidence is below this (HEAD _ in the output)")
     # POS
     pos_rules: bool = Field(True, description="tag unlinked punctuation PUNCT and numbers NUM")

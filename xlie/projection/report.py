@@ -22,6 +22,25 @@ class ProjectionReport:
     per_label: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
     pos: Counter = field(default_factory=Counter)              # tokens, labeled
     relations: Counter = field(default_factory=Counter)
+    trees: Counter = field(default_factory=Counter)            # sentences, words, arcs, ...
+    arcs_dropped: Counter = field(default_factory=Counter)     # reason -> arcs
+
+    def add_tree(self, tree) -> None:
+        """Count one projected tree (projection.trees.ProjectedTree): coverage, the arcs
+        dropped and why, and what keeps the output from being a tree."""
+        from ..trees import tree_problems
+        t = self.trees
+        t["sentences"] += 1
+        t["words"] += len(tree.heads)
+        t["arcs"] += sum(h is not None for h in tree.heads)
+        self.arcs_dropped.update(tree.dropped)
+        problems = set(tree_problems(tree.heads))
+        t["complete_trees"] += not problems
+        for p in problems:
+            t[p] += 1
+        t["not_trees"] += bool(problems & {"multiple_roots", "cycle"})
+        if tree.full_tree is not None:
+            t["decoded_trees"] += tree.full_tree
 
     def add_spans(self, results: list[Projected]) -> None:
         for r in results:
@@ -57,7 +76,14 @@ class ProjectionReport:
             out["pos"] = {**dict(self.pos), "coverage": round(self.pos_coverage, 4)}
         if self.relations:
             out["relations"] = dict(self.relations)
+        if self.trees:
+            out["trees"] = {**dict(self.trees), "coverage": round(self.tree_coverage, 4),
+                            "arcs_dropped": dict(self.arcs_dropped)}
         return out
+
+    @property
+    def tree_coverage(self) -> float:
+        return self.trees["arcs"] / self.trees["words"] if self.trees["words"] else 0.0
 
     def summary(self) -> str:
         """A few lines for the terminal."""
@@ -75,6 +101,15 @@ class ProjectionReport:
         if self.pos["tokens"]:
             lines.append(f"POS: {self.pos['labeled']}/{self.pos['tokens']} target tokens "
                          f"labeled (coverage {100 * self.pos_coverage:.1f}%)")
+        if self.trees:
+            t = self.trees
+            lines.append(f"trees: {t['arcs']}/{t['words']} target words got a head (coverage "
+                         f"{100 * self.tree_coverage:.1f}%); {t['complete_trees']} of "
+                         f"{t['sentences']} sentences complete trees, {t['not_trees']} not "
+                         f"trees (several roots or a cycle)"
+                         + (f"; arcs dropped: " + ", ".join(
+                             f"{k} {v}" for k, v in self.arcs_dropped.most_common())
+                            if self.arcs_dropped else ""))
         if self.relations:
             lines.append("relations/events: " + ", ".join(f"{k} {v}" for k, v in
                                                           sorted(self.relations.items())))

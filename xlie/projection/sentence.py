@@ -1,4 +1,4 @@
-"""Project one sentence: spans by the chosen method, then tags, relations and events."""
+"""Project one sentence: spans by the chosen method, then tags, trees, relations, events."""
 from __future__ import annotations
 
 from ..corpus import UNLABELED, Sentence, Span
@@ -9,6 +9,7 @@ from .pos import project_tags
 from .relations import project_relations
 from .report import ProjectionReport
 from .result import LOW_CONFIDENCE, Projected
+from .trees import project_tree_heuristic, project_tree_mst
 
 
 def with_span_ids(sent: Sentence) -> list[Span]:
@@ -41,6 +42,15 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
         report.pos["tokens"] += len(tags)
         report.pos["labeled"] += sum(t != UNLABELED for t in tags)
         out["tags"] = tags
+    if src.heads is not None and src.deprels is not None and links is not None:
+        if opts.method == "heuristic":
+            tree = project_tree_heuristic(src.heads, src.deprels, links, tgt_tokens)
+        else:
+            tree = project_tree_mst(src.heads, src.deprels, links, tgt_tokens,
+                                    decay=opts.dep_decay, threshold=opts.dep_threshold,
+                                    punct=opts.dep_punct)
+        report.add_tree(tree)
+        out.update(heads=tree.heads, deprels=tree.deprels, arc_scores=tree.scores)
     if src.relations:
         out["relations"] = project_relations(src.relations, {r.source.id for r in kept},
                                              report.relations)

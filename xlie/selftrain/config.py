@@ -29,7 +29,11 @@ class TaggerTrainConfig(Settings):
     """How one tagger is trained."""
 
     model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
-    task: Literal["ner", "pos"] = "ner"
+    task: Literal["ner", "pos", "dep"] = Field("ner", description="ner, pos, or dep (a "
+                                              "biaffine parser: selftrain/parser.py)")
+    min_arc_score: Optional[float] = Field(None, ge=0, le=1, description="dep: silver arcs "
+                                           "whose arc_scores is below this are left out of "
+                                           "the loss")
     labels: Optional[list[str]] = Field(None, description="entity types (NER) or tags (POS); "
                                         "default: those of the source data")
     unknown_labels: Literal["error", "skip"] = Field(

@@ -191,8 +191,8 @@ def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, l
         if (config.patience and state.bad_epochs >= config.patience
                 and state.step >= min_stop_step and state.stopped is None):
             state.stopped = "early_stopping"
-    log.dev(state.step, state.epoch, state.losses[-1] if state.losses else None, score,
-            state.best, collapsed(top))
+    log.dev(state.step, state.epoch, state.losses[-1] if state.losses else None,
+            100 * score, 100 * state.best, collapsed(top))   # scores are fractions
 
 
 def _restore_scheduler(accelerator, out: Path, scheduler) -> None:

@@ -133,7 +133,8 @@ def model_choice(state: TrainerState, dev_info: dict) -> dict:
     return {"step": best["step"], "epoch": best["epoch"], "dev_score": score,
             "evaluations": len(state.dev), "stopped": state.stopped,
             "text": f"kept the tagger of step {best['step']} of {state.step} (dev score "
-                    f"{score} on {where}, best of {len(state.dev)} evaluations); stopped: {why}"}
+                    f"{100 * score:.2f}% on {where}, best of {len(state.dev)} evaluations); "
+                    f"stopped: {why}"}
 
 
 def _collapse(accelerator, out: Path, state: TrainerState, examples,

@@ -7,6 +7,7 @@ tokenization with character offsets; marker-based translation for projection.
 from .api import TranslateReport, open_session, translate
 from .options import BatchOptions, GenerationOptions
 from .session import Counts, TranslationSession
+from .settings import TranslateSettings
 
-__all__ = ["BatchOptions", "Counts", "GenerationOptions", "TranslateReport",
+__all__ = ["BatchOptions", "Counts", "GenerationOptions", "TranslateReport", "TranslateSettings",
            "TranslationSession", "open_session", "translate"]

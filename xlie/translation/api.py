@@ -6,17 +6,19 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
+from ..batching import chunked
+from ..config import validate_settings
 from ..errors import InputFormatError, XlieError
 from ..formats import detect
 from ..progress import progress
 from .backends import Backend, load_backend
-from ..batching import chunked
 from .cache import open_cache
-from .options import BatchOptions, GenerationOptions
+from .options import BatchOptions
 from .resume import PartialOutput
 from .session import Counts, TranslationSession
+from .settings import TranslateSettings
 from .sources import SourceItem, detect_format, read_source
 
 
@@ -40,6 +42,8 @@ class TranslateReport:
                 parts.append(f"{getattr(c, name)} {name}")
         if c.spans:
             parts.append(f"markers lost {c.markers_lost}/{c.spans}")
+        if c.unknown:
+            parts.append(f"{c.unknown} unknown words marked")
         return "; ".join(parts)
 
 
@@ -70,30 +74,35 @@ def _skip_done(out: PartialOutput, n: int, items: Iterator[SourceItem]) -> bool:
     return True
 
 
-def open_session(model: str | Path | None = None, src_lang: str = "en", tgt_lang: str = "de", *,
-                 backend: str | Backend = "hf", beam: int = 4, sample: bool = False,
-                 top_k: int | None = None, top_p: float | None = None,
-                 temperature: float | None = None, max_new_tokens: int = 256, seed: int = 0,
-                 batch_size: int = 32, max_tokens: int = 4096, sort_window: int = 2048,
-                 device: str = "auto", dtype: str = "auto", tokenizer: str | Path | None = None,
-                 max_input_tokens: int | None = None, cache: str | Path | bool = True,
-                 word_tokenizer: str = "moses", markers: str | None = None,
-                 too_long: str = "split") -> TranslationSession:
+def open_session(model: str | Path | None = None, src_lang: str = "en", tgt_lang: str = "de",
+                 settings: TranslateSettings | None = None, *,
+                 backend: str | Backend | None = None, batch_size: int = 32,
+                 max_tokens: int = 4096, sort_window: int = 2048,
+                 **options: Any) -> TranslationSession:
     """Load a backend and open the cache once; ``session.translate_records(records)`` then
-    translates corpus records in memory (what the pipeline's batch stage calls)."""
-    gen = GenerationOptions(num_beams=beam, do_sample=sample, top_k=top_k, top_p=top_p,
-                            temperature=temperature, max_new_tokens=max_new_tokens, seed=seed)
-    batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
+    translates corpus records in memory (what the pipeline's batch stage calls).
+
+    ``settings`` (or its keywords in ``options``: ``beam``, ``markers``, ``too_long``, ...)
+    say how to translate; ``backend`` is a name (``hf``, ``ct2``) or a ready
+    :class:`Backend`; the rest are the batching (:class:`BatchOptions`)."""
     if isinstance(backend, str):
-        if model is None:
+        options["backend"] = backend
+    data = settings.model_dump(exclude_unset=True) if settings is not None else {}
+    s = validate_settings(TranslateSettings, {**data, **options})
+    gen = s.generation()
+    batching = BatchOptions(batch_size=batch_size, max_tokens=max_tokens, sort_window=sort_window)
+    if not isinstance(backend, Backend):
+        if model is None and s.backend != "apertium":
             raise XlieError("no translation model given", "pass --model NAME_OR_DIR")
-        backend = load_backend(backend, model, src_lang, tgt_lang, gen, device, dtype, tokenizer)
-    return TranslationSession(backend, src_lang, tgt_lang, gen, batching, open_cache(cache),
-                              word_tokenizer, markers, too_long, max_input_tokens)
+        backend = load_backend(s.backend, model, src_lang, tgt_lang, gen, s.device, s.dtype,
+                               s.tokenizer)
+    return TranslationSession(backend, src_lang, tgt_lang, gen, batching, open_cache(s.cache),
+                              s.word_tokenizer, s.markers, s.too_long, s.max_input_tokens)
 
 
 def translate(input: str | Path, output: str | Path, model: str | Path | None = None,
-              src_lang: str = "en", tgt_lang: str = "de", *, input_format: str = "auto",
+              src_lang: str = "en", tgt_lang: str = "de",
+              settings: TranslateSettings | None = None, *, input_format: str = "auto",
               resume: bool = True, **options) -> TranslateReport:
     """Translate a corpus (JSONL, CoNLL NER, CoNLL-U or plain text) and write the JSONL corpus
     with ``translation: {lang, text, tokens, offsets}`` added to each record, in input order.
@@ -101,15 +110,17 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
     Repeated sentences are translated once: a persistent cache (``cache``: True for
     ``$XLIE_HOME/cache/translations.sqlite``, a path, or False) keyed by model, generation
     options, language pair and text. An interrupted run resumes where its output stopped.
-    ``options`` are those of :func:`open_session`: ``backend`` (``hf``, ``ct2`` or a ready
-    :class:`Backend`), ``beam``, ``batch_size``, ``markers`` (``xml``/``brackets``: wrap source
-    spans in numbered markers and record where they land), ``too_long``, ...
+    ``settings`` and ``options`` are those of :func:`open_session`: ``backend`` (``hf``,
+    ``ct2``, ``apertium`` (rule-based, offline; ``model`` is then an optional Apertium data
+    directory) or a ready :class:`Backend`), ``beam``, ``batch_size``, ``markers``
+    (``xml``/``brackets``: wrap source spans in numbered markers and record where they land),
+    ``too_long``, ...
     """
     t0 = time.perf_counter()
     fmt = detect_format(input) if input_format == "auto" else input_format
     out = None if str(output) == "-" else PartialOutput(output, "", input)  # refuse input early
     total = _check_input(input, src_lang, fmt, guessed=input_format == "auto")
-    session = open_session(model, src_lang, tgt_lang, **options)
+    session = open_session(model, src_lang, tgt_lang, settings, **options)
     store, batching = session.cache, session.batching
     items = read_source(input, src_lang, fmt)
     resumed = 0

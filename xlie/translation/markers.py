@@ -67,6 +67,7 @@ class MarkerReadout:
     text: str                                   # the translation without markers
     char_spans: dict[int, tuple[int, int]] = field(default_factory=dict)  # number -> chars
     lost: list[int] = field(default_factory=list)                         # numbers
+    index: list[int] = field(default_factory=list)  # position in the input -> in ``text``
 
 
 def _normalize_spaces(text: str) -> tuple[str, list[int]]:
@@ -94,15 +95,19 @@ def read_markers(translated: str, count: int, style: MarkerStyle) -> MarkerReado
     at: dict[tuple[str, int], list[int]] = {}
     last = 0
     length = 0
+    where: list[int] = []   # position in the input -> in the text without markers
     for m in style.pattern.finditer(translated):
         clean.append(translated[last:m.start()])
+        where.extend(range(length, length + m.start() - last))
         length += m.start() - last
+        where.extend([length] * (m.end() - m.start()))
         kind = "o" if m.group("o") is not None else "c"
         at.setdefault((kind, int(m.group(kind))), []).append(length)
         last = m.end()
     clean.append(translated[last:])
+    where.extend(range(length, length + len(translated) - last + 1))
     text, pos = _normalize_spaces("".join(clean))
-    out = MarkerReadout(text)
+    out = MarkerReadout(text, index=[pos[w] for w in where])
     for n in range(1, count + 1):
         opens, closes = at.get(("o", n), []), at.get(("c", n), [])
         if len(opens) != 1 or len(closes) != 1 or opens[0] > closes[0]:

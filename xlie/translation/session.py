@@ -8,12 +8,12 @@ from dataclasses import asdict, dataclass, field
 
 from ..errors import UnknownNameError, XlieError
 from .backends.base import Backend, Hypothesis
-from ..batching import plan_batches
 from .cache import NullCache, entry_key, namespace
 from .markers import get_style, insert_markers, read_markers, token_spans
 from .options import BatchOptions, GenerationOptions
 from .segment import join_segments, split_to_fit
 from .sources import SourceItem, record_item
+from .unknown import split_marks, token_marks
 from .wordtok import get_word_tokenizer
 
 log = logging.getLogger("xlie.translation")
@@ -33,6 +33,7 @@ class Counts:
     cut: int = 0             # records whose translation stopped at max_new_tokens
     spans: int = 0           # source spans wrapped in markers
     markers_lost: int = 0    # of those, not found back in the translation
+    unknown: int = 0         # target tokens the backend marked as not translated (Apertium)
     model_seconds: float = 0.0
     warning_count: int = 0
     warnings: list[str] = field(default_factory=list)   # the first few
@@ -144,8 +145,7 @@ class TranslationSession:
         self.counts.cache_hits += len(out)
         fresh = iter(self.backend.encode([t for t in todo if t not in known]))
         ids = [known[t] if t in known else next(fresh) for t in todo]
-        b = self.batching
-        for batch in plan_batches([len(x) for x in ids], b.max_tokens, b.batch_size):
+        for batch in self.backend.plan([len(x) for x in ids], self.batching):
             t0 = time.perf_counter()
             hyps = self.backend.translate_ids([ids[i] for i in batch])
             self.counts.model_seconds += time.perf_counter() - t0
@@ -159,15 +159,22 @@ class TranslationSession:
     def _finish(self, job: _Job, found: dict[str, Hypothesis]) -> dict:
         rec = job.item.record
         hyps = [found[s] for s in job.segments]
-        raw = join_segments([h.text for h in hyps], self.tgt)
+        raw, marks = split_marks(join_segments([h.text for h in hyps], self.tgt))
         tr: dict = {"lang": self.tgt}
         text = raw
         readout = None
         if self.style is not None:
             readout = read_markers(raw, len(rec.get("spans") or []), self.style)
             text = readout.text
+            if marks:  # marks on the markers themselves (Apertium: <*m1>) go with them
+                inside = [m.span() for m in self.style.pattern.finditer(raw)]
+                marks = {readout.index[p]: k for p, k in marks.items()
+                         if not any(a <= p < b for a, b in inside)}
         tokens, offsets = self.words(text)
         tr.update(text=text, tokens=tokens, offsets=[list(o) for o in offsets])
+        if self.backend.marks_unknown:
+            tr["unknown"] = token_marks(marks, offsets)
+            self.counts.unknown += sum(1 for m in tr["unknown"] if m)
         if readout is not None:
             spans = rec.get("spans") or []
             found_spans, lost = token_spans(readout, offsets, [(s["start"], s["end"]) for s in spans])

@@ -6,8 +6,12 @@ Layout of ``OUTPUT/``::
     config.json, model.safetensors, tokenizer files   the final model (AutoModel loads it)
     xlie-train.json          the config, the aligner settings (layer, threshold) and figures
     train-log.jsonl          running losses every ``log_every`` steps; evals.jsonl: AER
-    checkpoints/step-0000050/  model directory + state/ + trainer.json (written last)
-    best/                    the model directory with the lowest AER (with --eval-gold)
+                             and/or held-out loss at each eval
+    checkpoints/step-0000050/  model directory + state/ + trainer.json (written last); the
+                             one saved at Ctrl-C has state/ alone; frozen tensors are not
+                             in state/ (they are the loaded model's)
+    best/                    the model directory with the lowest AER (with --eval-gold) or,
+                             without, the lowest loss on the held-out pairs
 """
 from __future__ import annotations
 
@@ -18,10 +22,9 @@ import shutil
 from pathlib import Path
 
 from ...fileio import make_temp_dir
-from ...models import fallback_layer
-from ...models.builtin import known_defaults
+from ...models.builtin import align_defaults, known_defaults
 from ...models.resolve import resolve_model
-from .config import TrainConfig
+from .config import AlignTrainConfig
 
 RECORD = "xlie-train.json"
 
@@ -46,18 +49,18 @@ class _TiedHeadNotice(logging.Filter):
 logging.getLogger("accelerate.utils.other").addFilter(_TiedHeadNotice())
 
 
-def align_settings(cfg: TrainConfig, model_config) -> tuple[int, float]:
+def align_settings(cfg: AlignTrainConfig, model_config) -> tuple[int, float]:
     """Layer and threshold SO/CO (and the eval) use: the config's, else what a previous run
     recorded in the model directory, else the model's known defaults, else the fallback."""
-    known = known_defaults(str(cfg.model)) or known_defaults(resolve_model(cfg.model))
-    layer = known.layer if known else fallback_layer(model_config.num_hidden_layers)
-    thr = known.softmax_threshold if known else 1e-3
-    layer = cfg.layer if cfg.layer is not None else layer
-    return min(layer, model_config.num_hidden_layers), cfg.effective_threshold(thr)
+    n = model_config.num_hidden_layers
+    known = known_defaults(str(cfg.model))
+    defaults = known if known is not None else align_defaults(resolve_model(cfg.model), n)
+    layer = cfg.layer if cfg.layer is not None else defaults.layer
+    return min(layer, n), cfg.effective_threshold(defaults.softmax_threshold)
 
 
 class CheckpointManager:
-    def __init__(self, out: Path, accelerator, tokenizer, cfg: TrainConfig, align: dict):
+    def __init__(self, out: Path, accelerator, tokenizer, cfg: AlignTrainConfig, align: dict):
         self.out, self.acc, self.tokenizer, self.cfg, self.align = out, accelerator, tokenizer, cfg, align
         self.ckpt_root = out / "checkpoints"
         self.best_dir = out / "best"
@@ -85,13 +88,17 @@ class CheckpointManager:
                   **extra}
         (directory / RECORD).write_text(json.dumps(record, indent=2))
 
-    def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int) -> Path:
+    def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int,
+                        model_dir: bool = True) -> Path:
+        """``model_dir``: also a model directory that ``xlie align --model`` loads (periodic
+        checkpoints); without it, only the state to resume from (the one saved at Ctrl-C)."""
         final = self.ckpt_root / f"step-{step:07d}"
         tmp = Path(str(final) + ".partial")
         if self.acc.is_main_process:
             shutil.rmtree(tmp, ignore_errors=True)
             tmp.mkdir(parents=True)
-            self._save_model(model, tmp, {"step": step})
+            if model_dir:
+                self._save_model(model, tmp, {"step": step})
         self.acc.wait_for_everyone()
         self.acc.save_state(str(tmp / "state"))
         self.acc.wait_for_everyone()
@@ -105,11 +112,14 @@ class CheckpointManager:
         self.acc.wait_for_everyone()
         return final
 
-    def record_eval(self, model, step: int, result: dict, align: dict | None = None) -> None:
-        """Main process: log the AER (and the ``align`` settings calibrated for this model);
-        keep the model as ``best/`` when it is the lowest."""
+    def record_eval(self, model, step: int, result: dict, align: dict | None = None,
+                    key: str = "aer") -> dict:
+        """Main process: log the figures (and the ``align`` settings calibrated for this
+        model); keep the model as ``best/`` when its ``key`` figure is the lowest. Returns the
+        entry, with ``best`` true when it was kept."""
         entry = {"step": step, **{k: round(v, 5) for k, v in result.items()}, **(align or {})}
-        better = not self.evals or entry["aer"] < min(e["aer"] for e in self.evals)
+        earlier = [e[key] for e in self.evals if key in e]
+        better = key in entry and (not earlier or entry[key] < min(earlier))
         self.evals.append(entry)
         self._append("evals.jsonl", entry)
         if better:
@@ -117,6 +127,10 @@ class CheckpointManager:
             self._save_model(model, tmp, {"step": step, "eval": entry}, align)
             shutil.rmtree(self.best_dir, ignore_errors=True)
             os.replace(tmp, self.best_dir)
+        return {**entry, "best": better}
+
+    def has_checkpoint(self, step: int) -> bool:
+        return (self.ckpt_root / f"step-{step:07d}" / "trainer.json").exists()
 
     def save_final(self, model, step: int, extra: dict) -> None:
         """The final model, with the settings its own eval (at this step) calibrated."""
@@ -135,13 +149,18 @@ class CheckpointManager:
         return sorted(p for p in self.ckpt_root.glob("step-*")
                       if p.is_dir() and (p / "trainer.json").exists())
 
+    def last_step(self) -> int:
+        found = self._checkpoints()
+        return int(found[-1].name.split("-")[1]) if found else 0
+
     def resume(self) -> tuple[int, int, int]:
         """Load the last complete checkpoint; (step, epoch, batches done in that epoch)."""
         found = self._checkpoints()
         if not found:
             return 0, 0, 0
         last = found[-1]
-        self.acc.load_state(str(last / "state"))
+        # strict=False: frozen tensors are left out of checkpoints (trainer._drop_frozen)
+        self.acc.load_state(str(last / "state"), strict=False)
         state = json.loads((last / "trainer.json").read_text())
         evals = self.out / "evals.jsonl"
         if evals.exists():

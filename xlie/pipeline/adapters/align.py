@@ -7,53 +7,39 @@ stays line-for-line.
 """
 from __future__ import annotations
 
-from typing import Any, Optional
+from pydantic import Field
 
-from pydantic import Field, field_validator
-
+from ...aligners.settings import AlignerSettings
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
-from ._names import check_name
 
 
-class AlignStageConfig(BatchStageConfig):
-    """Keyword arguments of ``xlie.aligners.Aligner`` plus the batch size."""
+class AlignStageConfig(BatchStageConfig, AlignerSettings):
+    """``xlie.aligners.AlignerSettings`` plus the model, the batch size and how many decimals
+    of each link probability are written."""
     batch_size: int = Field(64, ge=1)
     model: str = "e5-small"
-    layer: Optional[int] = Field(None, ge=0, description="default: the model's known best layer")
-    extraction: Optional[str] = Field(None, description="default: the model's documented best")
-    symmetrization: str = "intersection"
-    threshold: Optional[float] = Field(None, ge=0)
-    band: Optional[int] = Field(None, ge=0, description="long-pair band (0: none); "
-                                "default: the model's")
-    min_prob: float = Field(0.0, ge=0, le=1)
-    granularity: Optional[str] = None
-    extraction_options: Optional[dict[str, Any]] = None
-    device: Optional[str] = None
-    dtype: Optional[str] = None
-    token_budget: int = Field(8192, ge=1)
-    threads: Optional[int] = Field(None, ge=1, description="torch threads per worker")
     digits: int = Field(4, ge=1, le=17, description="decimals kept of each link probability")
-
-    @field_validator("extraction")
-    @classmethod
-    def _extraction(cls, v):
-        from ...aligners import METHODS
-        return check_name("extraction method", v, METHODS)
-
-    @field_validator("symmetrization")
-    @classmethod
-    def _symmetrization(cls, v):
-        from ...aligners import SYMMETRIZATIONS
-        return check_name("symmetrization", v, SYMMETRIZATIONS)
-
-
-_ALIGNER_KEYS = ("layer", "extraction", "symmetrization", "threshold", "band", "min_prob",
-                 "granularity", "extraction_options", "device", "dtype", "token_budget", "threads")
 
 
 def setup(cfg: AlignStageConfig, ctx: StageContext):
     from ...aligners import Aligner
-    return cfg, Aligner(cfg.model, **{k: getattr(cfg, k) for k in _ALIGNER_KEYS})
+    settings = cfg.model_dump(include=set(AlignerSettings.model_fields))
+    return cfg, Aligner(cfg.model, AlignerSettings(**settings))
+
+
+def check(cfg: AlignStageConfig) -> dict[str, str]:
+    """The layer must exist in the model (read from its config, without loading weights)."""
+    if cfg.layer is None:
+        return {}
+    from transformers import AutoConfig
+
+    from ...models.resolve import loadable_model
+    depth = int(getattr(AutoConfig.from_pretrained(loadable_model(cfg.model)),
+                        "num_hidden_layers", 12))
+    if cfg.layer > depth:
+        return {"layer": f"{cfg.layer} is out of range for {cfg.model} ({depth} layers): "
+                         f"choose 0 to {depth}"}
+    return {}
 
 
 def target_tokens(rec: dict) -> list[str]:
@@ -80,5 +66,5 @@ def process_batch(state, records: list[dict]) -> BatchResult:
 
 STAGE = Stage(
     "align", 2, needs=("translation",), provides=("alignment",), config_model=AlignStageConfig,
-    outputs={"alignment": "aligned.jsonl"}, setup=setup, process_batch=process_batch,
+    outputs={"alignment": "aligned.jsonl"}, setup=setup, process_batch=process_batch, check=check,
     description="word-align each sentence to its translation")

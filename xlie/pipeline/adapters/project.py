@@ -12,22 +12,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
+from ...config import choice_validator
 from ...projection.methods import METHODS
 from ...projection.options import ProjectionOptions
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
-from ._names import check_name
 
 
 class ProjectStageConfig(BatchStageConfig, ProjectionOptions):
     """``xlie.projection.ProjectionOptions`` plus the batch size."""
     batch_size: int = Field(1024, ge=1)
 
-    @field_validator("method")
-    @classmethod
-    def _method(cls, v):
-        return check_name("projection method", v, METHODS)
+    _method = choice_validator("method", "projection method", METHODS)
 
 
 def setup(cfg: ProjectStageConfig, ctx: StageContext):
@@ -61,14 +58,14 @@ def finalize(ctx: StageContext, output: Path) -> dict:
     if ctx.eval_gold is None:
         return {}
     from ...errors import XlieError
-    from ...projection import evaluate
+    from ...scoring import evaluate, percent
     try:
         scores = evaluate(ctx.eval_gold, output, task="ner")["ner"]["micro"]
     except XlieError as e:  # e.g. machine-translated tokens are not the gold's sentences
         return {"projected_f1": f"not scored: {e.message}"}
-    return {"projected_f1": round(100 * scores["f1"], 2),
-            "projected_precision": round(100 * scores["precision"], 2),
-            "projected_recall": round(100 * scores["recall"], 2)}
+    return {"projected_f1": percent(scores["f1"]),
+            "projected_precision": percent(scores["precision"]),
+            "projected_recall": percent(scores["recall"])}
 
 
 STAGE = Stage(

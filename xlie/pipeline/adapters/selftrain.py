@@ -2,7 +2,8 @@
 
 Round 0 trains a tagger on the source gold (``use_source``) and the silver corpus; each
 later round pseudo-labels target-language text (``unlabeled``, default: the silver corpus's
-own sentences) and retrains. With ``eval.test`` each round's tagger is scored on held-out
+own sentences) and retrains; ``train.task: dep`` trains a dependency parser on the trees
+(selftrain/parser.py). With ``eval.test`` each round's tagger is scored on held-out
 target gold; ``tagger_f1`` is the final round's. ``launcher: accelerate`` runs the training
 under ``accelerate launch`` (one process per GPU) instead of in the runner's process.
 """
@@ -18,6 +19,7 @@ from typing import Literal, Optional
 from pydantic import Field
 
 from ...errors import XlieError
+from ...scoring import main_score, percent
 from ...selftrain.config import SelfTrainConfig
 from ..inputs import resolve_path
 from ..launch import run_process_group
@@ -31,6 +33,9 @@ class SelftrainStageConfig(StageConfig, SelfTrainConfig):
     unlabeled: Optional[list[str]] = Field(None, description="target text to pseudo-label; "
                                                              "default: the silver corpus")
     launcher: Literal["inprocess", "accelerate"] = "inprocess"
+    source_only_baseline: bool = Field(False, description="with eval.test, also train a tagger "
+                                       "on the source gold alone (same settings) and report "
+                                       "its score: the score without silver data")
     num_processes: int = Field(1, ge=1, description="processes for `accelerate launch`")
 
 
@@ -46,7 +51,13 @@ def job_for(ctx: StageContext) -> dict:
 
 
 def run_job(job: dict) -> dict:
-    """Call the public ``self_train`` with a job; the one code path of both launchers."""
+    """Call the public ``self_train`` with a job; the one code path of both launchers.
+    ``train.task: dep`` trains the biaffine parser instead (in process)."""
+    cfg = SelfTrainConfig.model_validate(job["config"])
+    if cfg.train.task == "dep":
+        from ...selftrain.parser import self_train_parser_files
+        return self_train_parser_files(job["source"], job["unlabeled"], job["run_dir"], cfg,
+                                       job["silver"], job["test"])
     from ...selftrain import self_train
     return self_train(job["source"], job["unlabeled"], job["run_dir"],
                       SelfTrainConfig.model_validate(job["config"]), silver=job["silver"],
@@ -78,11 +89,29 @@ def run(ctx: StageContext) -> dict:
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
     metrics = {}
     tests = [r.get("test") or {} for r in rounds]
-    if tests and "f1" in tests[-1]:
-        metrics = {"tagger_f1": tests[-1]["f1"], "tagger_f1_round0": tests[0].get("f1")}
-    elif tests and "accuracy" in tests[-1]:
-        metrics = {"tagger_accuracy": tests[-1]["accuracy"]}
+    if tests and "las" in tests[-1]:  # the parser (train.task: dep)
+        metrics = {"parser_las": percent(tests[-1]["las"]),
+                   "parser_uas": percent(tests[-1]["uas"]),
+                   "parser_las_round0": percent(tests[0]["las"]) if "las" in tests[0] else None}
+        return {"counts": counts, "metrics": metrics}
+    task = "ner" if tests and "micro" in tests[-1] else "pos"
+    key = "f1" if task == "ner" else "accuracy"
+    if tests and ("micro" in tests[-1] or "accuracy" in tests[-1]):
+        first = percent(main_score(task, tests[0])) if ("micro" in tests[0] or "accuracy"
+                                                         in tests[0]) else None
+        metrics = {f"tagger_{key}": percent(main_score(task, tests[-1])),
+                   f"tagger_{key}_round0": first}
+    if cfg.source_only_baseline and job["test"] and job["source"]:
+        metrics[f"tagger_{key}_source_only"] = _source_only(job, ctx, task)
     return {"counts": counts, "metrics": metrics}
+
+
+def _source_only(job: dict, ctx: StageContext, task: str) -> float:
+    """The same tagger trained on the source gold alone, scored on the same test set."""
+    from ...selftrain import train
+    cfg = SelfTrainConfig.model_validate(job["config"]).train
+    result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
+    return percent(main_score(task, result.metrics["test"]))
 
 
 STAGE = Stage(

@@ -7,10 +7,10 @@ from ...errors import UnknownNameError
 from ..options import GenerationOptions
 from .base import Backend, Hypothesis
 
-BACKENDS = ("hf", "ct2")
+BACKENDS = ("hf", "ct2", "apertium")
 
 
-def load_backend(name: str, model: str | Path, src_lang: str, tgt_lang: str,
+def load_backend(name: str, model: str | Path | None, src_lang: str, tgt_lang: str,
                  options: GenerationOptions, device: str = "auto", dtype: str = "auto",
                  tokenizer: str | Path | None = None) -> Backend:
     if name == "hf":
@@ -19,6 +19,9 @@ def load_backend(name: str, model: str | Path, src_lang: str, tgt_lang: str,
     if name == "ct2":
         from .ct2 import CT2Backend
         return CT2Backend(model, src_lang, tgt_lang, options, device, dtype, tokenizer)
+    if name == "apertium":
+        from .apertium import ApertiumBackend
+        return ApertiumBackend(model, src_lang, tgt_lang, options)
     raise UnknownNameError("translation backend", name, BACKENDS)
 
 

@@ -25,6 +25,7 @@ class Backend:
     name = "base"
     key: str
     max_input_tokens: int
+    marks_unknown = False   # hypotheses carry unknown-word marks (translation/unknown.py)
 
     def __init__(self) -> None:
         self.calls = 0          # batches sent to the model
@@ -32,6 +33,11 @@ class Backend:
 
     def encode(self, texts: list[str]) -> list[list[int]]:
         raise NotImplementedError
+
+    def plan(self, lengths: list[int], batching) -> list[list[int]]:
+        """Batches (indices into ``lengths``) for one window: length-sorted, by token budget."""
+        from ...batching import plan_batches
+        return plan_batches(lengths, batching.max_tokens, batching.batch_size)
 
     def translate_ids(self, batch: list[list[int]]) -> list[Hypothesis]:
         self.calls += 1

@@ -6,8 +6,7 @@ import copy
 from pathlib import Path
 
 from ...errors import XlieError
-from ...models.resolve import loadable_model
-from ...models.resolve import model_not_found
+from ...models.resolve import loadable_model, model_not_found
 from ..langcodes import MTTokenizer
 from ..options import GenerationOptions
 from .base import (Backend, Hypothesis, cap_new_tokens, decoder_positions, model_fingerprint,

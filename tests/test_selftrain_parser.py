@@ -1,0 +1,146 @@
+"""The biaffine parser on a tiny encoder: it learns, saves and loads back to the same
+outputs, predicts well-formed trees, and leaves unknown and weak silver arcs out of the loss."""
+from __future__ import annotations
+
+import json
+
+import torch
+
+from xlie.corpus import Sentence
+from xlie.formats.conllu import format_conllu, read_conllu
+from xlie.selftrain.parser import Parser, relations_of, train_parser
+from xlie.trees import is_tree
+
+
+def _gold(test_data, n=24):
+    return list(read_conllu(test_data / "pud" / "en.conllu"))[:n]
+
+
+def test_parser_trains_saves_loads_and_predicts_trees(tiny_bert, test_data, tmp_path):
+    torch.manual_seed(0)
+    before = Parser.from_encoder(tiny_bert, relations_of(_gold(test_data)))
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:6]
+    assert all(before.fits(s) for s in sents)
+    first = before.loss(before.batch(sents)).item()
+    parser = train_parser(sents, tmp_path / "parser", tiny_bert, epochs=10, batch_size=6,
+                          lr=1e-3, head_lr=5e-3, arc_dim=64, rel_dim=16)
+    after = parser.loss(parser.batch(sents)).item()
+    assert after < 0.7 * first  # it learnt something of the trees it saw
+    pred = parser.predict(sents)
+    assert all(is_tree(p.heads) for p in pred)
+    assert all(len(p.arc_scores) == len(p.tokens) and all(0 <= x <= 1 for x in p.arc_scores)
+               for p in pred)
+    back = Parser.load(tmp_path / "parser")
+    again = back.predict(sents)
+    assert [p.heads for p in again] == [p.heads for p in pred]
+    assert [p.deprels for p in again] == [p.deprels for p in pred]
+    assert format_conllu(again[0]).count("\n") >= len(sents[0].tokens)
+
+
+def test_unknown_and_weak_silver_arcs_are_left_out_of_the_loss(tiny_bert):
+    gold = Sentence(id="g", tokens=["a", "b", "c"], heads=[2, 0, 2],
+                    deprels=["nsubj", "root", "obj"])
+    torch.manual_seed(0)
+    parser = Parser.from_encoder(tiny_bert, ["nsubj", "obj", "root"])
+    for p in (parser.head.arc_w, parser.head.rel_w):  # untrained scores are all equal
+        torch.nn.init.normal_(p)
+    parser.eval()
+    silver = gold.model_copy(update={"heads": [2, 0, None], "arc_scores": [0.9, 0.2, None]})
+    b = parser.batch([silver], min_arc_score=0.5)
+    assert b.heads.tolist() == [[2, -1, -1]]  # weak root arc and unknown arc masked
+    only_first = gold.model_copy(update={"heads": [2, None, None]})
+    assert torch.isclose(parser.loss(b), parser.loss(parser.batch([only_first])))
+    assert not torch.isclose(parser.loss(b), parser.loss(parser.batch([gold])))
+
+
+def test_cli_train_task_dep_and_predict_conllu(tiny_bert, test_data, tmp_path):
+    from click.testing import CliRunner
+
+    from xlie.cli import cli
+    from xlie.formats.conllu import write_conllu
+    probe = Parser.from_encoder(tiny_bert, ["root"])
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
+    src = tmp_path / "en.conllu"
+    write_conllu(src, sents)
+    silver = tmp_path / "silver.conllu"
+    write_conllu(silver, [s.model_copy(update={"heads": [None] + s.heads[1:]}) for s in sents])
+    r = CliRunner().invoke(cli, ["selftrain", "train", str(src), "--silver", str(silver),
+                                 "-o", str(tmp_path / "run"), "--model", str(tiny_bert),
+                                 "--task", "dep", "--epochs", "1", "--test", str(src)])
+    assert r.exit_code == 0, r.output
+    assert "uas" in r.output
+    out = tmp_path / "pred.conllu"
+    r = CliRunner().invoke(cli, ["selftrain", "predict", str(src), "-o", str(out),
+                                 "--model", str(tmp_path / "run" / "model"), "--score"])
+    assert r.exit_code == 0, r.output
+    got = list(read_conllu(out))
+    assert [g.tokens for g in got] == [s.tokens for s in sents]
+    assert all(is_tree(g.heads) and g.arc_scores for g in got)
+
+
+def test_confident_arcs_keep_partial_trees_of_one_tree():
+    from xlie.selftrain.parser import confident_arcs
+    from xlie.trees import is_partial_tree
+    pred = Sentence(id="p", tokens=["a", "b", "c", "d"], heads=[2, 0, 2, 3],
+                    deprels=["nsubj", "root", "obj", "det"], arc_scores=[0.95, 0.99, 0.5, 0.91])
+    none = pred.model_copy(update={"id": "q", "arc_scores": [0.1, 0.2, 0.3, 0.4]})
+    got = confident_arcs([pred, none], 0.9)
+    assert [g.id for g in got] == ["p"]
+    assert got[0].heads == [2, 0, None, 3] and got[0].deprels[2] == "_"
+    assert is_partial_tree(got[0].heads)
+
+
+def test_cli_selftrain_run_task_dep(tiny_bert, test_data, tmp_path):
+    from click.testing import CliRunner
+
+    from xlie.cli import cli
+    from xlie.formats.conllu import write_conllu
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:6]
+    src, text = tmp_path / "en.conllu", tmp_path / "de.conllu"
+    write_conllu(src, sents[:3])
+    write_conllu(text, sents[3:])
+    r = CliRunner().invoke(cli, ["selftrain", "run", str(tmp_path / "st"), "--source", str(src),
+                                 "--unlabeled", str(text), "--model", str(tiny_bert),
+                                 "--task", "dep", "--epochs", "1", "--rounds", "1",
+                                 "--threshold", "0.0", "--test", str(text)])
+    assert r.exit_code == 0, r.output
+    summary = json.loads((tmp_path / "st" / "summary.json").read_text())
+    assert [x["round"] for x in summary["rounds"]] == [0, 1]
+    assert summary["rounds"][1]["pseudo_sentences"] == 3  # threshold 0 keeps every arc
+    assert (tmp_path / "st" / "round-1" / "parser.json").exists()
+
+
+def test_pipeline_selftrain_stage_runs_the_parser_for_task_dep(tiny_bert, test_data, tmp_path):
+    from xlie.formats.conllu import write_conllu
+    from xlie.pipeline.adapters.selftrain import run_job
+    from xlie.selftrain.config import SelfTrainConfig
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
+    src, silver = tmp_path / "en.conllu", tmp_path / "silver.conllu"
+    write_conllu(src, sents[:2])
+    write_conllu(silver, sents[2:])
+    cfg = SelfTrainConfig.model_validate({"train": {"model": str(tiny_bert), "task": "dep",
+                                                    "epochs": 1}, "rounds": 0})
+    job = {"source": [str(src)], "unlabeled": [str(silver)], "run_dir": str(tmp_path / "r"),
+           "config": cfg.model_dump(mode="json"), "silver": [str(silver)], "test": str(silver)}
+    summary = run_job(job)
+    assert summary["final_model"] == "round-0"
+    assert "las" in summary["rounds"][0]["test"]
+    assert run_job(job) == summary  # a finished round is loaded, not trained again
+
+
+def test_frozen_encoder_trains_the_head_on_cached_states(tiny_bert, test_data, tmp_path):
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:6]
+    torch.manual_seed(0)
+    base = Parser.from_encoder(tiny_bert, relations_of(sents))
+    enc_before = {k: v.clone() for k, v in base.encoder.state_dict().items()}
+    first = base.loss(base.batch(sents)).item()
+    cache: dict = {}
+    parser = train_parser(sents, tmp_path / "p", tiny_bert, epochs=10, batch_size=6,
+                          head_lr=5e-3, arc_dim=64, rel_dim=16, freeze_encoder=True,
+                          feature_cache=cache)
+    assert len(cache) == len(sents)  # each sentence encoded once over 10 epochs
+    assert all(torch.equal(v, parser.encoder.state_dict()[k]) for k, v in enc_before.items())
+    assert parser.loss(parser.batch(sents)).item() < 0.8 * first
+    cached = parser.predict(sents)
+    fresh = Parser.load(tmp_path / "p").predict(sents)  # no cache: the encoder runs again
+    assert [p.heads for p in fresh] == [p.heads for p in cached]

@@ -1,0 +1,198 @@
+"""Scores of predicted annotations against gold, one module for every stage: ``xlie project
+eval``, the tagger's dev and test scores in ``xlie selftrain``, and the pipeline's metrics.
+
+NER: entity-level precision, recall and F1 with seqeval's entity decoder: an entity counts
+only when start, end and type all match; a tag sequence is decoded as conlleval and seqeval
+do (a stray ``I-X`` starts an entity), which for tags made from spans is seqeval's strict
+mode. Per type and micro-averaged. POS: accuracy on the gold-tagged words the prediction
+tagged, and coverage (the share it tagged). Every score is a fraction in [0, 1];
+:func:`percent` is the one place that turns one into a figure for a report.
+
+Trees: UAS and LAS as the CoNLL 2018 shared task (every syntactic word, punctuation
+included; LAS compares the universal relation only, ``nmod`` for ``nmod:poss``), on the words
+that got a head and over all words, with coverage.
+Sentences are paired by id when every predicted id is a gold id (a gold sentence with no
+prediction then counts as all missed), else by position.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Optional, Sequence
+
+from .corpus import Sentence, has_tag
+from .errors import XlieError
+from .formats.detect import read_any
+from .trees import universal
+
+Entity = tuple[int, str, int, int]    # (sentence, type, first token, last token)
+Pairs = Iterable[tuple[Sentence, Optional[Sentence]]]
+
+
+def percent(x: float) -> float:
+    """A fraction as a percentage with two decimals, for reports."""
+    return round(100 * float(x), 2)
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float]:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f, "support": n_gold, "predicted": n_pred}
+
+
+def entity_scores(gold: Iterable[Entity], pred: Iterable[Entity]) -> dict[str, Any]:
+    """Micro and per-type P/R/F1 of exact entity matches (seqeval's counting)."""
+    gold, pred = set(gold), set(pred)
+    n_gold = Counter(e[1] for e in gold)
+    n_pred = Counter(e[1] for e in pred)
+    tp = Counter(e[1] for e in pred & gold)
+    per_type = {t: _prf(tp[t], n_pred[t], n_gold[t]) for t in sorted(set(n_gold) | set(n_pred))}
+    micro = _prf(sum(tp.values()), sum(n_pred.values()), sum(n_gold.values()))
+    return {"micro": micro, "per_type": per_type}
+
+
+def _tag_entities(seqs: Sequence[Sequence[str]]) -> set[Entity]:
+    from seqeval.metrics.sequence_labeling import get_entities
+    return {(k, t, a, b) for k, tags in enumerate(seqs) for t, a, b in get_entities(list(tags))}
+
+
+def _span_entities(sents: Iterable[Optional[Sentence]]) -> set[Entity]:
+    return {(k, s.label, s.start, s.end - 1) for k, sent in enumerate(sents)
+            for s in (sent.spans if sent is not None else [])}
+
+
+def ner_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) -> dict[str, Any]:
+    """Entity scores of tag sequences (IOB1, IOB2 or BIOES), one per sentence."""
+    return entity_scores(_tag_entities(gold), _tag_entities(pred))
+
+
+def pos_scores(gold: Sequence[Sequence[Optional[str]]],
+               pred: Sequence[Sequence[Optional[str]]]) -> dict[str, Any]:
+    """Tagging accuracy over the words with a gold tag that the prediction tagged, the
+    coverage (the share of gold-tagged words it tagged) and accuracy over all of them."""
+    total = labeled = correct = 0
+    for gs, ps in zip(gold, pred):
+        for g, p in zip(gs, ps):
+            if not has_tag(g):
+                continue
+            total += 1
+            if has_tag(p):
+                labeled += 1
+                correct += p == g
+    return {"accuracy": correct / labeled if labeled else 0.0,
+            "coverage": labeled / total if total else 0.0,
+            "accuracy_all_tokens": correct / total if total else 0.0,
+            "tokens": total, "labeled": labeled}
+
+
+def main_score(task: str, scores: dict[str, Any]) -> float:
+    """The one figure of a result: micro F1 (NER) or accuracy (POS)."""
+    return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
+
+
+def pair_sentences(gold: list[Sentence], pred: list[Sentence]) -> list[tuple[Sentence, Sentence | None]]:
+    by_id = {s.id: s for s in gold}
+    if len(by_id) == len(gold) and all(p.id in by_id for p in pred):
+        found = {p.id: p for p in pred}
+        pairs = [(g, found.get(g.id)) for g in gold]
+    elif len(gold) == len(pred):
+        pairs = list(zip(gold, pred))
+    else:
+        raise XlieError(f"cannot pair {len(pred)} predicted sentences with {len(gold)} gold "
+                        "ones: the ids differ and so do the counts",
+                        "score files made from the same sentences, in the same order")
+    for g, p in pairs:
+        if p is not None and len(p.tokens) != len(g.tokens):
+            raise XlieError(f"sentence {g.id}: {len(p.tokens)} predicted tokens but "
+                            f"{len(g.tokens)} gold tokens",
+                            "project onto the gold tokenization to score")
+    return pairs
+
+
+def score_ner(pairs: Pairs) -> dict[str, Any]:
+    """Entity scores of paired sentences' spans (overlapping spans each count)."""
+    pairs = list(pairs)
+    return entity_scores(_span_entities(g for g, _ in pairs), _span_entities(p for _, p in pairs))
+
+
+def score_pos(pairs: Pairs) -> dict[str, Any]:
+    """POS scores of paired sentences' tags (a missing prediction tags nothing)."""
+    pairs = list(pairs)
+    gold = [g.tags or [] for g, _ in pairs]
+    pred = [(p.tags if p is not None else None) or [None] * len(gs)
+            for (_, p), gs in zip(pairs, gold)]
+    return pos_scores(gold, pred)
+
+
+def score_dep(pairs: Pairs) -> dict[str, Any]:
+    """UAS/LAS of paired sentences' trees (CoNLL 2018; a missing head counts in ``_all_words``
+    only); fractions."""
+    total = covered = heads = labeled = 0
+    for g, p in pairs:
+        if g.heads is None:
+            continue
+        n = len(g.tokens)
+        ph = (p.heads if p is not None else None) or [None] * n
+        pr = (p.deprels if p is not None else None) or ["_"] * n
+        for gh, gr, h, r in zip(g.heads, g.deprels or ["_"] * n, ph, pr):
+            if gh is None:
+                continue
+            total += 1
+            if h is not None:
+                covered += 1
+                heads += h == gh
+                labeled += h == gh and universal(r) == universal(gr)
+    return {"uas": heads / covered if covered else 0.0,
+            "las": labeled / covered if covered else 0.0,
+            "coverage": covered / total if total else 0.0,
+            "uas_all_words": heads / total if total else 0.0,
+            "las_all_words": labeled / total if total else 0.0,
+            "words": total, "covered": covered}
+
+
+def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence],
+             task: str = "auto", gold_format: str | None = None,
+             pred_format: str | None = None) -> dict[str, Any]:
+    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep or auto (what gold has)."""
+    if task not in ("ner", "pos", "dep", "auto"):
+        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep or auto")
+    gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
+    pred = list(read_any(pred, pred_format)) if isinstance(pred, (str, Path)) else list(pred)
+    pairs = pair_sentences(gold, pred)
+    out: dict[str, Any] = {"sentences": len(pairs),
+                           "sentences_missing": sum(p is None for _, p in pairs)}
+    has_tags = any(g.tags for g in gold)
+    has_trees = any(g.heads for g in gold)
+    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees)
+                                    or any(g.spans for g in gold)):
+        out["ner"] = score_ner(pairs)
+    if task in ("pos", "auto") and has_tags:
+        out["pos"] = score_pos(pairs)
+    if task == "dep" or (task == "auto" and has_trees):
+        out["dep"] = score_dep(pairs)
+    return out
+
+
+def format_scores(scores: dict[str, Any]) -> str:
+    """A small table for the terminal."""
+    lines = [f"{scores['sentences']} sentences"
+             + (f" ({scores['sentences_missing']} without prediction)"
+                if scores.get("sentences_missing") else "")]
+    if "ner" in scores:
+        lines.append(f"{'type':<8} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6} {'pred':>6}")
+        rows = list(scores["ner"]["per_type"].items()) + [("micro", scores["ner"]["micro"])]
+        for t, s in rows:
+            lines.append(f"{t:<8} {100 * s['precision']:6.2f} {100 * s['recall']:6.2f} "
+                         f"{100 * s['f1']:6.2f} {s['support']:6d} {s['predicted']:6d}")
+    if "pos" in scores:
+        s = scores["pos"]
+        lines.append(f"UPOS accuracy {100 * s['accuracy']:.2f} on {s['labeled']} labeled tokens, "
+                     f"coverage {100 * s['coverage']:.2f} of {s['tokens']}")
+    if "dep" in scores:
+        s = scores["dep"]
+        lines.append(f"UAS {percent(s['uas']):.2f} LAS {percent(s['las']):.2f} on {s['covered']} "
+                     f"words with a head, coverage {percent(s['coverage']):.2f} of {s['words']} "
+                     f"(all words: UAS {percent(s['uas_all_words']):.2f} "
+                     f"LAS {percent(s['las_all_words']):.2f})")
+    return "\n".join(lines)
