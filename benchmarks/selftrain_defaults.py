@@ -132,7 +132,7 @@ def _english_pool(work: Path) -> Path:
 
 def _score(metrics: dict) -> dict:
     t = metrics.get("test", {})
-    f1 = t.get("f1")   # xlie's scorers give fractions; the tables show percent
+    f1 = t.get("micro", {}).get("f1")   # xlie's scorers give fractions; tables show percent
     return {"f1": round(100 * f1, 2) if f1 is not None else None, "steps": metrics.get("step"), "seconds": metrics.get("seconds"),
             "stopped": metrics.get("stopped"), "kept_step": metrics["model_choice"]["step"],
             "dev_score": metrics["model_choice"].get("dev_score"),  # a fraction

@@ -45,7 +45,7 @@ def test_the_defaults_learn_and_report_the_held_out_dev_choice(small_xlmr, data,
     assert m["dev_set"] == {"kind": "held-out", "from": "silver", "sentences": 30, "of": 120}
     assert m["data"]["silver"]["held_out_for_dev"] == 30
     assert m["data"]["silver"]["kept"] == 90
-    best = max(m["dev"], key=lambda d: d["f1"])
+    best = max(m["dev"], key=lambda d: d["micro"]["f1"])
     assert m["model_choice"]["step"] == best["step"] and m["model_choice"]["dev_score"] > 0.3
     assert not m["collapse"]["collapsed"] and not best["collapsed"]
     err = capfd.readouterr().err

@@ -30,7 +30,7 @@ from .health import collapse_report, label_shares
 from .holdout import HeldOut, hold_out
 from .encode import training_features
 from .loop import LoopData, StepHook, run_loop
-from .metrics import evaluate
+from .metrics import evaluate, main_score
 from .predict import TASK_KEY, WINDOW_KEY, Tagger
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def _hold_out(config: TrainConfig, source: Paths, silver: Paths) -> Optional[Hel
     return hold_out(list(source), "source", config.dev_fraction, config.seed) if source else None
 
 
-def model_choice(state: TrainerState, dev_info: dict) -> dict:
+def model_choice(state: TrainerState, dev_info: dict, task: str) -> dict:
     """Which step's tagger was kept, and why (for the log and ``metrics.json``)."""
     why = {"max_steps": "the step budget (max_steps) was spent",
            "epochs": "the epochs ran out",
@@ -126,8 +126,8 @@ def model_choice(state: TrainerState, dev_info: dict) -> dict:
     if not state.dev:
         return {"step": state.step, "dev_score": None, "stopped": state.stopped,
                 "text": f"kept the last tagger (step {state.step}, no dev set); stopped: {why}"}
-    best = max(state.dev, key=lambda d: d.get("f1", d.get("accuracy", 0.0)))
-    score = best.get("f1", best.get("accuracy"))
+    best = max(state.dev, key=lambda d: main_score(task, d))
+    score = main_score(task, best)
     where = (f"{dev_info['sentences']} held-out {dev_info['from']} sentences"
              if dev_info.get("kind") == "held-out" else f"{dev_info['sentences']} dev sentences")
     return {"step": best["step"], "epoch": best["epoch"], "dev_score": score,
@@ -141,7 +141,7 @@ def _collapse(accelerator, out: Path, state: TrainerState, examples,
               config: TrainConfig) -> dict:
     """Collapse check of the kept tagger: on the dev set, else on training sentences."""
     if state.dev:
-        best = max(state.dev, key=lambda d: d.get("f1", d.get("accuracy", 0.0)))
+        best = max(state.dev, key=lambda d: main_score(config.task, d))
         shares, on = best.get("top_label", {}), "dev"
     else:
         tagger = Tagger.load(out / "model", device=str(accelerator.device))
@@ -241,7 +241,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
                "features": {"source": len(data.source), "silver": len(data.silver)},
                "processes": accelerator.num_processes, "resumed_at_step": resumed_at,
                **{k: v for k, v in asdict(state).items() if k != "batches_done"},
-               "dev_set": dev_info, "model_choice": model_choice(state, dev_info),
+               "dev_set": dev_info, "model_choice": model_choice(state, dev_info, config.task),
                "seconds": round(time.time() - t0, 1)}
     metrics["collapse"] = _collapse(accelerator, out, state, src_ex + silver_ex, config)
     if accelerator.is_main_process:
