@@ -132,7 +132,7 @@ def main() -> None:
     base = TaggerTrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                              lr=args.lr, head_lr=args.head_lr, freeze_layers=args.freeze_layers,
                              freeze_embeddings=True,
-                             patience=None,
+                             patience=None, max_steps=None, dev_fraction=0.0,  # fixed epochs
                              checkpoint_every=10_000)
     rows: dict[str, list[float]] = {}
     seconds: dict[str, list[float]] = {}

@@ -37,8 +37,8 @@ def toy_corpus(n: int, seed: int = 0, labeled: bool = True) -> list[dict]:
 
 
 def cfg(model, **kw) -> TrainConfig:
-    base = dict(model=str(model), epochs=2, batch_size=8, lr=2e-3, warmup_ratio=0.0,
-                checkpoint_every=1000, patience=None)
+    base = dict(model=str(model), epochs=2, batch_size=8, lr=2e-3, head_lr=None, warmup_ratio=0.0,
+                freeze_embeddings=False, checkpoint_every=1000, patience=None)
     base.update(kw)
     return TrainConfig(**base)
 

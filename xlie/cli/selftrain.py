@@ -17,7 +17,10 @@ _COMMON = [
     click.option("--task", type=click.Choice(["ner", "pos", "dep", "relation"]),
                  help="NER (spans, IOB2), POS (tags), dep (a biaffine dependency parser) "
                       "or relation (of a marked E1/E2 pair)."),
-    click.option("--epochs", type=int, help="Training epochs."),
+    click.option("--max-steps", type=int,
+                 help="Budget of optimizer steps (default 800); a dev score that stops rising "
+                      "ends training sooner."),
+    click.option("--epochs", type=int, help="At most this many epochs (default: the budget's)."),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
     click.option("--min-silver-score", type=float,
@@ -26,7 +29,8 @@ _COMMON = [
     click.option("--silver-ratio", type=float,
                  help="Silver examples drawn per source example each epoch."),
     click.option("--dev", type=click.Path(exists=True, dir_okay=False),
-                 help="Gold dev corpus for early stopping."),
+                 help="Gold dev corpus for early stopping and model choice (default: a "
+                      "held-out slice of the silver data, else of the source)."),
     click.option("--test", type=click.Path(exists=True, dir_okay=False),
                  help="Gold test corpus scored at the end."),
 ]

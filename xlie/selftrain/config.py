@@ -5,7 +5,7 @@ Sample ``selftrain.yaml`` for ``xlie selftrain run --config``::
     train:
       model: xlm-roberta-base
       task: ner
-      epochs: 3
+      max_steps: 800               # budget; early stopping on a dev set ends it sooner
       min_silver_score: 0.5
     rounds: 2
     select: {mode: top, top_fraction: 0.5}
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Literal, Optional
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ..config import Settings, load_settings
 from ..precision import MixedPrecision
@@ -40,20 +40,22 @@ class TaggerTrainConfig(Settings):
     unknown_labels: Literal["error", "skip"] = Field(
         "error", description="a silver/pseudo label outside the label set: stop, or skip the "
                              "sentence and count it")
-    epochs: int = Field(3, ge=1)
-    max_steps: Optional[int] = Field(None, ge=1, description="stop after this many optimizer steps")
+    epochs: Optional[int] = Field(None, ge=1, description="at most this many epochs "
+                                  "(default: as many as max_steps allows)")
+    max_steps: Optional[int] = Field(800, ge=1, description="budget of optimizer steps; "
+                                     "training stops sooner when the dev score stops rising")
     batch_size: int = Field(16, ge=1)
     grad_accum: int = Field(1, ge=1)
-    lr: float = Field(5e-5, gt=0)
-    head_lr: Optional[float] = Field(None, gt=0, description="learning rate of the new "
-                                     "classification head (default: lr); a higher one lets "
-                                     "short runs learn the labels")
+    lr: float = Field(1e-4, gt=0, description="learning rate of the pretrained encoder")
+    head_lr: Optional[float] = Field(3e-3, gt=0, description="learning rate of the new "
+                                     "classification head (null: lr); it starts from random "
+                                     "weights, so it needs a higher one than the encoder")
     weight_decay: float = Field(0.01, ge=0)
     warmup_ratio: float = Field(0.1, ge=0, lt=1)
     max_grad_norm: float = Field(1.0, gt=0)
-    freeze_embeddings: bool = Field(False, description="keep the input embeddings fixed: "
-                                    "cheaper steps, and the target language's word vectors "
-                                    "stay where pretraining put them")
+    freeze_embeddings: bool = Field(True, description="keep the input embeddings fixed: "
+                                    "much cheaper steps, and the target language's word "
+                                    "vectors stay where pretraining put them")
     freeze_layers: int = Field(0, ge=0, description="also keep the lowest N encoder layers "
                                "fixed (backward stops above them: cheaper CPU training)")
     group_by_length: bool = Field(True, description="batch windows of similar length (less "
@@ -70,11 +72,29 @@ class TaggerTrainConfig(Settings):
     low_score: Literal["mask", "drop"] = Field(
         "mask", description="a filtered silver span: ignore its tokens in the loss, or drop the "
                             "whole sentence")
-    patience: Optional[int] = Field(2, ge=1, description="epochs without dev gain before stopping")
+    patience: Optional[int] = Field(3, ge=1, description="dev evaluations without gain "
+                                    "before stopping, not before a quarter of the budget "
+                                    "(null: train the whole budget)")
+    eval_every: Optional[int] = Field(None, ge=1, description="optimizer steps between dev "
+                                      "evaluations (default: each epoch, at most 500 steps "
+                                      "apart)")
+    dev_fraction: float = Field(0.1, ge=0, lt=1, description="without a dev set, hold out "
+                                "this share of the silver sentences (of the source ones when "
+                                "there is no silver; 30 to 300 sentences, none from under "
+                                "100) for early stopping and model choice")
+    log_every: Optional[int] = Field(None, ge=1, description="optimizer steps between "
+                                     "progress lines when stderr is not a terminal "
+                                     "(default: about 20 lines a run, at least one a minute)")
     checkpoint_every: int = Field(200, ge=1, description="optimizer steps between checkpoints")
     batch_predict: int = Field(32, ge=1)
     mixed_precision: MixedPrecision = "auto"
     seed: int = 0
+
+    @model_validator(mode="after")
+    def _has_an_end(self) -> "TaggerTrainConfig":
+        if self.epochs is None and self.max_steps is None:
+            raise ValueError("set epochs or max_steps: training needs an end")
+        return self
 
 
 class SelectConfig(Settings):
@@ -92,7 +112,9 @@ class SelfTrainConfig(Settings):
     """Rounds of predict -> select -> retrain."""
 
     train: TaggerTrainConfig = Field(default_factory=TaggerTrainConfig)
-    rounds: int = Field(2, ge=0)
+    rounds: int = Field(0, ge=0, description="self-training rounds after round 0; off by "
+                        "default: on Europarl NER (benchmarks/RESULTS.md, selftrain_defaults) "
+                        "a round did not beat the same steps without pseudo-labels")
     select: SelectConfig = Field(default_factory=SelectConfig)
     schedule: Optional[list[SelectConfig]] = None
     init: Literal["base", "previous"] = Field(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Collection, Iterator, Optional
 
 from ..corpus import Sentence, has_tag
 from ..errors import InputFormatError, XlieError
@@ -153,10 +153,15 @@ def load_label_map(config: TaggerTrainConfig, source: list[str | Path],
     return LabelMap.build(config.task, types - {OUTSIDE})
 
 
-def load_examples(paths: list[str | Path], origin: str, builder: ExampleBuilder) -> list[Example]:
+def load_examples(paths: list[str | Path], origin: str, builder: ExampleBuilder,
+                  skip: Collection[tuple[int, int]] = frozenset()) -> list[Example]:
+    """Examples of every sentence but those ``skip`` names by (file index, sentence index)."""
     out = []
-    for path in paths:
-        for line, sent in read_sentences(path):
+    for fi, path in enumerate(paths):
+        for si, (line, sent) in enumerate(read_sentences(path)):
+            if (fi, si) in skip:
+                builder.report.add(origin, "held_out_for_dev")
+                continue
             ex = builder.build(path, line, sent, origin)
             if ex is not None:
                 out.append(ex)

@@ -8,6 +8,7 @@ the whole dev set, so that all processes take the same early-stopping decision.
 """
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from functools import partial
@@ -21,8 +22,10 @@ from torch.utils.data import DataLoader
 from .checkpoint import TrainerState, save_checkpoint, save_tagger
 from .config import TaggerTrainConfig
 from .encode import IGNORE, collate
+from .health import collapsed
 from .metrics import evaluate, main_score
 from .predict import Tagger
+from .steplog import StepLog
 
 StepHook = Callable[[int, float], None]
 
@@ -64,73 +67,132 @@ def weighted_loss(logits: torch.Tensor, labels: torch.Tensor, weight: torch.Tens
     return (ce * active * weight[:, None]).sum() / active.sum().clamp(min=1.0)
 
 
+@dataclass
+class Plan:
+    """How long a run is: its step budget, in epochs and steps, and its dev evaluations."""
+
+    steps_per_epoch: int
+    max_epochs: int
+    total_steps: int
+    eval_every: int
+
+    @property
+    def min_stop_step(self) -> int:
+        """No early stop before a quarter of the budget: a young tagger goes through a
+        phase of labeling everything ``O`` (dev F1 0) that says nothing about convergence."""
+        return self.total_steps // 4
+
+    @classmethod
+    def make(cls, batches_per_epoch: int, config: TaggerTrainConfig) -> "Plan":
+        spe = max(1, batches_per_epoch // config.grad_accum)
+        epochs = config.epochs or math.ceil(config.max_steps / spe)
+        total = spe * epochs
+        if config.max_steps:
+            total = min(total, config.max_steps)
+        return cls(spe, epochs, total, config.eval_every or min(spe, MAX_EVAL_EVERY))
+
+
+MAX_EVAL_EVERY = 500
+
+
 def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TaggerTrainConfig,
              out: Path, state: TrainerState, optimizer, make_scheduler,
              on_step: Optional[StepHook] = None) -> TrainerState:
-    """Train from ``state`` to the end (epochs, max_steps or early stopping)."""
+    """Train from ``state`` to the end: the step budget (``max_steps``), the epochs, or
+    early stopping on the dev set, evaluated each epoch and every ``eval_every`` steps."""
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
     # the loader's own generator: starting to iterate must not draw from the global RNG,
     # or a resumed run's dropout masks would differ from an uninterrupted one's
     loader = lambda e: DataLoader(epoch_features(data, config, e), batch_size=config.batch_size,
                                   shuffle=False, collate_fn=partial(collate, pad_id=pad),
                                   generator=torch.Generator().manual_seed(config.seed + e))
-    scheduler = None
-    while state.epoch < config.epochs and state.stopped is None:
-        dl = accelerator.prepare(loader(state.epoch))
-        if scheduler is None:
-            scheduler = accelerator.prepare(make_scheduler(len(dl)))
-            if state.step:  # the scheduler state came back with the checkpoint
-                _restore_scheduler(accelerator, out, scheduler)
-        model.train()
-        batches = accelerator.skip_first_batches(dl, state.batches_done) if state.batches_done else dl
-        for batch in batches:
-            with accelerator.accumulate(model):
-                logits = model(input_ids=batch["input_ids"],
-                               attention_mask=batch["attention_mask"]).logits  # (B, T, C)
-                loss = weighted_loss(logits, batch["labels"], batch["weight"])
-                accelerator.backward(loss)
-                if accelerator.sync_gradients:
-                    accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad()
-            state.batches_done += 1
-            if not accelerator.sync_gradients:
-                continue
-            state.step += 1
-            state.losses.append(round(accelerator.reduce(loss.detach(), "mean").item(), 5))
-            if config.max_steps and state.step >= config.max_steps:
-                state.stopped = "max_steps"
-                break
-            if state.step % config.checkpoint_every == 0:
-                save_checkpoint(accelerator, out, state)
-            if on_step is not None:
-                on_step(state.step, state.losses[-1])
-        _end_epoch(accelerator, model, tokenizer, tagger, data, config, out, state)
-        save_checkpoint(accelerator, out, state)
-    if not data.dev:  # without a dev set the tagger is the last one
-        save_tagger(accelerator, model, tokenizer, out)
+    dl = accelerator.prepare(loader(state.epoch))
+    plan = Plan.make(len(dl), config)
+    scheduler = accelerator.prepare(make_scheduler(plan.total_steps))
+    if state.step:  # the scheduler state came back with the checkpoint
+        _restore_scheduler(accelerator, out, scheduler)
+    log = StepLog(plan.total_steps, state.step, plan.max_epochs, config.log_every,
+                  accelerator.is_main_process, "accuracy" if config.task == "pos" else "F1")
+    log.message(f"train: {len(data.source)} source + {len(data.silver)} silver/pseudo windows; "
+                f"{plan.steps_per_epoch} steps an epoch, at most {plan.total_steps} steps "
+                f"({plan.max_epochs} epochs); dev: "
+                + (f"{len(data.dev)} sentences, every {plan.eval_every} steps"
+                   if data.dev else "none (the last step's tagger is kept)"))
+    try:
+        while state.epoch < plan.max_epochs and state.stopped is None:
+            if dl is None:
+                dl = accelerator.prepare(loader(state.epoch))
+            model.train()
+            batches = (accelerator.skip_first_batches(dl, state.batches_done)
+                       if state.batches_done else dl)
+            for batch in batches:
+                with accelerator.accumulate(model):
+                    logits = model(input_ids=batch["input_ids"],
+                                   attention_mask=batch["attention_mask"]).logits  # (B, T, C)
+                    loss = weighted_loss(logits, batch["labels"], batch["weight"])
+                    accelerator.backward(loss)
+                    if accelerator.sync_gradients:
+                        accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                    optimizer.step()
+                    scheduler.step()
+                    optimizer.zero_grad()
+                state.batches_done += 1
+                if not accelerator.sync_gradients:
+                    continue
+                state.step += 1
+                state.losses.append(round(accelerator.reduce(loss.detach(), "mean").item(), 5))
+                log.step(state.step, state.epoch, state.losses[-1])
+                if state.step >= plan.total_steps:
+                    state.stopped = "max_steps"
+                    break
+                if data.dev and state.step % plan.eval_every == 0 \
+                        and state.batches_done < len(dl):   # mid-epoch; epoch ends below
+                    _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+                          plan.min_stop_step)
+                    save_checkpoint(accelerator, out, state)
+                    model.train()
+                    if state.stopped:
+                        break
+                elif state.step % config.checkpoint_every == 0:
+                    save_checkpoint(accelerator, out, state)
+                if on_step is not None:
+                    on_step(state.step, state.losses[-1])
+            dl = None
+            if state.stopped is None:
+                state.epoch += 1
+                state.batches_done = 0
+            if data.dev and (not state.dev or state.dev[-1]["step"] != state.step):
+                _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+                          plan.min_stop_step)
+            save_checkpoint(accelerator, out, state)
+        if state.stopped is None:
+            state.stopped = "epochs"
+        if not data.dev:  # without a dev set the tagger is the last one
+            save_tagger(accelerator, model, tokenizer, out)
+    finally:
+        log.close()
     return state
 
 
-def _end_epoch(accelerator, model, tokenizer, tagger, data, config, out, state) -> None:
-    """Score on dev, keep the best tagger, decide on early stopping; move to the next epoch."""
-    if state.stopped is None:
-        state.epoch += 1
-        state.batches_done = 0
-    if not data.dev:
-        return
+def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+              min_stop_step: int) -> None:
+    """Score on dev, keep the best tagger, decide on early stopping."""
     tagger.model = accelerator.unwrap_model(model)
     scores = evaluate(tagger, data.dev)
     score = main_score(config.task, scores)
-    state.dev.append({"epoch": state.epoch, "step": state.step, **scores})
+    top = scores.pop("top_label", {})
+    state.dev.append({"epoch": state.epoch, "step": state.step, **scores,
+                      "collapsed": collapsed(top), "top_label": top})
     if state.best is None or score > state.best:
         state.best, state.bad_epochs = score, 0
         save_tagger(accelerator, model, tokenizer, out)
     else:
         state.bad_epochs += 1
-        if config.patience and state.bad_epochs >= config.patience and state.stopped is None:
+        if (config.patience and state.bad_epochs >= config.patience
+                and state.step >= min_stop_step and state.stopped is None):
             state.stopped = "early_stopping"
+    log.dev(state.step, state.epoch, state.losses[-1] if state.losses else None,
+            100 * score, 100 * state.best, collapsed(top))   # scores are fractions
 
 
 def _restore_scheduler(accelerator, out: Path, scheduler) -> None:

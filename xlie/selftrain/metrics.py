@@ -7,19 +7,23 @@ from typing import Sequence
 from ..corpus import Sentence
 from ..formats.iob import spans_to_tags
 from ..scoring import main_score, ner_scores, pos_scores
+from .health import label_shares
 from .predict import Tagger
 
 __all__ = ["evaluate", "main_score"]
 
 
 def evaluate(tagger: Tagger, sentences: Sequence[Sentence]) -> dict:
-    """Score the tagger on gold sentences (empty ones are left out)."""
+    """Score the tagger on gold sentences (empty ones are left out); ``top_label`` says how
+    much of the predictions the most predicted label takes (see :mod:`.health`)."""
     sents = [s for s in sentences if s.tokens]
     preds = tagger.predict_words([s.tokens for s in sents])
     if tagger.labels.task == "pos":
-        scores = pos_scores([s.tags or [] for s in sents], [p.labels for p in preds])
+        gold = [s.tags or [] for s in sents]
+        scores = pos_scores(gold, [p.labels for p in preds])
     else:
         gold = [spans_to_tags(len(s.tokens), [(x.start, x.end, x.label) for x in s.spans],
                               overlaps="first") for s in sents]
         scores = ner_scores(gold, [p.labels for p in preds])
-    return {**scores, "sentences": len(sents)}
+    return {**scores, "sentences": len(sents),
+            "top_label": label_shares(gold, [p.labels for p in preds])}

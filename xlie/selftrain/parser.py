@@ -359,7 +359,8 @@ def _read(paths: Sequence[str | Path]) -> list[Sentence]:
 
 def _train_kw(config) -> dict:
     """train_parser's keywords from a TaggerTrainConfig."""
-    return dict(epochs=config.epochs, batch_size=config.batch_size, lr=config.lr,
+    # no epochs set: the step budget ends training (max_steps epochs bound it from above)
+    return dict(epochs=config.epochs or config.max_steps, batch_size=config.batch_size, lr=config.lr,
                 head_lr=config.head_lr or 2e-3, min_arc_score=config.min_arc_score,
                 silver_weight=config.silver_weight, freeze_layers=config.freeze_layers,
                 max_steps=config.max_steps, seed=config.seed, max_length=config.max_length)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,9 +26,11 @@ from ..models import load_pretrained, load_tokenizer
 from .checkpoint import TrainerState, load_checkpoint
 from .config import TrainConfig
 from .data import DataReport, ExampleBuilder, load_examples, load_label_map, read_sentences
+from .health import collapse_report, label_shares
+from .holdout import HeldOut, hold_out
 from .encode import training_features
 from .loop import LoopData, StepHook, run_loop
-from .metrics import evaluate
+from .metrics import evaluate, main_score
 from .predict import TASK_KEY, WINDOW_KEY, Tagger
 
 log = logging.getLogger(__name__)
@@ -107,6 +110,51 @@ def param_groups(model, config: TrainConfig) -> list[dict]:
     return [g for g in groups if g["params"]]
 
 
+def _hold_out(config: TrainConfig, source: Paths, silver: Paths) -> Optional[HeldOut]:
+    """The dev slice when none is given: from the silver data, else from the source."""
+    if silver:
+        return hold_out(list(silver), "silver", config.dev_fraction, config.seed)
+    return hold_out(list(source), "source", config.dev_fraction, config.seed) if source else None
+
+
+def model_choice(state: TrainerState, dev_info: dict, task: str) -> dict:
+    """Which step's tagger was kept, and why (for the log and ``metrics.json``)."""
+    why = {"max_steps": "the step budget (max_steps) was spent",
+           "epochs": "the epochs ran out",
+           "early_stopping": "the dev score stopped rising (patience)"}.get(state.stopped or "",
+                                                                          str(state.stopped))
+    if not state.dev:
+        return {"step": state.step, "dev_score": None, "stopped": state.stopped,
+                "text": f"kept the last tagger (step {state.step}, no dev set); stopped: {why}"}
+    best = max(state.dev, key=lambda d: main_score(task, d))
+    score = main_score(task, best)
+    where = (f"{dev_info['sentences']} held-out {dev_info['from']} sentences"
+             if dev_info.get("kind") == "held-out" else f"{dev_info['sentences']} dev sentences")
+    return {"step": best["step"], "epoch": best["epoch"], "dev_score": score,
+            "evaluations": len(state.dev), "stopped": state.stopped,
+            "text": f"kept the tagger of step {best['step']} of {state.step} (dev score "
+                    f"{100 * score:.2f}% on {where}, best of {len(state.dev)} evaluations); "
+                    f"stopped: {why}"}
+
+
+def _collapse(accelerator, out: Path, state: TrainerState, examples,
+              config: TrainConfig) -> dict:
+    """Collapse check of the kept tagger: on the dev set, else on training sentences."""
+    if state.dev:
+        best = max(state.dev, key=lambda d: main_score(config.task, d))
+        shares, on = best.get("top_label", {}), "dev"
+    else:
+        tagger = Tagger.load(out / "model", device=str(accelerator.device))
+        sample = examples[:200]
+        preds = tagger.predict_words([ex.words for ex in sample])
+        shares, on = label_shares([ex.labels for ex in sample], [p.labels for p in preds]), \
+            "training"
+    train_labels = [x for ex in examples for x in ex.labels if x is not None]
+    train_share = (sum(x == shares.get("label") for x in train_labels) / len(train_labels)
+                   if train_labels and shares else None)
+    return collapse_report(shares, on, state.losses, config, train_share)
+
+
 def _features(examples, encoder, label2id) -> list[dict]:
     return [f for ex in examples
             for f in training_features(encoder, ex.words, ex.labels, label2id, ex.weight)]
@@ -149,9 +197,15 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     labels = load_label_map(config, list(source), list(silver) + list(pseudo))
     report = DataReport()
     builder = ExampleBuilder(labels, config, report)
-    src_ex = load_examples(list(source), "source", builder)
-    silver_ex = (load_examples(list(silver), "silver", builder)
-                 + load_examples(list(pseudo), "pseudo", builder))
+    held = None if dev else _hold_out(config, source, silver)
+    skip_src = held.keys if held and held.origin == "source" else frozenset()
+    skip_silver = held.keys if held and held.origin == "silver" else frozenset()
+    src_ex = load_examples(list(source), "source", builder, skip_src)
+    pseudo_ex = load_examples(list(pseudo), "pseudo", builder)
+    if held and held.origin == "silver":  # the text of a dev sentence is no training data
+        dev_ids = held.ids
+        pseudo_ex = [ex for ex in pseudo_ex if ex.id not in dev_ids]
+    silver_ex = load_examples(list(silver), "silver", builder, skip_silver) + pseudo_ex
     if not src_ex and not silver_ex:
         raise XlieError("no usable training sentence in the inputs",
                         f"what became of them: {json.dumps(report.to_json())}")
@@ -160,7 +214,10 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     tagger = Tagger(model, tokenizer, labels, config.max_length, config.window_context,
                     config.batch_predict)
     setattr(model.config, WINDOW_KEY, tagger.encoder.max_length)
-    dev_sents = [s for _, s in read_sentences(dev)] if dev else []
+    dev_sents = ([s for _, s in read_sentences(dev)] if dev else
+                 held.sentences if held else [])
+    dev_info = ({"kind": "given", "path": str(dev), "sentences": len(dev_sents)} if dev else
+                held.to_json() if held else {"kind": "none"})
     data = LoopData(_features(src_ex, tagger.encoder, labels.label2id),
                     _features(silver_ex, tagger.encoder, labels.label2id), dev_sents)
 
@@ -168,10 +225,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     optimizer = torch.optim.AdamW(param_groups(model, config), lr=config.lr)
     model, optimizer = accelerator.prepare(model, optimizer)
 
-    def make_scheduler(batches_per_epoch: int):
-        steps = max(1, batches_per_epoch // config.grad_accum) * config.epochs
-        if config.max_steps:
-            steps = min(steps, config.max_steps)
+    def make_scheduler(steps: int):
         # accelerate steps a prepared scheduler once per process per optimizer step
         steps *= accelerator.num_processes
         return get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
@@ -191,7 +245,13 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
                "features": {"source": len(data.source), "silver": len(data.silver)},
                "processes": accelerator.num_processes, "resumed_at_step": resumed_at,
                **{k: v for k, v in asdict(state).items() if k != "batches_done"},
+               "dev_set": dev_info, "model_choice": model_choice(state, dev_info, config.task),
                "seconds": round(time.time() - t0, 1)}
+    metrics["collapse"] = _collapse(accelerator, out, state, src_ex + silver_ex, config)
+    if accelerator.is_main_process:
+        print(f"train: {metrics['model_choice']['text']}", file=sys.stderr, flush=True)
+        if metrics["collapse"]["collapsed"]:
+            log.warning(metrics["collapse"]["warning"])
     if test:
         best = Tagger.load(out / "model", device=str(accelerator.device))
         metrics["test"] = evaluate(best, [s for _, s in read_sentences(test)])
