@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from project_europarl import SHARED  # noqa: E402
-from results import machine, table, write_section  # noqa: E402
+from results import machine, mean_spread, table, write_section  # noqa: E402
 
 DATA = SHARED / "data" / "pud"
 UPOS = ["ADJ", "ADP", "ADV", "AUX", "CCONJ", "DET", "INTJ", "NOUN", "NUM", "PART", "PRON",
@@ -137,13 +137,6 @@ def prepare(pairs, pool, test, work: Path):
     print("cost:", cost_mt, cost_h, flush=True)
     (work / "prepared.json").write_text(json.dumps([info, cost_mt, cost_h]))
     return info, cost_mt, cost_h
-
-
-
-def mean_spread(xs: list[float]) -> str:
-    if len(xs) == 1:
-        return f"{xs[0]:.2f}"
-    return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs):.2f}"
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import platform
 import re
+import statistics
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
@@ -44,6 +45,13 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
     path.write_text(text, encoding="utf-8")
+
+
+def mean_spread(xs: list[float]) -> str:
+    """Mean ± sample standard deviation over seeds (the value alone for one seed)."""
+    if len(xs) == 1:
+        return f"{xs[0]:.2f}"
+    return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs):.2f}"
 
 
 def table(header: list[str], rows: list[list]) -> str:

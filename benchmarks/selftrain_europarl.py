@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from results import machine, table, write_section  # noqa: E402
+from results import machine, mean_spread, table, write_section  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "europarl-ner"
 
@@ -75,12 +75,6 @@ def f1_of(metrics: dict) -> float:
     """The test F1 of a training result, in percent (xlie's scores are fractions)."""
     from xlie.scoring import main_score, percent
     return percent(main_score("ner", metrics["test"]))
-
-
-def mean_spread(xs: list[float]) -> str:
-    if len(xs) == 1:
-        return f"{xs[0]:.2f}"
-    return f"{statistics.mean(xs):.2f} ± {statistics.stdev(xs):.2f}"
 
 
 def main() -> None:
