@@ -50,7 +50,7 @@ ROWS = {
 
 
 def run_row(name: str, sets: list[str], data: str, work: str, dev: tuple[str, str] | None,
-            test, gold, layer: int, thr: float, threads: int) -> dict:
+            test, gold, layer: int, thr: float, threads: int, keep: bool = False) -> dict:
     """Train one row and score OUTPUT and OUTPUT/best on the test split; a function of its
     arguments alone, so rows can run in worker processes."""
     torch.set_num_threads(threads)
@@ -68,7 +68,8 @@ def run_row(name: str, sets: list[str], data: str, work: str, dev: tuple[str, st
     best_step = json.loads((r.best / "xlie-train.json").read_text())["step"] if r.best else None
     best = evaluate_both(str(r.best), test, gold, layer, thr) if best_step not in (None, r.steps) else final
     record = json.loads((out / "xlie-train.json").read_text())
-    shutil.rmtree(out, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(out, ignore_errors=True)
     return {"row": name, "sets": sets, "pairs": r.pairs, "heldout": r.heldout, "plan": r.plan,
             "lr": record["config"]["lr"], "steps": r.steps, "stopped_early": r.stopped_early,
             "best_step": best_step, "seconds": r.seconds, "samples_per_second": r.samples_per_second,
@@ -86,6 +87,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--workdir", default=None)
+    ap.add_argument("--keep", action="store_true", help="keep each row's trained model in the workdir")
     ap.add_argument("--log", default=None, help="append each row as JSON here")
     ap.add_argument("--section", default="align_train_defaults")
     args = ap.parse_args()
@@ -119,7 +121,7 @@ def main() -> None:
     cfg = load_train_config(None, [], model="e5-small")
     layer, thr = align_settings(cfg, AutoConfig.from_pretrained(resolve_model("e5-small")))
     base = evaluate_both("e5-small", test, gold, layer, thr)
-    jobs = [(n, ROWS[n][2] + args.set, files[ROWS[n][:2]], str(work), dev, test, gold, layer, thr, args.threads)
+    jobs = [(n, ROWS[n][2] + args.set, files[ROWS[n][:2]], str(work), dev, test, gold, layer, thr, args.threads, args.keep)
             for n in names]
     results = []
 
