@@ -98,3 +98,63 @@ def test_rounds_for_relations_say_they_are_not_there_yet(tmp_path):
     cfg = SelfTrainConfig.model_validate({"train": {"task": "relation"}, "rounds": 1})
     with pytest.raises(XlieError, match="not there yet for relations"):
         self_train([], [], tmp_path / "run", cfg)
+
+
+def test_split_encoder_equals_the_whole_encoder_and_computes_each_input_once(tiny_xlmr):
+    from transformers import AutoModel, AutoTokenizer
+    from xlie.selftrain.frozen import SplitEncoder
+    enc, tok = AutoModel.from_pretrained(tiny_xlmr).eval(), AutoTokenizer.from_pretrained(tiny_xlmr)
+    batch = tok(["Anna works", "Boris met Clara at Acme ."], padding=True, return_tensors="pt")
+    whole = enc(**batch).last_hidden_state
+    real = batch["attention_mask"].bool()
+    for k in (1, 3, 4):
+        split = SplitEncoder(enc, k, tok.pad_token_id)
+        assert torch.allclose(split(batch["input_ids"], batch["attention_mask"])[real],
+                              whole[real], atol=1e-5)
+    calls = []
+    split = SplitEncoder(AutoModel.from_pretrained(tiny_xlmr).eval(), 2, tok.pad_token_id)
+    split._compute = lambda ids, mask, f=split._compute: calls.append(len(ids)) or f(ids, mask)
+    split.lower(batch["input_ids"], batch["attention_mask"])
+    split.lower(batch["input_ids"][:1], batch["attention_mask"][:1])   # a padded copy: cached
+    assert calls == [2] and len(split.cache) == 2
+    assert not any(p.requires_grad for p in split.layers[1].parameters())
+    assert all(p.requires_grad for p in split.layers[2].parameters())
+
+
+def test_freeze_layers_default_and_explicit(tiny_xlmr):
+    from xlie.selftrain.relation import frozen_layers
+    assert frozen_layers(TaggerTrainConfig(task="relation"), 12) == 10     # all but the top 2
+    assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=0), 12) == 0
+    assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=30), 12) == 12
+    assert frozen_layers(TaggerTrainConfig(task="relation"), 2) == 0
+
+
+def test_frozen_training_learns_and_leaves_the_lower_layers_as_they_were(tiny_xlmr, tmp_path):
+    from transformers import AutoModel
+    toy_relx(tmp_path / "train.txt", 48, 0)
+    toy_relx(tmp_path / "dev.txt", 12, 1)
+    cache: dict = {}
+    # no epochs: the step budget sets them (the default settings have max_steps only)
+    cfg = TaggerTrainConfig(model=str(tiny_xlmr), task="relation", max_steps=36, batch_size=8,
+                            lr=2e-3, warmup_ratio=0.0, max_length=64, freeze_layers=3)
+    model_dir, m = train_relation([tmp_path / "train.txt"], tmp_path / "out", cfg,
+                                  test=tmp_path / "dev.txt", feature_cache=cache)
+    assert m["frozen_layers"] == 3 and m["epochs"] == 6 and m["step"] == 36
+    texts = {tuple(marked_words(s)) for f in ("train.txt", "dev.txt")
+             for s in read_relx(tmp_path / f)}
+    assert len(cache) == len(texts)      # states of each distinct sentence, computed once
+    assert m["test"]["macro_f1"] > 0.5
+    base, trained = AutoModel.from_pretrained(tiny_xlmr), AutoModel.from_pretrained(model_dir)
+    same = lambda name: torch.equal(base.state_dict()[name], trained.state_dict()[name])
+    assert same("encoder.layer.2.output.dense.weight")
+    assert same("embeddings.word_embeddings.weight")
+    assert not same("encoder.layer.3.output.dense.weight")
+
+
+def test_cli_freeze_layers_reaches_the_relation_trainer(tiny_xlmr, tmp_path):
+    toy_relx(tmp_path / "train.txt", 16, 0)
+    r = CliRunner().invoke(main, ["selftrain", "train", str(tmp_path / "train.txt"), "-o",
+                                  str(tmp_path / "out"), "--model", str(tiny_xlmr), "--task",
+                                  "relation", "--freeze-layers", "1", "--max-steps", "2"])
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "out" / "metrics.json").read_text())["frozen_layers"] == 1

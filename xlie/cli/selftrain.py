@@ -21,6 +21,9 @@ _COMMON = [
                  help="Budget of optimizer steps (default 800); a dev score that stops rising "
                       "ends training sooner."),
     click.option("--epochs", type=int, help="At most this many epochs (default: the budget's)."),
+    click.option("--freeze-layers", type=int,
+                 help="Keep the lowest N encoder layers fixed (cheaper steps). Relations: "
+                      "their states are computed once; default all but the top 2."),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
     click.option("--min-silver-score", type=float,

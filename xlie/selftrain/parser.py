@@ -146,24 +146,10 @@ class Parser(nn.Module):
         if self.feature_cache is None:
             return self.encoder(input_ids=batch.input_ids,
                                 attention_mask=batch.attention_mask).last_hidden_state
-        lengths = batch.attention_mask.sum(1).tolist()
-        keys = [tuple(ids[:n].tolist()) for ids, n in zip(batch.input_ids, lengths)]
-        todo = [k for k in dict.fromkeys(keys) if k not in self.feature_cache]
-        if todo:
-            self.encoder.eval()
-            with torch.no_grad():
-                width = max(len(k) for k in todo)
-                pad = self.tokenizer.pad_token_id or 0
-                ids = torch.tensor([list(k) + [pad] * (width - len(k)) for k in todo])
-                mask = torch.tensor([[1] * len(k) + [0] * (width - len(k)) for k in todo])
-                out = self.encoder(input_ids=ids, attention_mask=mask).last_hidden_state
-            for k, h in zip(todo, out):
-                self.feature_cache[k] = h[:len(k)]
-        hidden = batch.input_ids.new_zeros(batch.input_ids.shape + (self.head.root.shape[0],),
-                                           dtype=self.head.root.dtype)
-        for b, k in enumerate(keys):
-            hidden[b, :len(k)] = self.feature_cache[k]
-        return hidden
+        from .frozen import SplitEncoder, encoder_layers
+        split = SplitEncoder(self.encoder, len(encoder_layers(self.encoder)),
+                             self.tokenizer.pad_token_id or 0, self.feature_cache)
+        return split.lower(batch.input_ids, batch.attention_mask)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Arc scores ``(B, N, N+1)`` of dependents 1..N over heads 0..N (padding heads

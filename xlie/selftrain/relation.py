@@ -33,6 +33,7 @@ from ..corpus import Sentence
 from ..errors import XlieError
 from ..fileio import atomic_write
 from .config import TaggerTrainConfig
+from .health import collapsed
 
 META = "xlie-relation.json"
 HEAD = "relation_head.pt"
@@ -79,7 +80,9 @@ def marked_words(sent: Sentence) -> Optional[list[str]]:
 
 
 class RelationModel(nn.Module):
-    """Encoder + a linear layer over the concatenated ``<e1>`` and ``<e2>`` start states."""
+    """Encoder + a linear layer over the concatenated ``<e1>`` and ``<e2>`` start states.
+    With ``split`` set (:meth:`freeze_lower`), the lowest layers are frozen and their
+    states computed once per sentence; only the layers above and the head run each step."""
 
     def __init__(self, encoder, n_labels: int, dropout: float = 0.1):
         super().__init__()
@@ -87,9 +90,18 @@ class RelationModel(nn.Module):
         hidden = encoder.config.hidden_size
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(2 * hidden, n_labels)
+        self.split = None
+
+    def freeze_lower(self, k: int, pad_id: int, cache: Optional[dict] = None) -> None:
+        """Freeze the embeddings and the lowest ``k`` layers, their states kept in ``cache``."""
+        from .frozen import SplitEncoder
+        self.split = SplitEncoder(self.encoder, k, pad_id, cache) if k else None
 
     def forward(self, input_ids, attention_mask, e1, e2):
-        h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        if self.split is not None:
+            h = self.split(input_ids, attention_mask)
+        else:
+            h = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
         rows = torch.arange(h.size(0), device=h.device)
         pair = torch.cat([h[rows, e1], h[rows, e2]], dim=-1)
         return self.head(self.dropout(pair))
@@ -121,12 +133,16 @@ def encode(tokenizer, sent: Sentence, max_length: int) -> Optional[tuple[list[in
     return enc["input_ids"], first[i1], first[i2]
 
 
-def _batches(features: list[Feature], size: int, shuffle: bool, rng: random.Random):
-    order = list(range(len(features)))
-    if shuffle:
-        rng.shuffle(order)
-    for k in range(0, len(order), size):
-        yield [features[i] for i in order[k:k + size]]
+def _batches(features: list[Feature], size: int, rng: random.Random):
+    """Batches in random order, each of examples of similar length (less padding)."""
+    order = list(features)
+    rng.shuffle(order)
+    chunk, batches = size * 32, []
+    for k in range(0, len(order), chunk):
+        part = sorted(order[k:k + chunk], key=lambda f: len(f.ids))
+        batches += [part[i:i + size] for i in range(0, len(part), size)]
+    rng.shuffle(batches)
+    return batches
 
 
 def _collate(batch: list[Feature], pad: int):
@@ -185,7 +201,8 @@ class RelationClassifier:
         """Label probabilities per sentence (None where there is no usable pair)."""
         self.model.eval()
         enc = [encode(self.tokenizer, s, self.max_length) for s in sents]
-        feats = [(k, Feature(e[0], e[1], e[2], 0, 1.0)) for k, e in enumerate(enc) if e]
+        feats = sorted(((k, Feature(e[0], e[1], e[2], 0, 1.0)) for k, e in enumerate(enc) if e),
+                       key=lambda kf: len(kf[1].ids))   # batches of similar length
         out: list[Optional[torch.Tensor]] = [None] * len(sents)
         pad = self.tokenizer.pad_token_id or 0
         for k in range(0, len(feats), batch_size):
@@ -261,72 +278,121 @@ def _read(paths: Sequence[str | Path]) -> list[Sentence]:
     return [s for p in paths for _, s in read_sentences(p)]
 
 
+TOP_LAYERS = 2  # layers trained by default (relation task); the ones under them are frozen
+
+
+def frozen_layers(config: TaggerTrainConfig, n_layers: int) -> int:
+    """Layers to freeze: ``freeze_layers`` when the settings give it, else all but the top
+    ``TOP_LAYERS`` (chosen on KBP37's own English dev split, benchmarks/RESULTS.md)."""
+    if "freeze_layers" in config.model_fields_set:
+        return min(config.freeze_layers, n_layers)
+    return max(0, n_layers - TOP_LAYERS)
+
+
+def prediction_shares(gold: Sequence[Sentence], pred: Sequence[Sentence]) -> dict:
+    """The most predicted label and its share (``health.label_shares``, one unit a pair)."""
+    from .health import label_shares
+    return label_shares([[directed_label(g)] for g in gold],
+                        [[directed_label(p) or "-"] for p in pred])
+
+
 def train_relation(source: Sequence[str | Path], out: str | Path, config: TaggerTrainConfig,
                    silver: Sequence[str | Path] = (), dev: Optional[str | Path] = None,
-                   test: Optional[str | Path] = None) -> tuple[Path, dict]:
-    """Train a relation classifier on source gold + silver; write ``OUT/model`` and
-    ``OUT/metrics.json``. Keeps the best epoch on ``dev`` (RELX metric) when given."""
+                   test: Optional[str | Path] = None, feature_cache: Optional[dict] = None,
+                   pseudo: Sequence[Sentence] = ()) -> tuple[Path, dict]:
+    """Train a relation classifier on source gold + silver (+ ``pseudo`` sentences, at the
+    silver weight); write ``OUT/model`` and ``OUT/metrics.json``. Keeps the best epoch on
+    ``dev`` (RELX metric) when given, else the last. The lowest layers are frozen and their
+    states computed once (:func:`frozen_layers`); ``feature_cache``, a dict, keeps those
+    states between runs on the same encoder and number of frozen layers."""
+    from .steplog import StepLog
     t0 = time.time()
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    src, sil = _read(source), _read(silver)
+    src, sil = _read(source), _read(silver) + list(pseudo)
     labels = config.labels or sorted({lab for s in src + sil
                                       if (lab := directed_label(s)) is not None})
     if not labels:
         raise XlieError("no sentence with two marked entities (E1, E2) and a relation",
                         "train on KBP37/RELX files or JSONL with E1/E2 spans and relations")
     clf = RelationClassifier.new(config.model, labels, config.max_length)
+    model = clf.model
+    from .frozen import encoder_layers
+    pad = clf.tokenizer.pad_token_id or 0
+    k = frozen_layers(config, len(encoder_layers(model.encoder)))
+    model.freeze_lower(k, pad, feature_cache)
     counts: Counter = Counter()
     feats = (_features(clf, src, 1.0, counts, "source")
              + _features(clf, sil, config.silver_weight, counts, "silver"))
     if not feats:
         raise XlieError("no usable training example", json.dumps(dict(counts)))
-    model = clf.model
     head_lr = config.head_lr or config.lr
-    opt = torch.optim.AdamW([{"params": model.encoder.parameters(), "lr": config.lr},
-                             {"params": model.head.parameters(), "lr": head_lr}],
+    groups = [{"params": [p for p in model.encoder.parameters() if p.requires_grad],
+               "lr": config.lr},
+              {"params": list(model.head.parameters()), "lr": head_lr}]
+    opt = torch.optim.AdamW([g for g in groups if g["params"]],
                             weight_decay=config.weight_decay)
     from transformers import get_linear_schedule_with_warmup
-    steps = math.ceil(len(feats) / config.batch_size) * config.epochs
+    per_epoch = math.ceil(len(feats) / config.batch_size)
+    epochs = config.epochs or math.ceil(config.max_steps / per_epoch)
+    steps = per_epoch * epochs
     if config.max_steps:
         steps = min(steps, config.max_steps)
     sched = get_linear_schedule_with_warmup(opt, int(config.warmup_ratio * steps), steps)
     dev_sents = _read([dev]) if dev else []
-    pad = clf.tokenizer.pad_token_id or 0
     out = Path(out)
+    log = StepLog(steps, 0, epochs, config.log_every, True, "RELX macro-F1")
+    log.message(f"train: {counts['source']} source + {counts['silver']} silver pairs; "
+                f"{k} of {len(encoder_layers(model.encoder))} layers frozen; {per_epoch} steps "
+                f"an epoch, {steps} steps ({epochs} epochs); dev: "
+                + (f"{len(dev_sents)} sentences" if dev_sents else "none (the last epoch is kept)"))
     step, losses, best, history = 0, [], None, []
-    for epoch in range(config.epochs):
-        model.train()
-        for batch in _batches(feats, config.batch_size, True, rng):
-            ids, mask, e1, e2, y, w = _collate(batch, pad)
-            loss = (nn.functional.cross_entropy(model(ids, mask, e1, e2), y, reduction="none")
-                    * w).sum() / w.sum()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-            opt.step()
-            sched.step()
-            opt.zero_grad()
-            losses.append(float(loss.detach()))
-            step += 1
-            if config.max_steps and step >= config.max_steps:
+    try:
+        for epoch in range(epochs):
+            model.train()
+            for batch in _batches(feats, config.batch_size, rng):
+                ids, mask, e1, e2, y, w = _collate(batch, pad)
+                loss = (nn.functional.cross_entropy(model(ids, mask, e1, e2), y, reduction="none")
+                        * w).sum() / w.sum()
+                loss.backward()
+                nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                opt.step()
+                sched.step()
+                opt.zero_grad()
+                losses.append(float(loss.detach()))
+                step += 1
+                log.step(step, epoch, losses[-1])
+                if step >= steps:
+                    break
+            entry: dict = {"epoch": epoch + 1, "step": step, "dev_macro_f1": None}
+            if dev_sents:
+                pred = clf.predict(dev_sents, config.batch_predict)
+                entry["dev_macro_f1"] = relx_f1(dev_sents, pred)["macro_f1"]
+                entry["top_label"] = prediction_shares(dev_sents, pred)
+                log.dev(step, epoch + 1, losses[-1], 100 * entry["dev_macro_f1"],
+                        100 * max(entry["dev_macro_f1"], best or 0.0),
+                        collapsed(entry["top_label"]))
+            history.append(entry)
+            score = entry["dev_macro_f1"]
+            if dev_sents and (best is None or score > best):
+                best = score
+                clf.save(out / "model")
+            if step >= steps:
                 break
-        score = relx_f1(dev_sents, clf.predict(dev_sents))["macro_f1"] if dev_sents else None
-        history.append({"epoch": epoch + 1, "step": step, "dev_macro_f1": score})
-        if best is None or (score is not None and score > best):
-            best = score if score is not None else best
-            clf.save(out / "model")
-        if config.max_steps and step >= config.max_steps:
-            break
+    finally:
+        log.close()
     if not dev_sents:
         clf.save(out / "model")
     metrics = {"finished": True, "task": "relation", "labels": labels, "step": step,
-               "best": best, "history": history, "loss_first": losses[:5],
-               "loss_last": losses[-5:], "data": dict(counts),
+               "epochs": len(history), "frozen_layers": k, "best": best, "history": history,
+               "loss_first": losses[:5], "loss_last": losses[-5:], "data": dict(counts),
                "seconds": round(time.time() - t0, 1)}
     if test:
-        best_clf = RelationClassifier.load(out / "model")
+        best_clf = clf if not dev_sents else RelationClassifier.load(out / "model")
         gold = _read([test])
-        metrics["test"] = relx_f1(gold, best_clf.predict(gold))
+        pred = best_clf.predict(gold, config.batch_predict)
+        metrics["test"] = relx_f1(gold, pred)
+        metrics["test"]["top_label"] = prediction_shares(gold, pred)
     with atomic_write(out / "metrics.json") as f:
         json.dump(metrics, f, indent=1)
     return out / "model", metrics
