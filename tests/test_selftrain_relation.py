@@ -90,14 +90,38 @@ def test_training_learns_and_predict_adds_a_scored_relation(tiny_xlmr, tmp_path)
     assert len(list(read_relx(tmp_path / "pred.out"))) == 12
 
 
-def test_rounds_for_relations_say_they_are_not_there_yet(tmp_path):
-    import pytest
-    from xlie.errors import XlieError
+def test_select_pairs_by_threshold_and_by_share_of_each_label():
+    from xlie.selftrain.config import SelectConfig
+    from xlie.selftrain.relation_rounds import select_pairs
+    def scored(label, score, head_is_e2=False):
+        s = sent(label, head_is_e2)
+        return s.model_copy(update={"relations": [{**s.relations[0], "score": score}]})
+    pred = [scored("emp", 0.95), scored("emp", 0.5), scored("emp", 0.7, True),
+            scored("founded", 0.2), scored("founded", 0.3), sent("emp")]   # the last: no score
+    kept, stats = select_pairs(pred, SelectConfig(mode="threshold", threshold=0.6))
+    assert [s.relations[0]["score"] for s in kept] == [0.95, 0.7] and stats["candidates"] == 5
+    kept, stats = select_pairs(pred, SelectConfig(mode="top", top_fraction=0.5))
+    assert sorted(s.relations[0]["score"] for s in kept) == [0.3, 0.7, 0.95]
+    assert stats["per_label"] == {"emp(e1,e2)": 1, "emp(e2,e1)": 1, "founded(e1,e2)": 1}
+
+
+def test_a_self_training_round_trains_on_confident_pseudo_pairs(tiny_xlmr, tmp_path):
     from xlie.selftrain.config import SelfTrainConfig
     from xlie.selftrain.rounds import self_train
-    cfg = SelfTrainConfig.model_validate({"train": {"task": "relation"}, "rounds": 1})
-    with pytest.raises(XlieError, match="not there yet for relations"):
-        self_train([], [], tmp_path / "run", cfg)
+    toy_relx(tmp_path / "train.txt", 24, 0)
+    toy_relx(tmp_path / "text.txt", 12, 2)
+    cfg = SelfTrainConfig.model_validate({
+        "train": {"task": "relation", "model": str(tiny_xlmr), "epochs": 2, "batch_size": 8,
+                  "lr": 2e-3, "max_length": 64},
+        "rounds": 1, "select": {"mode": "threshold", "threshold": 0.0}, "init": "previous"})
+    summary = self_train([tmp_path / "train.txt"], [tmp_path / "text.txt"], tmp_path / "run",
+                         cfg, test=tmp_path / "train.txt")
+    assert [r["round"] for r in summary["rounds"]] == [0, 1]
+    assert summary["rounds"][1]["selection"]["kept"] == 12
+    assert summary["rounds"][1]["data"] == {"source": 24, "silver": 12}
+    pseudo = [json.loads(x) for x in (tmp_path / "run/round-1/pseudo.jsonl").read_text().splitlines()]
+    assert all(0 < p["relations"][0]["score"] <= 1 for p in pseudo)
+    assert (tmp_path / "run" / summary["final_model"] / "xlie-relation.json").is_file()
 
 
 def test_split_encoder_equals_the_whole_encoder_and_computes_each_input_once(tiny_xlmr):

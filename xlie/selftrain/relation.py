@@ -299,23 +299,29 @@ def prediction_shares(gold: Sequence[Sentence], pred: Sequence[Sentence]) -> dic
 def train_relation(source: Sequence[str | Path], out: str | Path, config: TaggerTrainConfig,
                    silver: Sequence[str | Path] = (), dev: Optional[str | Path] = None,
                    test: Optional[str | Path] = None, feature_cache: Optional[dict] = None,
-                   pseudo: Sequence[Sentence] = ()) -> tuple[Path, dict]:
+                   pseudo: Sequence[Sentence] = (),
+                   init_model: Optional[str | Path] = None) -> tuple[Path, dict]:
     """Train a relation classifier on source gold + silver (+ ``pseudo`` sentences, at the
     silver weight); write ``OUT/model`` and ``OUT/metrics.json``. Keeps the best epoch on
     ``dev`` (RELX metric) when given, else the last. The lowest layers are frozen and their
     states computed once (:func:`frozen_layers`); ``feature_cache``, a dict, keeps those
-    states between runs on the same encoder and number of frozen layers."""
+    states between runs on the same encoder and number of frozen layers. ``init_model``:
+    go on training that classifier (its labels) instead of a new one on ``config.model``."""
     from .steplog import StepLog
     t0 = time.time()
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
     src, sil = _read(source), _read(silver) + list(pseudo)
-    labels = config.labels or sorted({lab for s in src + sil
-                                      if (lab := directed_label(s)) is not None})
-    if not labels:
-        raise XlieError("no sentence with two marked entities (E1, E2) and a relation",
-                        "train on KBP37/RELX files or JSONL with E1/E2 spans and relations")
-    clf = RelationClassifier.new(config.model, labels, config.max_length)
+    if init_model is not None:
+        clf = RelationClassifier.load(init_model)
+        labels = clf.labels
+    else:
+        labels = config.labels or sorted({lab for s in src + sil
+                                          if (lab := directed_label(s)) is not None})
+        if not labels:
+            raise XlieError("no sentence with two marked entities (E1, E2) and a relation",
+                            "train on KBP37/RELX files or JSONL with E1/E2 spans and relations")
+        clf = RelationClassifier.new(config.model, labels, config.max_length)
     model = clf.model
     from .frozen import encoder_layers
     pad = clf.tokenizer.pad_token_id or 0

@@ -63,10 +63,9 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Sel
                test: Optional[str | Path] = None) -> dict:
     """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with
     the previous tagger and retrains. Returns (and writes) the summary of all rounds."""
-    if config.train.task == "relation" and config.rounds:
-        from ..errors import XlieError
-        raise XlieError("self-training rounds are not there yet for relations",
-                        "train with `xlie selftrain train --task relation` (source + silver)")
+    if config.train.task == "relation":  # a classifier of marked pairs, with its own rounds
+        from .relation_rounds import self_train_relation
+        return self_train_relation(source, unlabeled, run_dir, config, silver, dev, test)
     from accelerate import PartialState
     run_dir = Path(run_dir)
     state = PartialState(cpu=use_cpu())
