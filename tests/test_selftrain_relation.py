@@ -146,11 +146,14 @@ def test_split_encoder_equals_the_whole_encoder_and_computes_each_input_once(tin
 
 
 def test_freeze_layers_default_and_explicit(tiny_xlmr):
-    from xlie.selftrain.relation import frozen_layers
-    assert frozen_layers(TaggerTrainConfig(task="relation"), 12) == 10     # all but the top 2
+    from xlie.selftrain.relation import frozen_layers, relation_settings
+    assert frozen_layers(TaggerTrainConfig(task="relation"), 12) == 8      # all but the top 4
     assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=0), 12) == 0
     assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=30), 12) == 12
     assert frozen_layers(TaggerTrainConfig(task="relation"), 2) == 0
+    # the relation task's own learning rate unless the user gives one
+    assert relation_settings(TaggerTrainConfig(task="relation")).lr == 3e-4
+    assert relation_settings(TaggerTrainConfig(task="relation", lr=1e-5)).lr == 1e-5
 
 
 def test_frozen_training_learns_and_leaves_the_lower_layers_as_they_were(tiny_xlmr, tmp_path):
