@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 
+import pytest
 import torch
 from click.testing import CliRunner
 
@@ -185,3 +186,25 @@ def test_cli_freeze_layers_reaches_the_relation_trainer(tiny_xlmr, tmp_path):
                                   "relation", "--freeze-layers", "1", "--max-steps", "2"])
     assert r.exit_code == 0, r.output
     assert json.loads((tmp_path / "out" / "metrics.json").read_text())["frozen_layers"] == 1
+
+
+@pytest.mark.slow   # the default budget is 800 steps: ~30 s on a tiny model
+def test_the_default_command_learns(tiny_xlmr, tmp_path):
+    """`xlie selftrain train --task relation` with data, model and output only: the step
+    budget sets the epochs, and the classifier learns more than the majority label."""
+    toy_relx(tmp_path / "train.txt", 48, 0)
+    toy_relx(tmp_path / "dev.txt", 12, 1)
+    r = CliRunner().invoke(main, ["selftrain", "train", str(tmp_path / "train.txt"), "-o",
+                                  str(tmp_path / "out"), "--model", str(tiny_xlmr), "--task",
+                                  "relation"])
+    assert r.exit_code == 0, r.output
+    r = CliRunner().invoke(main, ["selftrain", "predict", str(tmp_path / "dev.txt"), "-o",
+                                  str(tmp_path / "pred.jsonl"), "--model",
+                                  str(tmp_path / "out" / "model")])
+    assert r.exit_code == 0, r.output
+    pred = [json.loads(x) for x in (tmp_path / "pred.jsonl").read_text().splitlines()]
+    gold = list(read_relx(tmp_path / "dev.txt"))
+    from xlie.corpus import Sentence as S
+    m = relx_f1(gold, [S.model_validate(p) for p in pred])
+    assert m["macro_f1"] > 0.5
+    assert len({directed_label(S.model_validate(p)) for p in pred}) == 3   # every label
