@@ -152,6 +152,8 @@ def make_silver(args) -> None:
 def report(args) -> None:
     """The RESULTS.md section from WORKDIR/runs.jsonl."""
     import statistics
+    import torch
+    torch.set_num_threads(args.threads)   # the machine line names the runs' thread count
     work = Path(args.workdir)
     rows = [json.loads(x) for x in (work / "runs.jsonl").read_text().splitlines()]
     choose = [r for r in rows if r["condition"] == "choose"]
