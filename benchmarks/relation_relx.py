@@ -32,6 +32,9 @@ KBP = SHARED / "data" / "relations" / "kbp37"
 RELX = SHARED / "data" / "relations" / "relx"
 PAPER = {"en": 61.8, "de": 57.5, "es": 57.9, "fr": 58.3, "tr": 55.8}
 LANGS = ["en", "de", "es", "fr", "tr"]
+NAMES = {"zero-shot": "zero-shot (English KBP37)", "silver-es": "+ es MT silver",
+         "control-es": "+ es MT silver, 1 more epoch (control)",
+         "selftrain-es": "+ es MT silver, 1 more epoch + pseudo-pairs (self-training)"}
 
 
 def subsets(work: Path, n_train: int, n_dev: int) -> tuple[Path, Path]:
@@ -174,7 +177,7 @@ def report(args) -> None:
     for cond, rs in main_rows.items():
         if not rs:
             continue
-        body.append([cond, len(rs)] + [mean_spread([r["relx"][l] for r in rs]) for l in LANGS]
+        body.append([NAMES[cond], len(rs)] + [mean_spread([r["relx"][l] for r in rs]) for l in LANGS]
                     + [mean_spread([r["kbp_dev_best"] for r in rs]),
                        f"{statistics.mean(r['seconds'] for r in rs):.0f}"])
     body.append(["RELX paper, mBERT, all KBP37 (502 sentences)", "-"]
