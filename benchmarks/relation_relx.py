@@ -9,10 +9,15 @@ best epoch is chosen on a KBP37 dev subset (English), never on RELX.
 Each run appends one JSON line to WORKDIR/runs.jsonl; the RESULTS.md section is built from
 that log (``--report``), so a run interrupted half-way loses only its last row.
 
-    XLIE_SHARED=/work/shared python benchmarks/relation_relx.py --condition zero-shot --seeds 0 1 2
-    XLIE_SHARED=/work/shared python benchmarks/relation_relx.py --condition silver-es \\
-        --silver WORKDIR/silver-es.jsonl --seeds 0 1 2
-    python benchmarks/relation_relx.py --report
+    B="python benchmarks/relation_relx.py"; export XLIE_SHARED=/work/shared
+    $B --condition choose --tag NAME --set lr=3e-4 freeze_layers=8
+    $B --make-silver            # Apertium es: markers (xml, brackets) vs align + project
+    $B --condition zero-shot --epochs 4 --seeds 0 1 2
+    $B --condition silver-es --epochs 4 --silver WORKDIR/silver-es-1000.jsonl --seeds 0 1 2
+    $B --condition control-es --init-from silver-es-main --epochs 1 --silver ... --seeds 0
+    $B --condition selftrain-es --init-from silver-es-main --epochs 1 --silver ... \\
+        --unlabeled WORKDIR/unlabeled-es-1000.jsonl --seeds 0
+    $B --report --intro "..." --outro "..."
 """
 from __future__ import annotations
 
