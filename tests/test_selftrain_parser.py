@@ -144,3 +144,19 @@ def test_frozen_encoder_trains_the_head_on_cached_states(tiny_bert, test_data, t
     cached = parser.predict(sents)
     fresh = Parser.load(tmp_path / "p").predict(sents)  # no cache: the encoder runs again
     assert [p.heads for p in fresh] == [p.heads for p in cached]
+
+
+def test_default_config_keeps_word_embeddings_fixed_and_trains_the_layers(tiny_bert, test_data,
+                                                                          tmp_path):
+    from xlie.formats.conllu import write_conllu
+    from xlie.selftrain.config import TaggerTrainConfig
+    from xlie.selftrain.parser import train_parser_files
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
+    write_conllu(tmp_path / "en.conllu", sents)
+    base = Parser.from_encoder(tiny_bert, ["root"]).encoder.state_dict()
+    cfg = TaggerTrainConfig(model=str(tiny_bert), task="dep", max_steps=2)  # defaults else
+    train_parser_files([tmp_path / "en.conllu"], tmp_path / "run", cfg)
+    after = Parser.load(tmp_path / "run" / "model").encoder.state_dict()
+    emb = [k for k in base if k.endswith("word_embeddings.weight")]
+    assert emb and all(torch.equal(base[k], after[k]) for k in emb)
+    assert any(not torch.equal(base[k], after[k]) for k in base if ".layer." in k)
