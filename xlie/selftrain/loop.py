@@ -191,7 +191,9 @@ def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, l
         if (config.patience and state.bad_epochs >= config.patience
                 and state.step >= min_stop_step and state.stopped is None):
             state.stopped = "early_stopping"
-    log.dev(state.step, state.epoch, state.losses[-1] if state.losses else None,
+    # state.epoch counts finished epochs; mid-epoch (or stopped by the budget) it is one behind
+    epoch_shown = state.epoch + (1 if state.batches_done else 0)
+    log.dev(state.step, epoch_shown, state.losses[-1] if state.losses else None,
             100 * score, 100 * state.best, collapsed(top))   # scores are fractions
 
 
