@@ -27,6 +27,7 @@ from ..corpus import Sentence
 from ..errors import XlieError
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
+from .steplog import StepLog
 
 CONFIG = "parser.json"
 WEIGHTS = "parser.pt"
@@ -289,6 +290,11 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
     opt = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=0.01)
     parser.train()
     step = 0
+    per_epoch = -(-len(data) // batch_size)
+    total = min(max_steps or epochs * per_epoch, epochs * per_epoch)
+    log = StepLog(total, 0, epochs, None, enabled=True, metric="LAS")
+    log.message(f"train: {len(data)} sentences with trees, {per_epoch} steps an epoch, "
+                f"at most {total} steps ({epochs} epochs)")
     for epoch in range(epochs):
         order = list(data)
         random.Random(seed * 1000 + epoch).shuffle(order)
@@ -301,10 +307,13 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
             torch.nn.utils.clip_grad_norm_(parser.parameters(), 5.0)
             opt.step()
             step += 1
+            log.step(step, epoch, loss.item())
             if max_steps and step >= max_steps:
                 break
         if max_steps and step >= max_steps:
             break
+    log.close()
+    log.message(f"train: {step} steps done; parser saved to {out}")
     parser.save(out)
     parser.eval()
     return parser
