@@ -143,6 +143,20 @@ def test_calibration_off_keeps_the_model_settings(tiny_bert, pairs_file, tmp_pat
     assert record["align"]["threshold"] == 0.3 and "band" not in record["align"]
 
 
+def test_without_gold_the_saved_model_gets_the_tuned_settings(tiny_bert, pairs_file, tmp_path):
+    """No gold to calibrate on: the saved record scales the training threshold and sets the
+    band, and `xlie align --model DIR` uses them; the training itself kept the threshold."""
+    out = tmp_path / "ft"
+    train_aligner(cfg_for(tiny_bert, pairs_file, out, "max_steps=2", "layer=2", "threshold=0.3",
+                          "saved_threshold_scale=0.25", "saved_band=40"))
+    record = json.loads((out / "xlie-train.json").read_text())
+    assert record["config"]["threshold"] == 0.3
+    assert record["align"]["threshold"] == pytest.approx(0.075) and record["align"]["band"] == 40
+    from xlie.aligners import Aligner
+    aligner = Aligner(str(out))
+    assert (aligner.threshold, aligner.band) == (pytest.approx(0.075), 40)
+
+
 def test_aligner_loads_trained_directory(tiny_xlmr, pairs_file, tmp_path):
     import xlie.aligners as aligners
     out = tmp_path / "ft"

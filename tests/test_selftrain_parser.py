@@ -16,7 +16,7 @@ def _gold(test_data, n=24):
     return list(read_conllu(test_data / "pud" / "en.conllu"))[:n]
 
 
-def test_parser_trains_saves_loads_and_predicts_trees(tiny_bert, test_data, tmp_path):
+def test_parser_trains_saves_loads_and_predicts_trees(tiny_bert, test_data, tmp_path, capsys):
     torch.manual_seed(0)
     before = Parser.from_encoder(tiny_bert, relations_of(_gold(test_data)))
     sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:6]
@@ -26,6 +26,8 @@ def test_parser_trains_saves_loads_and_predicts_trees(tiny_bert, test_data, tmp_
                           lr=1e-3, head_lr=5e-3, arc_dim=64, rel_dim=16)
     after = parser.loss(parser.batch(sents)).item()
     assert after < 0.7 * first  # it learnt something of the trees it saw
+    log = capsys.readouterr().err   # progress lines where stderr is no terminal
+    assert "at most 10 steps (10 epochs)" in log and "train: step 10/10 (epoch 10/10) loss" in log
     pred = parser.predict(sents)
     assert all(is_tree(p.heads) for p in pred)
     assert all(len(p.arc_scores) == len(p.tokens) and all(0 <= x <= 1 for x in p.arc_scores)
@@ -144,3 +146,19 @@ def test_frozen_encoder_trains_the_head_on_cached_states(tiny_bert, test_data, t
     cached = parser.predict(sents)
     fresh = Parser.load(tmp_path / "p").predict(sents)  # no cache: the encoder runs again
     assert [p.heads for p in fresh] == [p.heads for p in cached]
+
+
+def test_default_config_keeps_word_embeddings_fixed_and_trains_the_layers(tiny_bert, test_data,
+                                                                          tmp_path):
+    from xlie.formats.conllu import write_conllu
+    from xlie.selftrain.config import TaggerTrainConfig
+    from xlie.selftrain.parser import train_parser_files
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
+    write_conllu(tmp_path / "en.conllu", sents)
+    base = Parser.from_encoder(tiny_bert, ["root"]).encoder.state_dict()
+    cfg = TaggerTrainConfig(model=str(tiny_bert), task="dep", max_steps=2)  # defaults else
+    train_parser_files([tmp_path / "en.conllu"], tmp_path / "run", cfg)
+    after = Parser.load(tmp_path / "run" / "model").encoder.state_dict()
+    emb = [k for k in base if k.endswith("word_embeddings.weight")]
+    assert emb and all(torch.equal(base[k], after[k]) for k in emb)
+    assert any(not torch.equal(base[k], after[k]) for k in base if ".layer." in k)

@@ -27,6 +27,7 @@ from ..corpus import Sentence
 from ..errors import XlieError
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
+from .steplog import StepLog
 
 CONFIG = "parser.json"
 WEIGHTS = "parser.pt"
@@ -243,14 +244,16 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
                  silver: Sequence[Sentence] = (), epochs: int = 3, batch_size: int = 16,
                  lr: float = 5e-5, head_lr: float = 2e-3, min_arc_score: Optional[float] = None,
                  silver_weight: float = 1.0, freeze_layers: int = 0,
-                 max_steps: Optional[int] = None,
+                 freeze_embeddings: bool = False, max_steps: Optional[int] = None,
                  seed: int = 0, max_length: Optional[int] = None, arc_dim: int = 256,
                  rel_dim: int = 64, freeze_encoder: bool = False,
                  feature_cache: Optional[dict] = None) -> Parser:
     """Train on gold source trees plus partial silver trees (unknown and weak arcs left out
     of the loss); the parser is saved to ``out`` and returned. ``freeze_encoder`` trains the
     head alone on encoder states computed once per sentence (``feature_cache``, a dict that
-    may be shared between runs on the same encoder): far cheaper on a CPU."""
+    may be shared between runs on the same encoder): far cheaper on a CPU.
+    ``freeze_embeddings`` keeps the input word vectors fixed (the CLI's default, as for the
+    taggers), ``freeze_layers`` also the lowest layers."""
     random.seed(seed)
     torch.manual_seed(seed)
     data = [(s, 1.0) for s in source if s.heads] + [(s, silver_weight) for s in silver if s.heads]
@@ -263,16 +266,21 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
     if freeze_encoder:
         parser.encoder.requires_grad_(False)
         parser.feature_cache = {} if feature_cache is None else feature_cache
-    elif freeze_layers:
+    elif freeze_layers or freeze_embeddings:
         from types import SimpleNamespace
         from .trainer import freeze
-        freeze(parser.encoder, SimpleNamespace(freeze_embeddings=True, model=str(model),
-                                               freeze_layers=freeze_layers))
+        freeze(parser.encoder, SimpleNamespace(freeze_embeddings=freeze_embeddings,
+                                               model=str(model), freeze_layers=freeze_layers))
     groups = [{"params": [p for p in parser.encoder.parameters() if p.requires_grad], "lr": lr},
               {"params": list(parser.head.parameters()), "lr": head_lr}]
     opt = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=0.01)
     parser.train()
     step = 0
+    per_epoch = -(-len(data) // batch_size)
+    total = min(max_steps or epochs * per_epoch, epochs * per_epoch)
+    log = StepLog(total, 0, epochs, None, enabled=True, metric="LAS")
+    log.message(f"train: {len(data)} sentences with trees, {per_epoch} steps an epoch, "
+                f"at most {total} steps ({epochs} epochs)")
     for epoch in range(epochs):
         order = list(data)
         random.Random(seed * 1000 + epoch).shuffle(order)
@@ -285,10 +293,13 @@ def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path,
             torch.nn.utils.clip_grad_norm_(parser.parameters(), 5.0)
             opt.step()
             step += 1
+            log.step(step, epoch, loss.item())
             if max_steps and step >= max_steps:
                 break
         if max_steps and step >= max_steps:
             break
+    log.close()
+    log.message(f"train: {step} steps done; parser saved to {out}")
     parser.save(out)
     parser.eval()
     return parser
@@ -349,7 +360,7 @@ def _train_kw(config) -> dict:
     return dict(epochs=config.epochs or config.max_steps, batch_size=config.batch_size, lr=config.lr,
                 head_lr=config.head_lr or 2e-3, min_arc_score=config.min_arc_score,
                 silver_weight=config.silver_weight, freeze_layers=config.freeze_layers,
-                max_steps=config.max_steps, seed=config.seed, max_length=config.max_length)
+                freeze_embeddings=config.freeze_embeddings, max_steps=config.max_steps, seed=config.seed, max_length=config.max_length)
 
 
 def self_train_parser_files(source: Sequence[str | Path], unlabeled: Sequence[str | Path],

@@ -84,9 +84,21 @@ class CheckpointManager:
         mlm = self.acc.unwrap_model(model).mlm
         mlm.save_pretrained(directory, safe_serialization=True)
         self.tokenizer.save_pretrained(directory)
-        record = {"config": self.cfg.model_dump(), "align": {**self.align, **(align or {})},
-                  **extra}
+        record = {"config": self.cfg.model_dump(),
+                  "align": {**self.align, **(align or self.uncalibrated())}, **extra}
         (directory / RECORD).write_text(json.dumps(record, indent=2))
+
+    def uncalibrated(self) -> dict:
+        """The settings a saved model gets when no gold chose them: a fine-tuned encoder
+        puts more mass on its links, so the training threshold is scaled down and the band
+        widened (on encs dev every calibrated run chose 1/4 to 1/2 of it and the band 32).
+        ``calibrate: false`` keeps the model's own settings."""
+        if not self.cfg.calibrate:
+            return {}
+        out = {"threshold": self.align["threshold"] * self.cfg.saved_threshold_scale}
+        if self.cfg.saved_band is not None:
+            out["band"] = self.cfg.saved_band
+        return out
 
     def save_checkpoint(self, model, step: int, epoch: int, in_epoch: int,
                         model_dir: bool = True) -> Path:

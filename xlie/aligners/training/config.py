@@ -94,7 +94,12 @@ class AlignTrainConfig(Settings):
                              "that counts for patience")
     calibrate: bool = Field(True, description="at each eval, choose the link threshold and "
                             "long-pair band on the eval gold and record them with the model "
-                            "(aligners/calibrate.py); false: keep the model's")
+                            "(aligners/calibrate.py); false: keep the model's, here and without gold")
+    saved_threshold_scale: float = Field(0.5, gt=0, description="where no gold calibrates a "
+        "saved model (and calibrate is on), `xlie align --model DIR` uses the training threshold times this: tuned "
+        "encoders are surer of their links (chosen on encs dev, benchmarks/RESULTS.md)")
+    saved_band: Optional[int] = Field(32, ge=0, description="and this long-pair band (None: "
+                                      "the model's)")
     max_pairs: Optional[int] = Field(None, ge=1, description="use only the first N usable pairs")
     log_every: int = Field(10, ge=1, description="steps between train-log.jsonl records and, "
                            "when stdout is no terminal, progress lines")
