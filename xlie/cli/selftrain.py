@@ -74,8 +74,9 @@ selftrain_cli.name = "selftrain"
 @_common
 @click.option("--no-resume", is_flag=True, help="Start over instead of resuming a checkpoint.")
 def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume, **opts):
-    """Train a token-classification tagger on SOURCE gold corpora (JSONL, CoNLL, CoNLL-U)
-    and --silver data. An interrupted run resumes from its last checkpoint."""
+    """Train a tagger (ner, pos), a parser (dep) or a relation classifier (relation) on
+    SOURCE gold corpora (JSONL, CoNLL, CoNLL-U, KBP37/RELX) and --silver data. An
+    interrupted tagger run resumes from its last checkpoint."""
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig, train
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=_train_values(**opts)).train
@@ -86,7 +87,8 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
     result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
                    resume=not no_resume)
     m = result.metrics
-    click.echo(f"tagger: {result.model_dir} ({m['step']} steps; best dev "
+    kind = "relation classifier" if cfg.task == "relation" else "tagger"
+    click.echo(f"{kind}: {result.model_dir} ({m['step']} steps; best dev "
                f"{_shown(cfg.task, m.get('best'))}; test {_shown(cfg.task, m.get('test'))})")
 
 
