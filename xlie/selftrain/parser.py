@@ -95,6 +95,7 @@ class Parser(nn.Module):
         self.sizes = {"arc_dim": arc_dim, "rel_dim": rel_dim, "dropout": dropout}
         self.head = BiaffineHead(encoder.config.hidden_size, len(rels), **self.sizes)
         self.feature_cache: Optional[dict] = None  # set by train_parser(freeze_encoder=True)
+        self._split = None                          # the SplitEncoder over feature_cache
 
     @classmethod
     def from_encoder(cls, model: str | Path, rels: list[str], max_length: Optional[int] = None,
@@ -147,10 +148,11 @@ class Parser(nn.Module):
         if self.feature_cache is None:
             return self.encoder(input_ids=batch.input_ids,
                                 attention_mask=batch.attention_mask).last_hidden_state
-        from .frozen import SplitEncoder, encoder_layers
-        split = SplitEncoder(self.encoder, len(encoder_layers(self.encoder)),
-                             self.tokenizer.pad_token_id or 0, self.feature_cache)
-        return split.lower(batch.input_ids, batch.attention_mask)
+        if self._split is None or self._split.cache is not self.feature_cache:
+            from .frozen import SplitEncoder, encoder_layers   # built once per cache, not per batch
+            self._split = SplitEncoder(self.encoder, len(encoder_layers(self.encoder)),
+                                       self.tokenizer.pad_token_id or 0, self.feature_cache)
+        return self._split.lower(batch.input_ids, batch.attention_mask)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Arc scores ``(B, N, N+1)`` of dependents 1..N over heads 0..N (padding heads
