@@ -102,7 +102,8 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from xlie.corpus import Sentence
     from xlie.scoring import pair_sentences, score_dep
-    from xlie.selftrain.parser import Parser, confident_arcs, self_train_parser, train_parser
+    from xlie.selftrain.parser import Parser
+    from xlie.selftrain.parser_train import confident_arcs, self_train_parser, train_parser
     lang = args.lang
     pairs = load(lang, None)
     links, _ = links_for([(e.tokens, d.tokens) for e, d in pairs], None, f"pud-{lang}",

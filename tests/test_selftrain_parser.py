@@ -8,7 +8,8 @@ import torch
 
 from xlie.corpus import Sentence
 from xlie.formats.conllu import format_conllu, read_conllu
-from xlie.selftrain.parser import Parser, relations_of, train_parser
+from xlie.selftrain.parser import Parser, relations_of
+from xlie.selftrain.parser_train import train_parser
 from xlie.trees import is_tree
 
 
@@ -81,7 +82,7 @@ def test_cli_train_task_dep_and_predict_conllu(tiny_bert, test_data, tmp_path):
 
 
 def test_confident_arcs_keep_partial_trees_of_one_tree():
-    from xlie.selftrain.parser import confident_arcs
+    from xlie.selftrain.parser_train import confident_arcs
     from xlie.trees import is_partial_tree
     pred = Sentence(id="p", tokens=["a", "b", "c", "d"], heads=[2, 0, 2, 3],
                     deprels=["nsubj", "root", "obj", "det"], arc_scores=[0.95, 0.99, 0.5, 0.91])
@@ -152,7 +153,7 @@ def test_default_config_keeps_word_embeddings_fixed_and_trains_the_layers(tiny_b
                                                                           tmp_path):
     from xlie.formats.conllu import write_conllu
     from xlie.selftrain.config import TaggerTrainConfig
-    from xlie.selftrain.parser import train_parser_files
+    from xlie.selftrain.parser_train import train_parser_files
     sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
     write_conllu(tmp_path / "en.conllu", sents)
     base = Parser.from_encoder(tiny_bert, ["root"]).encoder.state_dict()
@@ -162,3 +163,61 @@ def test_default_config_keeps_word_embeddings_fixed_and_trains_the_layers(tiny_b
     emb = [k for k in base if k.endswith("word_embeddings.weight")]
     assert emb and all(torch.equal(base[k], after[k]) for k in emb)
     assert any(not torch.equal(base[k], after[k]) for k in base if ".layer." in k)
+
+
+def _parser_losses(out):
+    return json.loads((out / "metrics.json").read_text())["losses"]
+
+
+def test_an_interrupted_parser_run_resumes_to_the_same_parser(tiny_bert, test_data, tmp_path):
+    import pytest
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:12]
+    kw = dict(epochs=4, batch_size=4, lr=1e-3, head_lr=5e-3, arc_dim=32, rel_dim=8,
+              checkpoint_every=3)
+    full = train_parser(sents, tmp_path / "full", tiny_bert, **kw)
+
+    def interrupt(step, loss):
+        if step == 6:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        train_parser(sents, tmp_path / "cut", tiny_bert, on_step=interrupt, **kw)
+    assert (tmp_path / "cut" / "checkpoint").is_dir()
+    assert not (tmp_path / "cut" / "metrics.json").exists()
+    resumed = train_parser(sents, tmp_path / "cut", tiny_bert, **kw)
+    metrics = json.loads((tmp_path / "cut" / "metrics.json").read_text())
+    assert metrics["resumed_at_step"] == 6 and metrics["step"] == 12
+    assert metrics["losses"] == pytest.approx(_parser_losses(tmp_path / "full"), abs=1e-4)
+    assert [p.heads for p in resumed.predict(sents)] == [p.heads for p in full.predict(sents)]
+
+
+def test_parser_holds_out_silver_trees_for_model_choice(tiny_bert, test_data, tmp_path, capsys):
+    probe = Parser.from_encoder(tiny_bert, ["root"])
+    gold = [s for s in _gold(test_data, 150) if probe.fits(s)]
+    src, rest = gold[:18], gold[18:68]
+    silver = [s.model_copy(update={"id": f"s{k}", "heads": [None] + s.heads[1:]})
+              for k, s in enumerate(rest * 2)]   # partial trees, as projection gives
+    assert len(silver) == 100
+    train_parser(src, tmp_path / "p", tiny_bert, silver=silver, max_steps=30, batch_size=16,
+                 lr=1e-3, head_lr=5e-3, arc_dim=32, rel_dim=8)
+    m = json.loads((tmp_path / "p" / "metrics.json").read_text())
+    assert m["dev_set"] == {"kind": "held-out", "from": "silver", "sentences": 30, "of": 100}
+    assert m["features"]["silver"] == 70 and m["features"]["source"] == 18
+    assert m["dev"] and all("las" in d for d in m["dev"])
+    assert m["model_choice"]["step"] in [d["step"] for d in m["dev"]]
+    assert "kept the parser of step" in capsys.readouterr().err
+
+
+def test_a_parser_with_one_relation_on_every_dev_word_is_reported(tiny_bert, test_data,
+                                                                  tmp_path, capsys):
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:8]
+    # bad silver: one relation on every arc, so the parser can only ever predict that one
+    flat = [s.model_copy(update={"deprels": ["dep"] * len(s.tokens)}) for s in sents]
+    train_parser(flat, tmp_path / "p", tiny_bert, dev=sents, max_steps=2, arc_dim=32,
+                 rel_dim=8)
+    m = json.loads((tmp_path / "p" / "metrics.json").read_text())
+    c = m["collapse"]
+    assert c["collapsed"] and c["on"] == "dev" and c["label"] == "dep"
+    assert c["predicted_share"] == 1.0 and c["gold_share"] == 0.0
+    assert "labels 100.0% of its words 'dep'" in c["cause"]
+    assert m["dev"][-1]["collapsed"]
+    assert "COLLAPSED" in capsys.readouterr().err

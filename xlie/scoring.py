@@ -87,10 +87,12 @@ def pos_scores(gold: Sequence[Sequence[Optional[str]]],
 
 
 def main_score(task: str, scores: dict[str, Any]) -> float:
-    """The one figure of a result: micro F1 (NER), accuracy (POS), the RELX macro F1
-    (relation)."""
+    """The one figure of a result: micro F1 (NER), accuracy (POS), LAS (dep), the RELX
+    macro F1 (relation)."""
     if task == "relation":
         return scores["macro_f1"]
+    if task == "dep":
+        return scores["las"]
     return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
 
 

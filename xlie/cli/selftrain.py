@@ -76,13 +76,17 @@ selftrain_cli.name = "selftrain"
 def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume, **opts):
     """Train a tagger (ner, pos), a parser (dep) or a relation classifier (relation) on
     SOURCE gold corpora (JSONL, CoNLL, CoNLL-U, KBP37/RELX) and --silver data. An
-    interrupted tagger run resumes from its last checkpoint."""
+    interrupted tagger or parser run resumes from its last checkpoint."""
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig, train
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=_train_values(**opts)).train
     if cfg.task == "dep":
-        from ..selftrain.parser import train_parser_files
-        click.echo(json.dumps(train_parser_files(list(source), out, cfg, list(silver), test)))
+        from ..selftrain.parser_train import train_parser_files
+        m = train_parser_files(list(source), out, cfg, list(silver), test, dev,
+                               resume=not no_resume)
+        click.echo(json.dumps({"parser": m["model"], "steps": m["step"], "best_dev_las": m["best"],
+                               "model_choice": m["model_choice"]["text"],
+                               "test": m.get("test")}))
         return
     result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
                    resume=not no_resume)
@@ -140,7 +144,7 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
         values.update({"select.mode": "top", "select.top_fraction": top_fraction})
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
     if cfg.train.task == "dep":
-        from ..selftrain.parser import self_train_parser_files
+        from ..selftrain.parser_train import self_train_parser_files
         click.echo(json.dumps(self_train_parser_files(list(source), list(unlabeled), run_dir,
                                                       cfg, list(silver), test)))
         return

@@ -50,6 +50,17 @@ def hold_out(paths: Sequence[str | Path], origin: str, fraction: float,
     """Draw the dev slice from the non-empty sentences of ``paths``; None when too few."""
     found = [(fi, si, s) for fi, p in enumerate(paths)
              for si, (_, s) in enumerate(read_sentences(p)) if s.tokens]
+    return _draw(found, origin, fraction, seed)
+
+
+def hold_out_sentences(sents: Sequence[Sentence], origin: str, fraction: float,
+                       seed: int) -> Optional[HeldOut]:
+    """The same draw from sentences in memory; a key is ``(0, index in sents)``."""
+    return _draw([(0, si, s) for si, s in enumerate(sents) if s.tokens], origin, fraction, seed)
+
+
+def _draw(found: list[tuple[int, int, Sentence]], origin: str, fraction: float,
+          seed: int) -> Optional[HeldOut]:
     k = dev_size(len(found), fraction)
     if not k:
         return None

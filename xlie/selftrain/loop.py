@@ -11,28 +11,43 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Optional, Protocol
 
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
-from .checkpoint import TrainerState, save_checkpoint, save_tagger
+from .checkpoint import TrainerState, save_checkpoint
 from .config import TaggerTrainConfig
-from .encode import IGNORE, collate
+from .encode import IGNORE
 from .health import collapsed
-from .metrics import evaluate, main_score
-from .predict import Tagger
 from .steplog import StepLog
 
 StepHook = Callable[[int, float], None]
 
 
+class LoopTask(Protocol):
+    """What the loop needs of a model kind (tagger, parser): how to batch its features,
+    the loss of a batch, a dev score, and how to save the model kept."""
+
+    metric: str      # the dev score's name in progress lines
+    unit: str        # what a training example is: "windows", "sentences"
+
+    def collate(self, features: list[dict]) -> dict: ...
+
+    def loss(self, model, batch: dict) -> torch.Tensor: ...
+
+    def evaluate(self, model, dev: list) -> tuple[dict, float]:
+        """Scores on dev (fractions; ``top_label``: :func:`.health.label_shares`) and the
+        one that chooses the model."""
+
+    def save(self, accelerator, model, out: Path) -> None: ...
+
+
 @dataclass
 class LoopData:
-    source: list[dict]   # features of gold source examples
+    source: list[dict]   # features of gold source examples (each with its ``input_ids``)
     silver: list[dict]   # features of silver and pseudo-labeled examples
     dev: list            # gold Sentences for early stopping (may be empty)
 
@@ -95,16 +110,16 @@ class Plan:
 MAX_EVAL_EVERY = 500
 
 
-def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, config: TaggerTrainConfig,
+def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerTrainConfig,
              out: Path, state: TrainerState, optimizer, make_scheduler,
              on_step: Optional[StepHook] = None) -> TrainerState:
     """Train from ``state`` to the end: the step budget (``max_steps``), the epochs, or
-    early stopping on the dev set, evaluated each epoch and every ``eval_every`` steps."""
-    pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+    early stopping on the dev set, evaluated each epoch and every ``eval_every`` steps.
+    Checkpoints go to ``out/checkpoint``; ``task.save`` keeps the best (or last) model."""
     # the loader's own generator: starting to iterate must not draw from the global RNG,
     # or a resumed run's dropout masks would differ from an uninterrupted one's
     loader = lambda e: DataLoader(epoch_features(data, config, e), batch_size=config.batch_size,
-                                  shuffle=False, collate_fn=partial(collate, pad_id=pad),
+                                  shuffle=False, collate_fn=task.collate,
                                   generator=torch.Generator().manual_seed(config.seed + e))
     dl = accelerator.prepare(loader(state.epoch))
     plan = Plan.make(len(dl), config)
@@ -112,12 +127,12 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
     if state.step:  # the scheduler state came back with the checkpoint
         _restore_scheduler(accelerator, out, scheduler)
     log = StepLog(plan.total_steps, state.step, plan.max_epochs, config.log_every,
-                  accelerator.is_main_process, "accuracy" if config.task == "pos" else "F1")
-    log.message(f"train: {len(data.source)} source + {len(data.silver)} silver/pseudo windows; "
-                f"{plan.steps_per_epoch} steps an epoch, at most {plan.total_steps} steps "
+                  accelerator.is_main_process, task.metric)
+    log.message(f"train: {len(data.source)} source + {len(data.silver)} silver/pseudo "
+                f"{task.unit}; {plan.steps_per_epoch} steps an epoch, at most {plan.total_steps} steps "
                 f"({plan.max_epochs} epochs); dev: "
                 + (f"{len(data.dev)} sentences, every {plan.eval_every} steps"
-                   if data.dev else "none (the last step's tagger is kept)"))
+                   if data.dev else "none (the last step's model is kept)"))
     try:
         while state.epoch < plan.max_epochs and state.stopped is None:
             if dl is None:
@@ -127,9 +142,7 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
                        if state.batches_done else dl)
             for batch in batches:
                 with accelerator.accumulate(model):
-                    logits = model(input_ids=batch["input_ids"],
-                                   attention_mask=batch["attention_mask"]).logits  # (B, T, C)
-                    loss = weighted_loss(logits, batch["labels"], batch["weight"])
+                    loss = task.loss(model, batch)
                     accelerator.backward(loss)
                     if accelerator.sync_gradients:
                         accelerator.clip_grad_norm_(model.parameters(), config.max_grad_norm)
@@ -147,8 +160,8 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
                     break
                 if data.dev and state.step % plan.eval_every == 0 \
                         and state.batches_done < len(dl):   # mid-epoch; epoch ends below
-                    _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
-                          plan.min_stop_step)
+                    _evaluate(accelerator, model, task, data, config, out, state, log,
+                              plan.min_stop_step)
                     save_checkpoint(accelerator, out, state)
                     model.train()
                     if state.stopped:
@@ -162,30 +175,28 @@ def run_loop(accelerator, model, tokenizer, tagger: Tagger, data: LoopData, conf
                 state.epoch += 1
                 state.batches_done = 0
             if data.dev and (not state.dev or state.dev[-1]["step"] != state.step):
-                _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+                _evaluate(accelerator, model, task, data, config, out, state, log,
                           plan.min_stop_step)
             save_checkpoint(accelerator, out, state)
         if state.stopped is None:
             state.stopped = "epochs"
-        if not data.dev:  # without a dev set the tagger is the last one
-            save_tagger(accelerator, model, tokenizer, out)
+        if not data.dev:  # without a dev set the model kept is the last one
+            task.save(accelerator, model, out)
     finally:
         log.close()
     return state
 
 
-def _evaluate(accelerator, model, tokenizer, tagger, data, config, out, state, log,
+def _evaluate(accelerator, model, task: LoopTask, data, config, out, state, log,
               min_stop_step: int) -> None:
-    """Score on dev, keep the best tagger, decide on early stopping."""
-    tagger.model = accelerator.unwrap_model(model)
-    scores = evaluate(tagger, data.dev)
-    score = main_score(config.task, scores)
+    """Score on dev, keep the best model, decide on early stopping."""
+    scores, score = task.evaluate(model, data.dev)
     top = scores.pop("top_label", {})
     state.dev.append({"epoch": state.epoch, "step": state.step, **scores,
                       "collapsed": collapsed(top), "top_label": top})
     if state.best is None or score > state.best:
         state.best, state.bad_epochs = score, 0
-        save_tagger(accelerator, model, tokenizer, out)
+        task.save(accelerator, model, out)
     else:
         state.bad_epochs += 1
         if (config.patience and state.bad_epochs >= config.patience

@@ -14,7 +14,6 @@ The model directory holds the encoder (``save_pretrained``), its tokenizer, ``pa
 from __future__ import annotations
 
 import json
-import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -27,7 +26,6 @@ from ..corpus import Sentence
 from ..errors import XlieError
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
-from .steplog import StepLog
 
 CONFIG = "parser.json"
 WEIGHTS = "parser.pt"
@@ -168,7 +166,12 @@ class Parser(nn.Module):
 
     def loss(self, batch: Batch, weight: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Cross-entropy of the gold head and of the gold relation at it, over known arcs."""
-        arc, rd, rh = self(batch)
+        return self.loss_of(self(batch), batch, weight)
+
+    def loss_of(self, outputs: tuple[torch.Tensor, torch.Tensor, torch.Tensor], batch: Batch,
+                weight: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """The loss of ``forward``'s outputs (which a wrapped model may have computed)."""
+        arc, rd, rh = outputs
         known = batch.heads >= 0
         if not known.any():
             return arc[batch.words].nan_to_num(0.0).sum() * 0.0
@@ -242,172 +245,14 @@ def relations_of(sents: Iterable[Sentence]) -> list[str]:
                    if h is not None and r not in (None, "_")})
 
 
-def train_parser(source: Sequence[Sentence], out: str | Path, model: str | Path, *,
-                 silver: Sequence[Sentence] = (), epochs: int = 3, batch_size: int = 16,
-                 lr: float = 5e-5, head_lr: float = 2e-3, min_arc_score: Optional[float] = None,
-                 silver_weight: float = 1.0, freeze_layers: int = 0,
-                 freeze_embeddings: bool = False, max_steps: Optional[int] = None,
-                 seed: int = 0, max_length: Optional[int] = None, arc_dim: int = 256,
-                 rel_dim: int = 64, freeze_encoder: bool = False,
-                 feature_cache: Optional[dict] = None) -> Parser:
-    """Train on gold source trees plus partial silver trees (unknown and weak arcs left out
-    of the loss); the parser is saved to ``out`` and returned. ``freeze_encoder`` trains the
-    head alone on encoder states computed once per sentence (``feature_cache``, a dict that
-    may be shared between runs on the same encoder): far cheaper on a CPU.
-    ``freeze_embeddings`` keeps the input word vectors fixed (the CLI's default, as for the
-    taggers), ``freeze_layers`` also the lowest layers."""
-    random.seed(seed)
-    torch.manual_seed(seed)
-    data = [(s, 1.0) for s in source if s.heads] + [(s, silver_weight) for s in silver if s.heads]
-    if not data:
-        raise XlieError("no sentence with a tree to train the parser on",
-                        "give CoNLL-U (or JSONL with heads/deprels) source or silver data")
-    parser = Parser.from_encoder(model, relations_of(s for s, _ in data), max_length=max_length,
-                                 arc_dim=arc_dim, rel_dim=rel_dim)
-    data = [(s, w) for s, w in data if parser.fits(s)]  # too long for one piece: left out
-    if freeze_encoder:
-        parser.encoder.requires_grad_(False)
-        parser.feature_cache = {} if feature_cache is None else feature_cache
-    elif freeze_layers or freeze_embeddings:
-        from types import SimpleNamespace
-        from .trainer import freeze
-        freeze(parser.encoder, SimpleNamespace(freeze_embeddings=freeze_embeddings,
-                                               model=str(model), freeze_layers=freeze_layers))
-    groups = [{"params": [p for p in parser.encoder.parameters() if p.requires_grad], "lr": lr},
-              {"params": list(parser.head.parameters()), "lr": head_lr}]
-    opt = torch.optim.AdamW([g for g in groups if g["params"]], weight_decay=0.01)
-    parser.train()
-    step = 0
-    per_epoch = -(-len(data) // batch_size)
-    total = min(max_steps or epochs * per_epoch, epochs * per_epoch)
-    log = StepLog(total, 0, epochs, None, enabled=True, metric="LAS")
-    log.message(f"train: {len(data)} sentences with trees, {per_epoch} steps an epoch, "
-                f"at most {total} steps ({epochs} epochs)")
-    for epoch in range(epochs):
-        order = list(data)
-        random.Random(seed * 1000 + epoch).shuffle(order)
-        for k in range(0, len(order), batch_size):
-            part = order[k:k + batch_size]
-            batch = parser.batch([s for s, _ in part], min_arc_score)
-            loss = parser.loss(batch, torch.tensor([w for _, w in part]))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(parser.parameters(), 5.0)
-            opt.step()
-            step += 1
-            log.step(step, epoch, loss.item())
-            if max_steps and step >= max_steps:
-                break
-        if max_steps and step >= max_steps:
-            break
-    log.close()
-    log.message(f"train: {step} steps done; parser saved to {out}")
-    parser.save(out)
-    parser.eval()
-    return parser
-
-
-def confident_arcs(sents: Sequence[Sentence], threshold: float) -> list[Sentence]:
-    """Pseudo-labels: predicted trees with the arcs under ``threshold`` left out (partial
-    trees, each part of one well-formed tree); sentences with no arc left are dropped."""
-    out = []
-    for s in sents:
-        keep = [h if x is not None and x >= threshold else None
-                for h, x in zip(s.heads, s.arc_scores or [None] * len(s.heads))]
-        if any(h is not None for h in keep):
-            out.append(s.model_copy(update={
-                "heads": keep, "deprels": [r if h is not None else "_"
-                                           for r, h in zip(s.deprels, keep)]}))
-    return out
-
-
-def self_train_parser(source: Sequence[Sentence], unlabeled: Sequence[Sentence],
-                      out: str | Path, model: str | Path, *, silver: Sequence[Sentence] = (),
-                      rounds: int = 2, threshold: float = 0.9,
-                      test: Sequence[Sentence] = (), **train_kw) -> dict:
-    """Round 0 on source + silver, then ``rounds`` of: parse ``unlabeled`` -> keep the
-    arcs whose head probability is >= ``threshold`` -> retrain from the base encoder on
-    source + silver + those pseudo-trees. Returns per-round counts (and test UAS/LAS)."""
-    from ..scoring import pair_sentences, score_dep
-    out = Path(out)
-    summary: dict = {"rounds": []}
-    pseudo: list[Sentence] = []
-    for r in range(rounds + 1):
-        done = out / f"round-{r}"
-        if (done / CONFIG).exists():  # finished before an interruption (written last)
-            parser = Parser.load(done)
-        else:
-            parser = train_parser(source, done, model, silver=list(silver) + pseudo, **train_kw)
-        info: dict = {"round": r, "pseudo_sentences": len(pseudo),
-                      "pseudo_arcs": sum(h is not None for s in pseudo for h in s.heads)}
-        if test:
-            gold = [s for s in test if parser.fits(s)]
-            info["test"] = score_dep(pair_sentences(gold, parser.predict(gold)))
-        summary["rounds"].append(info)
-        if r < rounds:
-            text = [s for s in unlabeled if parser.fits(s)]
-            pseudo = confident_arcs(parser.predict(text), threshold)
-    summary["final_model"] = f"round-{rounds}"
-    return summary
-
-
-def _read(paths: Sequence[str | Path]) -> list[Sentence]:
-    from ..formats.detect import read_any
-    return [s for p in paths for s in read_any(p)]
-
-
-def _train_kw(config) -> dict:
-    """train_parser's keywords from a TaggerTrainConfig."""
-    # no epochs set: the step budget ends training (max_steps epochs bound it from above)
-    return dict(epochs=config.epochs or config.max_steps, batch_size=config.batch_size, lr=config.lr,
-                head_lr=config.head_lr or 2e-3, min_arc_score=config.min_arc_score,
-                silver_weight=config.silver_weight, freeze_layers=config.freeze_layers,
-                freeze_embeddings=config.freeze_embeddings, max_steps=config.max_steps, seed=config.seed, max_length=config.max_length)
-
-
-def self_train_parser_files(source: Sequence[str | Path], unlabeled: Sequence[str | Path],
-                            out: str | Path, config, silver: Sequence[str | Path] = (),
-                            test: Optional[str | Path] = None) -> dict:
-    """``xlie selftrain run --task dep``: rounds as ``self_train_parser``, with the settings
-    of a ``SelfTrainConfig`` (pseudo-arcs kept at ``select.threshold``); OUT/summary.json."""
-    from ..fileio import atomic_write
-    text = [s.model_copy(update={"heads": None, "deprels": None, "arc_scores": None})
-            for s in _read(unlabeled)]  # trees in the unlabeled text are ignored
-    summary = self_train_parser(_read(source), text, out, config.train.model,
-                                silver=_read(silver), rounds=config.rounds,
-                                threshold=config.select.threshold,
-                                test=_read([test]) if test else (), **_train_kw(config.train))
-    with atomic_write(Path(out) / "summary.json") as f:
-        json.dump(summary, f, indent=1)
-    return summary
-
-
-def train_parser_files(source: Sequence[str | Path], out: str | Path, config,
-                       silver: Sequence[str | Path] = (), test: Optional[str | Path] = None
-                       ) -> dict:
-    """``xlie selftrain train --task dep``: a parser in ``OUT/model`` from the files, with
-    the settings of a ``TaggerTrainConfig``; ``OUT/metrics.json`` (test UAS/LAS)."""
-    from ..fileio import atomic_write
-    from ..scoring import pair_sentences, score_dep
-    parser = train_parser(_read(source), Path(out) / "model", config.model,
-                          silver=_read(silver), **_train_kw(config))
-    metrics: dict = {"task": "dep", "model": str(Path(out) / "model"), "rels": parser.rels}
-    if test:
-        gold = [s for s in _read([test]) if parser.fits(s)]
-        metrics["test"] = score_dep(pair_sentences(gold, parser.predict(gold)))
-    with atomic_write(Path(out) / "metrics.json") as f:
-        json.dump(metrics, f, indent=1)
-    return metrics
-
-
 def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
                 fmt: Optional[str] = None, batch_size: int = 16, score: bool = False) -> dict:
     """``xlie selftrain predict`` with a parser: every sentence gets a tree (CoNLL-U HEAD,
     DEPREL, ArcScore in MISC); with ``score``, UAS/LAS against the inputs' own trees."""
-    from ..formats.detect import write_any
+    from ..formats.detect import read_any, write_any
     from ..scoring import pair_sentences, score_dep
     parser = Parser.load(model)
-    sents = _read(inputs)
+    sents = [s for p in inputs for s in read_any(p)]
     long = [s.id for s in sents if not parser.fits(s)]
     if long:
         raise XlieError(f"{len(long)} sentences are longer than the parser's {parser.max_length} "

@@ -23,13 +23,13 @@ from ..errors import XlieError
 from ..precision import resolve_mixed_precision
 from ..fileio import atomic_write
 from ..models import load_pretrained, load_tokenizer
-from .checkpoint import TrainerState, load_checkpoint
+from .checkpoint import TrainerState, load_checkpoint, save_tagger
 from .config import TrainConfig
 from .data import DataReport, ExampleBuilder, load_examples, load_label_map, read_sentences
 from .health import collapse_report, label_shares
 from .holdout import HeldOut, hold_out
-from .encode import training_features
-from .loop import LoopData, StepHook, run_loop
+from .encode import collate, training_features
+from .loop import LoopData, StepHook, run_loop, weighted_loss
 from .metrics import evaluate, main_score
 from .predict import TASK_KEY, WINDOW_KEY, Tagger
 
@@ -41,6 +41,34 @@ Paths = Sequence[str | Path]
 class TrainResult:
     model_dir: Path
     metrics: dict
+
+
+class TaggerTask:
+    """The tagger's part of the training loop (:class:`.loop.LoopTask`)."""
+
+    unit = "windows"
+
+    def __init__(self, tagger: Tagger, accelerator, task: str):
+        self.tagger, self.accelerator, self.task = tagger, accelerator, task
+        self.metric = "accuracy" if task == "pos" else "F1"
+        pad = tagger.tokenizer.pad_token_id
+        self.pad_id = pad if pad is not None else 0
+
+    def collate(self, features: list[dict]) -> dict:
+        return collate(features, pad_id=self.pad_id)
+
+    def loss(self, model, batch: dict) -> torch.Tensor:
+        logits = model(input_ids=batch["input_ids"],
+                       attention_mask=batch["attention_mask"]).logits      # (B, T, C)
+        return weighted_loss(logits, batch["labels"], batch["weight"])
+
+    def evaluate(self, model, dev: list) -> tuple[dict, float]:
+        self.tagger.model = self.accelerator.unwrap_model(model)
+        scores = evaluate(self.tagger, dev)
+        return scores, main_score(self.task, scores)
+
+    def save(self, accelerator, model, out: Path) -> None:
+        save_tagger(accelerator, model, self.tagger.tokenizer, out)
 
 
 def use_cpu() -> bool:
@@ -82,6 +110,48 @@ def freeze(model, config: TrainConfig) -> None:
                         "set train.freeze_layers=0")
 
 
+def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
+    """The metrics of a run finished in ``out`` under the same settings (None: train)."""
+    path = out / "metrics.json"
+    if not (resume and path.exists()):
+        return None
+    done = json.loads(path.read_text(encoding="utf-8"))
+    if not done.get("finished"):
+        return None
+    if done.get("config") != settings:
+        raise XlieError(f"{out} holds a model trained with other settings",
+                        "train into another directory, or start over (--no-resume)")
+    return done
+
+
+def make_accelerator(config: TrainConfig):
+    """One accelerator a run (CPU, one GPU or several processes), its seed set."""
+    from accelerate import Accelerator
+    from accelerate.utils import set_seed
+    accelerator = Accelerator(cpu=use_cpu(),
+                              mixed_precision=resolve_mixed_precision(config.mixed_precision),
+                              gradient_accumulation_steps=config.grad_accum)
+    set_seed(config.seed)
+    return accelerator
+
+
+def scheduler_maker(accelerator, optimizer, config: TrainConfig):
+    """The loop's ``make_scheduler``: linear warm-up and decay over the run's steps."""
+    from transformers import get_linear_schedule_with_warmup
+
+    def make(steps: int):
+        # accelerate steps a prepared scheduler once per process per optimizer step
+        steps *= accelerator.num_processes
+        return get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
+    return make
+
+
+def start_state(accelerator, out: Path, settings: dict, resume: bool) -> TrainerState:
+    """Where a run starts: its last checkpoint when resuming under the same settings."""
+    _check_settings(accelerator, out / "settings.json", settings, resume)
+    return (load_checkpoint(accelerator, out) if resume else None) or TrainerState()
+
+
 def _check_settings(accelerator, path: Path, settings: dict, resume: bool) -> None:
     """A checkpoint resumes only under the settings it was made with."""
     if resume and path.exists() and json.loads(path.read_text(encoding="utf-8")) != settings:
@@ -93,11 +163,12 @@ def _check_settings(accelerator, path: Path, settings: dict, resume: bool) -> No
     accelerator.wait_for_everyone()
 
 
-def param_groups(model, config: TrainConfig) -> list[dict]:
-    """Trainable parameters: the encoder at ``lr``, the new head (whatever lies outside
-    ``base_model_prefix``) at ``head_lr``; no weight decay on biases and norms."""
+def param_groups(model, config: TrainConfig, body: Optional[str] = None) -> list[dict]:
+    """Trainable parameters: the encoder (names under ``body``, by default
+    ``base_model_prefix``) at ``lr``, the new head (the rest) at ``head_lr``; no weight decay
+    on biases and norms."""
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-    body = model.base_model_prefix + "."
+    body = body or model.base_model_prefix + "."
     groups = []
     for is_head in (False, True):
         lr = (config.head_lr or config.lr) if is_head else config.lr
@@ -117,22 +188,22 @@ def _hold_out(config: TrainConfig, source: Paths, silver: Paths) -> Optional[Hel
     return hold_out(list(source), "source", config.dev_fraction, config.seed) if source else None
 
 
-def model_choice(state: TrainerState, dev_info: dict, task: str) -> dict:
-    """Which step's tagger was kept, and why (for the log and ``metrics.json``)."""
+def model_choice(state: TrainerState, dev_info: dict, task: str, what: str = "tagger") -> dict:
+    """Which step's model was kept, and why (for the log and ``metrics.json``)."""
     why = {"max_steps": "the step budget (max_steps) was spent",
            "epochs": "the epochs ran out",
            "early_stopping": "the dev score stopped rising (patience)"}.get(state.stopped or "",
                                                                           str(state.stopped))
     if not state.dev:
         return {"step": state.step, "dev_score": None, "stopped": state.stopped,
-                "text": f"kept the last tagger (step {state.step}, no dev set); stopped: {why}"}
+                "text": f"kept the last {what} (step {state.step}, no dev set); stopped: {why}"}
     best = max(state.dev, key=lambda d: main_score(task, d))
     score = main_score(task, best)
     where = (f"{dev_info['sentences']} held-out {dev_info['from']} sentences"
              if dev_info.get("kind") == "held-out" else f"{dev_info['sentences']} dev sentences")
     return {"step": best["step"], "epoch": best["epoch"], "dev_score": score,
             "evaluations": len(state.dev), "stopped": state.stopped,
-            "text": f"kept the tagger of step {best['step']} of {state.step} (dev score "
+            "text": f"kept the {what} of step {best['step']} of {state.step} (dev score "
                     f"{100 * score:.2f}% on {where}, best of {len(state.dev)} evaluations); "
                     f"stopped: {why}"}
 
@@ -173,27 +244,16 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
         from .relation import train_relation
         model_dir, metrics = train_relation(source, out, config, silver, dev, test)
         return TrainResult(model_dir, metrics)
-    from accelerate import Accelerator
-    from accelerate.utils import set_seed
-    from transformers import get_linear_schedule_with_warmup
-
     out = Path(out)
     metrics_path = out / "metrics.json"
     settings = json.loads(config.model_dump_json())
-    if resume and metrics_path.exists():
-        done = json.loads(metrics_path.read_text(encoding="utf-8"))
-        if done.get("finished"):
-            if done.get("config") != settings:
-                raise XlieError(f"{out} holds a tagger trained with other settings",
-                                "train into another directory, or start over (--no-resume)")
-            return TrainResult(out / "model", done)
+    done = finished_run(out, settings, resume)
+    if done is not None:
+        return TrainResult(out / "model", done)
     if not source and not silver and not pseudo:
         raise XlieError("nothing to train on", "pass source and/or silver corpora")
     t0 = time.time()
-    accelerator = Accelerator(cpu=use_cpu(),
-                              mixed_precision=resolve_mixed_precision(config.mixed_precision),
-                              gradient_accumulation_steps=config.grad_accum)
-    set_seed(config.seed)
+    accelerator = make_accelerator(config)
     labels = load_label_map(config, list(source), list(silver) + list(pseudo))
     report = DataReport()
     builder = ExampleBuilder(labels, config, report)
@@ -224,17 +284,11 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     freeze(model, config)
     optimizer = torch.optim.AdamW(param_groups(model, config), lr=config.lr)
     model, optimizer = accelerator.prepare(model, optimizer)
-
-    def make_scheduler(steps: int):
-        # accelerate steps a prepared scheduler once per process per optimizer step
-        steps *= accelerator.num_processes
-        return get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * steps), steps)
-
-    _check_settings(accelerator, out / "settings.json", settings, resume)
-    state = (load_checkpoint(accelerator, out) if resume else None) or TrainerState()
+    state = start_state(accelerator, out, settings, resume)
     resumed_at = state.step
-    state = run_loop(accelerator, model, tokenizer, tagger, data, config, out, state,
-                     optimizer, make_scheduler, on_step)
+    state = run_loop(accelerator, model, TaggerTask(tagger, accelerator, config.task), data,
+                     config, out, state, optimizer, scheduler_maker(accelerator, optimizer, config),
+                     on_step)
 
     seen = {labels.selection_label(x) for ex in silver_ex for x in ex.labels if x is not None}
     if silver_ex:  # a label the silver data never shows is learnt from the source alone

@@ -55,7 +55,7 @@ def run_job(job: dict) -> dict:
     ``train.task: dep`` trains the biaffine parser instead (in process)."""
     cfg = SelfTrainConfig.model_validate(job["config"])
     if cfg.train.task == "dep":
-        from ...selftrain.parser import self_train_parser_files
+        from ...selftrain.parser_train import self_train_parser_files
         return self_train_parser_files(job["source"], job["unlabeled"], job["run_dir"], cfg,
                                        job["silver"], job["test"])
     from ...selftrain import self_train
