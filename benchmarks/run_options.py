@@ -7,7 +7,8 @@ import argparse
 from pathlib import Path
 
 
-def parse_run_args(ap: argparse.ArgumentParser, cache_help: str | None = "read/write the links here",
+def parse_run_args(ap: argparse.ArgumentParser,
+                   cache_help: str | None = "read/write the links here",
                    no_write_help: str | None = None) -> argparse.Namespace:
     """Add ``--cache`` and ``--no-write`` to ``ap`` (which must define ``--threads``), parse the
     command line and set torch's threads; returns the parsed arguments."""
