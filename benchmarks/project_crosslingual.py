@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_europarl import (default_extraction, links_for, load, pct,  # noqa: E402
                               target_languages, with_links)
-from results import machine, table, write_section  # noqa: E402
+from results import machine, publish, table  # noqa: E402
+from run_options import parse_run_args  # noqa: E402
 
 # setting -> values tried; the shipped default is read from ProjectionOptions / phrases.py
 GRID: dict[str, list] = {
@@ -80,11 +81,7 @@ def main() -> None:
     ap.add_argument("--langs", nargs="+", default=None)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--cache", type=Path)
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-    import torch
-    torch.set_num_threads(args.threads)
+    args = parse_run_args(ap, cache_help=None)
     langs = args.langs or target_languages()
     ext = default_extraction()
     data = {}
@@ -137,9 +134,7 @@ def main() -> None:
         "on German alone before Italian was here; where German alone would now pick another "
         "value (`weak_link` 0.4, `max_len_ratio` 2, `neighbours`), the gain is one or two "
         "spans and Italian loses or stays level, so the shipped values stay."])
-    print(text)
-    if not args.no_write:
-        write_section("project-crosslingual", text)
+    publish("project-crosslingual", text, not args.no_write)
 
 
 if __name__ == "__main__":

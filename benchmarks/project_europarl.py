@@ -24,7 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from results import machine, table, write_section  # noqa: E402
+from results import machine, publish, table  # noqa: E402
+from run_options import parse_run_args  # noqa: E402
 
 SHARED = Path(os.environ.get("XLIE_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 DATA = SHARED / "data" / "europarl-ner"
@@ -134,13 +135,8 @@ def main() -> None:
     ap.add_argument("--extractions", nargs="+", default=EXTRACTIONS)
     ap.add_argument("--limit", type=int, help="only the first N sentences")
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--cache", type=Path, help="read/write the links here (JSON per language "
-                    "and extraction)")
-    ap.add_argument("--no-write", action="store_true", help="print, do not touch RESULTS.md")
-    args = ap.parse_args()
-
-    import torch
-    torch.set_num_threads(args.threads)
+    args = parse_run_args(ap, cache_help="read/write the links here (JSON per language and "
+                          "extraction)", no_write_help="print, do not touch RESULTS.md")
     langs = args.langs or target_languages()
     default = default_extraction()
     md_lang, per_type, errors, ablation, by_threshold, drops = [], {}, {}, {}, {}, {}
@@ -228,10 +224,7 @@ def main() -> None:
           "corpus (background.md, issue 22): awesome-align-based projection ≈ 87 F1 (de), "
           "a tuned heuristic over mBERT links 91.6 (de) and 87.3 (it), an ILP projection with "
           "NMT scoring 87.9 (it), T-Projection ≈ 91 (de)."]
-    text = "\n".join(md)
-    print(text)
-    if not args.no_write:
-        write_section("project-europarl", text)
+    publish("project-europarl", "\n".join(md), not args.no_write)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_europarl import SHARED, default_extraction, links_for  # noqa: E402
-from results import machine, table, write_section  # noqa: E402
+from results import machine, publish, table  # noqa: E402
+from run_options import parse_run_args  # noqa: E402
 
 DATA = SHARED / "data" / "pud"
 EXTRACTIONS = ["softmax", "entmax", "ot", "itermax"]
@@ -59,12 +60,7 @@ def main() -> None:
     ap.add_argument("--extractions", nargs="+", default=EXTRACTIONS)
     ap.add_argument("--limit", type=int)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--cache", type=Path, help="read/write the links here")
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-
-    import torch
-    torch.set_num_threads(args.threads)
+    args = parse_run_args(ap)
     from xlie.corpus import Sentence
     from xlie.projection.api import project
     from xlie.scoring import pair_sentences, score_pos
@@ -125,9 +121,7 @@ def main() -> None:
         "names PROPN in English UD; the error tables show which, counted on this run. The "
         "coverage the heuristic lacks is the rules' doing: without them xlie tags the same "
         "words (those with a link)."])
-    print(text)
-    if not args.no_write:
-        write_section("project-pud", text)
+    publish("project-pud", text, not args.no_write)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_europarl import links_for  # noqa: E402
 from project_pud import load  # noqa: E402
-from results import machine, table, write_section  # noqa: E402
+from results import machine, publish, table  # noqa: E402
+from run_options import parse_run_args  # noqa: E402
 
 SWEEP = [("heuristic", {"method": "heuristic"})] + [
     (f"xlie decay {d} threshold {t}", {"method": "xlie", "dep_decay": d, "dep_threshold": t})
@@ -30,12 +31,7 @@ def main() -> None:
     ap.add_argument("--langs", nargs="+", default=["de", "es"])
     ap.add_argument("--limit", type=int)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--cache", type=Path, help="read/write the links here")
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-
-    import torch
-    torch.set_num_threads(args.threads)
+    args = parse_run_args(ap)
     from xlie.corpus import Sentence
     from xlie.projection.api import project
     from xlie.projection.options import ProjectionOptions
@@ -97,9 +93,7 @@ def main() -> None:
         "covered words; a threshold trades coverage for LAS, the parser can apply one at "
         "training time instead: `arc_scores`); Spanish checks them: the same ordering holds "
         "there.", ""] + md)
-    print(text)
-    if not args.no_write:
-        write_section("project-pud-trees", text)
+    publish("project-pud-trees", text, not args.no_write)
 
 
 if __name__ == "__main__":

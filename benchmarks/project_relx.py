@@ -25,7 +25,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_europarl import SHARED, pct, prf, run, with_links  # noqa: E402
-from results import machine, table, write_section  # noqa: E402
+from results import machine, publish, table  # noqa: E402
+from run_options import parse_run_args  # noqa: E402
 
 DATA = SHARED / "data" / "relations" / "relx"
 
@@ -93,12 +94,7 @@ def main() -> None:
     ap.add_argument("--tokenizers", nargs="+", default=None)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--errors", type=int, default=0, help="print this many misses per run")
-    ap.add_argument("--cache", type=Path, help="read/write the links here")
-    ap.add_argument("--no-write", action="store_true")
-    args = ap.parse_args()
-
-    import torch
-    torch.set_num_threads(args.threads)
+    args = parse_run_args(ap)
     from xlie.projection.api import project
     from xlie.scoring import pair_sentences, score_ner
     langs = args.langs or target_languages()
@@ -154,10 +150,7 @@ def main() -> None:
           "take in a case-marked head noun (`Meclisi`) where English marks only a name. On "
           "French and Spanish the gold often takes in an article (`la liga`, `Le National`) or "
           "a punctuation mark (`Ron Sandler .`) that the English side leaves out."]
-    text = "\n".join(md)
-    print(text)
-    if not args.no_write:
-        write_section("project-relx", text)
+    publish("project-relx", "\n".join(md), not args.no_write)
 
 
 if __name__ == "__main__":

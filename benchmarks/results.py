@@ -47,6 +47,14 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def publish(name: str, text: str, write: bool = True) -> None:
+    """Print a benchmark's section and, unless it is a dry run (``--no-write``), write it as
+    the section ``name`` of RESULTS.md: what a run prints is what it wrote."""
+    print(text)
+    if write:
+        write_section(name, text)
+
+
 def mean_spread(xs: list[float]) -> str:
     """Mean ± sample standard deviation over seeds (the value alone for one seed)."""
     if len(xs) == 1:

@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterable, Iterator, TypeVar
 
 from .errors import OutputExistsError, XlieError
 
@@ -32,6 +32,21 @@ def atomic_write(path: str | Path, *inputs: str | Path | None, mode: str = "w") 
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+T = TypeVar("T")
+
+
+def write_each(path: str | Path, items: Iterable[T], render: Callable[[T], str],
+               *inputs: str | Path | None) -> int:
+    """Write ``render(item)`` for each item atomically (never over ``inputs``) and return how
+    many were written: the one loop behind every text format's writer."""
+    n = 0
+    with atomic_write(path, *inputs) as f:
+        for item in items:
+            f.write(render(item))
+            n += 1
+    return n
 
 
 def check_distinct_outputs(outputs: dict[str, str | Path | None]) -> None:

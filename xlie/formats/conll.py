@@ -33,7 +33,7 @@ from typing import Iterable, Iterator
 
 from ..corpus import Sentence, Span
 from ..errors import InputFormatError, UnknownNameError
-from ..fileio import atomic_write, iter_lines
+from ..fileio import iter_lines, write_each
 from .iob import SCHEMES, TagError, spans_to_tags, tags_to_spans
 
 DOCSTART = "-DOCSTART-"
@@ -153,9 +153,5 @@ def format_conll(sentence: Sentence, scheme: str = "iob2", sep: str = "\t") -> s
 def write_conll(path: str | Path, sentences: Iterable[Sentence], scheme: str = "iob2",
                 *inputs: str | Path | None, sep: str = "\t") -> int:
     """Write sentences atomically (never over ``inputs``); returns the count."""
-    n = 0
-    with atomic_write(path, *inputs) as f:
-        for sent in sentences:
-            f.write(format_conll(sent, scheme, sep) + "\n\n")
-            n += 1
-    return n
+    return write_each(path, sentences, lambda sent: format_conll(sent, scheme, sep) + "\n\n",
+                      *inputs)

@@ -38,7 +38,7 @@ from conllu.serializer import serialize_field
 
 from ..corpus import Sentence
 from ..errors import InputFormatError
-from ..fileio import atomic_write, iter_lines
+from ..fileio import iter_lines, write_each
 from .iob import TagError, spans_to_tags, tags_to_spans
 
 _ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
@@ -202,9 +202,4 @@ def format_conllu(sentence: Sentence) -> str:
 
 def write_conllu(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None) -> int:
     """Write sentences atomically (never over ``inputs``); returns the count."""
-    n = 0
-    with atomic_write(path, *inputs) as f:
-        for sent in sentences:
-            f.write(format_conllu(sent))
-            n += 1
-    return n
+    return write_each(path, sentences, format_conllu, *inputs)

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from ..corpus import Sentence
 from ..errors import InputFormatError
-from ..fileio import atomic_write, iter_lines
+from ..fileio import iter_lines, write_each
 
 
 def parse_line(path: str | Path, line: int, raw: bytes) -> dict[str, Any] | None:
@@ -71,9 +71,4 @@ def dumps(record: Any) -> str:
 
 def write_jsonl(path: str | Path, records: Iterable[Any], *inputs: str | Path | None) -> int:
     """Write records atomically; refuses to write over ``inputs``. Returns the count."""
-    n = 0
-    with atomic_write(path, *inputs) as f:
-        for rec in records:
-            f.write(dumps(rec) + "\n")
-            n += 1
-    return n
+    return write_each(path, records, lambda rec: dumps(rec) + "\n", *inputs)

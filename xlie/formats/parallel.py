@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from ..errors import InputFormatError
-from ..fileio import atomic_write, iter_lines
+from ..fileio import iter_lines, write_each
 
 SEPARATOR = "|||"
 
@@ -82,9 +82,4 @@ def format_parallel_line(src: Iterable[str], tgt: Iterable[str]) -> str:
 
 
 def write_parallel(path: str | Path, pairs: Iterable[tuple[list[str], list[str]]]) -> int:
-    n = 0
-    with atomic_write(path) as f:
-        for src, tgt in pairs:
-            f.write(format_parallel_line(src, tgt) + "\n")
-            n += 1
-    return n
+    return write_each(path, pairs, lambda pair: format_parallel_line(*pair) + "\n")

@@ -34,7 +34,7 @@ from typing import Callable, Iterable, Iterator
 
 from ..corpus import Sentence, Span
 from ..errors import InputFormatError
-from ..fileio import atomic_write, iter_lines
+from ..fileio import iter_lines, write_each
 
 ENTITIES = ("E1", "E2")
 MARKER = re.compile(r"<(/?)e(\d+)>")
@@ -297,9 +297,4 @@ def format_relx(sentence: Sentence) -> str:
 
 def write_relx(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None) -> int:
     """Write examples atomically (never over ``inputs``), two blank lines after each."""
-    n = 0
-    with atomic_write(path, *inputs) as f:
-        for sent in sentences:
-            f.write(format_relx(sent) + "\n\n\n")
-            n += 1
-    return n
+    return write_each(path, sentences, lambda sent: format_relx(sent) + "\n\n\n", *inputs)
