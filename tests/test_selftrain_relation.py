@@ -148,7 +148,7 @@ def test_split_encoder_equals_the_whole_encoder_and_computes_each_input_once(tin
 
 def test_freeze_layers_default_and_explicit(tiny_xlmr):
     from xlie.selftrain.relation import frozen_layers, relation_settings
-    assert frozen_layers(TaggerTrainConfig(task="relation"), 12) == 8      # all but the top 4
+    assert frozen_layers(TaggerTrainConfig(task="relation"), 12) == 6      # all but the top 6
     assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=0), 12) == 0
     assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=30), 12) == 12
     assert frozen_layers(TaggerTrainConfig(task="relation"), 2) == 0

@@ -23,7 +23,7 @@ _COMMON = [
     click.option("--epochs", type=int, help="At most this many epochs (default: the budget's)."),
     click.option("--freeze-layers", type=int,
                  help="Keep the lowest N encoder layers fixed (cheaper steps). Relations: "
-                      "their states are computed once; default all but the top 4."),
+                      "their states are computed once; default all but the top 6."),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
     click.option("--min-silver-score", type=float,

@@ -58,7 +58,7 @@ class TaggerTrainConfig(Settings):
                                     "vectors stay where pretraining put them")
     freeze_layers: int = Field(0, ge=0, description="also keep the lowest N encoder layers "
                                "fixed (backward stops above them: cheaper CPU training); "
-                               "relation: unset means all but the top 4, their states "
+                               "relation: unset means all but the top 6, their states "
                                "computed once per sentence")
     group_by_length: bool = Field(True, description="batch windows of similar length (less "
                                   "padding); batches are still drawn in random order")
