@@ -153,11 +153,11 @@ def main() -> None:
 
     for seed in args.seeds:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, silver in conditions:
+            for i, (name, silver) in enumerate(conditions):
                 if name == st_name and args.rounds:
                     continue  # round 0 of self-training below is this row
                 t = time.time()
-                add(name, score(train_parser(en, Path(tmp) / "m", args.model, silver=silver,
+                add(name, score(train_parser(en, Path(tmp) / f"m{i}", args.model, silver=silver,
                                              epochs=args.epochs, seed=seed, **kw)), t)
             if not args.rounds:
                 continue
@@ -181,7 +181,7 @@ def main() -> None:
                 steps = args.epochs * math.ceil((n0 + r["pseudo_sentences"]) / kw["batch_size"])
                 ctl_steps.setdefault(r["round"], []).append(steps)
                 add(f"(3c) control for round {r['round']}: as many steps, no pseudo-labels",
-                    score(train_parser(en, Path(tmp) / "c", args.model, silver=base,
+                    score(train_parser(en, Path(tmp) / f"c{r['round']}", args.model, silver=base,
                                        epochs=math.ceil(steps / math.ceil(n0 / 16)) + 1,
                                        max_steps=steps, seed=seed, **kw)), t)
             # how good the first round's pseudo-arcs are (human text only: MT has no gold)

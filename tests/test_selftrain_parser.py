@@ -221,3 +221,16 @@ def test_a_parser_with_one_relation_on_every_dev_word_is_reported(tiny_bert, tes
     assert "labels 100.0% of its words 'dep'" in c["cause"]
     assert m["dev"][-1]["collapsed"]
     assert "COLLAPSED" in capsys.readouterr().err
+
+
+def test_a_finished_parser_run_is_reused_only_for_the_same_data(tiny_bert, test_data, tmp_path):
+    sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:8]
+    kw = dict(max_steps=2, arc_dim=32, rel_dim=8)
+    train_parser(sents[:4], tmp_path / "p", tiny_bert, **kw)
+    first = json.loads((tmp_path / "p" / "metrics.json").read_text())
+    train_parser(sents[:4], tmp_path / "p", tiny_bert, **kw)      # finished: loaded
+    assert json.loads((tmp_path / "p" / "metrics.json").read_text()) == first
+    import pytest
+    from xlie.errors import XlieError
+    with pytest.raises(XlieError, match="other settings"):       # other data: not reused
+        train_parser(sents[:4], tmp_path / "p", tiny_bert, silver=sents[4:], **kw)

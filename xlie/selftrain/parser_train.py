@@ -12,6 +12,7 @@ the parser itself goes to ``model_dir`` (``OUT/model`` from the CLI, ``OUT`` its
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
@@ -115,7 +116,8 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
     config = _config(model, settings)
     out = Path(out)
     model_dir = Path(model_dir) if model_dir is not None else out
-    extra = {"freeze_encoder": freeze_encoder, "arc_dim": arc_dim, "rel_dim": rel_dim}
+    extra = {"freeze_encoder": freeze_encoder, "arc_dim": arc_dim, "rel_dim": rel_dim,
+             "data": fingerprint(source, silver, pseudo, dev)}
     run_settings = {**json.loads(config.model_dump_json()), **extra}
     if finished_run(out, run_settings, resume) is not None:
         return _with_cache(Parser.load(model_dir), freeze_encoder, feature_cache)
@@ -178,6 +180,17 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
             json.dump(metrics, f, indent=1)
     accelerator.wait_for_everyone()
     return best
+
+
+def fingerprint(*parts: Optional[Sequence[Sentence]]) -> str:
+    """A digest of the sentences a run trains and chooses on: a finished or checkpointed run
+    is reused only for the same data, not just the same settings."""
+    h = hashlib.sha1()
+    for part in parts:
+        for s in part or ():
+            h.update(json.dumps([s.id, s.tokens, s.heads, s.deprels]).encode())
+        h.update(b"|")
+    return h.hexdigest()[:16]
 
 
 def _with_cache(parser: Parser, frozen: bool, cache: Optional[dict]) -> Parser:

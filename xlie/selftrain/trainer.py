@@ -119,7 +119,7 @@ def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
     if not done.get("finished"):
         return None
     if done.get("config") != settings:
-        raise XlieError(f"{out} holds a model trained with other settings",
+        raise XlieError(f"{out} holds a model trained with other settings or data",
                         "train into another directory, or start over (--no-resume)")
     return done
 
@@ -155,7 +155,7 @@ def start_state(accelerator, out: Path, settings: dict, resume: bool) -> Trainer
 def _check_settings(accelerator, path: Path, settings: dict, resume: bool) -> None:
     """A checkpoint resumes only under the settings it was made with."""
     if resume and path.exists() and json.loads(path.read_text(encoding="utf-8")) != settings:
-        raise XlieError(f"{path.parent} holds a checkpoint made with other settings",
+        raise XlieError(f"{path.parent} holds a checkpoint made with other settings or data",
                         "train into another directory, or start over (--no-resume)")
     if accelerator.is_main_process:
         with atomic_write(path) as f:
