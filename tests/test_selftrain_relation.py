@@ -208,3 +208,15 @@ def test_the_default_command_learns(tiny_xlmr, tmp_path):
     m = relx_f1(gold, [S.model_validate(p) for p in pred])
     assert m["macro_f1"] > 0.5
     assert len({directed_label(S.model_validate(p)) for p in pred}) == 3   # every label
+
+
+def test_without_dev_a_slice_of_the_source_chooses_the_epoch(tiny_bert, tmp_path):
+    from xlie.selftrain.config import TaggerTrainConfig
+    from xlie.selftrain.relation import train_relation
+    toy_relx(tmp_path / "train.txt", 120, 0)
+    cfg = TaggerTrainConfig(model=str(tiny_bert), task="relation", epochs=2, batch_size=16)
+    _, m = train_relation([tmp_path / "train.txt"], tmp_path / "out", cfg)
+    assert m["dev_set"] == {"kind": "held-out", "from": "source", "sentences": 30, "of": 120}
+    assert m["data"]["source"] == 90
+    assert all(h["dev_macro_f1"] is not None for h in m["history"])
+    assert m["best"] == max(h["dev_macro_f1"] for h in m["history"])

@@ -312,7 +312,8 @@ def train_relation(source: Sequence[str | Path], out: str | Path, config: Tagger
                    init_model: Optional[str | Path] = None) -> tuple[Path, dict]:
     """Train a relation classifier on source gold + silver (+ ``pseudo`` sentences, at the
     silver weight); write ``OUT/model`` and ``OUT/metrics.json``. Keeps the best epoch on
-    ``dev`` (RELX metric) when given, else the last. The lowest layers are frozen and their
+    the dev set (RELX metric): ``dev``, else a slice of the silver (or source) pairs held out
+    (``dev_fraction``; none from under 100), else the last. The lowest layers are frozen and their
     states computed once (:func:`frozen_layers`); ``feature_cache``, a dict, keeps those
     states between runs on the same encoder and number of frozen layers. ``init_model``:
     go on training that classifier (its labels) instead of a new one on ``config.model``."""
@@ -321,7 +322,18 @@ def train_relation(source: Sequence[str | Path], out: str | Path, config: Tagger
     config = relation_settings(config)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
-    src, sil = _read(source), _read(silver) + list(pseudo)
+    src, sil = _read(source), _read(silver)
+    held = None
+    if dev is None:   # hold out a slice of the silver pairs (the source's without silver)
+        from .holdout import hold_out_sentences
+        held = hold_out_sentences(sil or src, "silver" if sil else "source",
+                                  config.dev_fraction, config.seed)
+    if held:
+        kept = lambda sents: [s for i, s in enumerate(sents) if (0, i) not in held.keys]
+        src, sil = (src, kept(sil)) if held.origin == "silver" else (kept(src), sil)
+        ids = held.ids   # no translation or pseudo-pair of a held-out sentence either
+        sil, pseudo = [s for s in sil if s.id not in ids], [s for s in pseudo if s.id not in ids]
+    sil = sil + list(pseudo)
     if init_model is not None:
         clf = RelationClassifier.load(init_model)
         labels = clf.labels
@@ -355,13 +367,16 @@ def train_relation(source: Sequence[str | Path], out: str | Path, config: Tagger
     if config.max_steps:
         steps = min(steps, config.max_steps)
     sched = get_linear_schedule_with_warmup(opt, int(config.warmup_ratio * steps), steps)
-    dev_sents = _read([dev]) if dev else []
+    dev_sents = _read([dev]) if dev else held.sentences if held else []
+    dev_info = ({"kind": "given", "path": str(dev), "sentences": len(dev_sents)} if dev else
+                held.to_json() if held else {"kind": "none"})
     out = Path(out)
     log = StepLog(steps, 0, epochs, config.log_every, True, "RELX macro-F1")
     log.message(f"train: {counts['source']} source + {counts['silver']} silver pairs; "
                 f"{k} of {len(encoder_layers(model.encoder))} layers frozen; {per_epoch} steps "
                 f"an epoch, {steps} steps ({epochs} epochs); dev: "
-                + (f"{len(dev_sents)} sentences" if dev_sents else "none (the last epoch is kept)"))
+                + (f"{len(dev_sents)} sentences" + (f" held out of the {held.origin}" if held else "")
+                   if dev_sents else "none (the last epoch is kept)"))
     step, losses, best, history = 0, [], None, []
     try:
         for epoch in range(epochs):
@@ -401,6 +416,7 @@ def train_relation(source: Sequence[str | Path], out: str | Path, config: Tagger
         clf.save(out / "model")
     metrics = {"finished": True, "task": "relation", "labels": labels, "step": step,
                "epochs": len(history), "frozen_layers": k, "best": best, "history": history,
+               "dev_set": dev_info,
                "loss_first": losses[:5], "loss_last": losses[-5:], "data": dict(counts),
                "seconds": round(time.time() - t0, 1)}
     if test:
