@@ -59,6 +59,23 @@ def hold_out_sentences(sents: Sequence[Sentence], origin: str, fraction: float,
     return _draw([(0, si, s) for si, s in enumerate(sents) if s.tokens], origin, fraction, seed)
 
 
+def hold_out_training(source: Sequence[Sentence], silver: Sequence[Sentence],
+                      pseudo: Sequence[Sentence], fraction: float, seed: int
+                      ) -> tuple[Optional[HeldOut], list[Sentence], list[Sentence], list[Sentence]]:
+    """For training data in memory: draw the dev slice from the silver sentences (from the
+    source when there is no silver) and return it with the source, silver and pseudo
+    sentences left to train on. A silver or pseudo sentence with a held-out id goes too: a
+    translation or a pseudo-label of a dev sentence is no training data."""
+    held = hold_out_sentences(silver or source, "silver" if silver else "source", fraction, seed)
+    if held is None:
+        return None, list(source), list(silver), list(pseudo)
+    kept = lambda sents: [s for i, s in enumerate(sents) if (0, i) not in held.keys]
+    source, silver = (source, kept(silver)) if held.origin == "silver" else (kept(source), silver)
+    ids = held.ids
+    return (held, list(source), [s for s in silver if s.id not in ids],
+            [s for s in pseudo if s.id not in ids])
+
+
 def _draw(found: list[tuple[int, int, Sentence]], origin: str, fraction: float,
           seed: int) -> Optional[HeldOut]:
     k = dev_size(len(found), fraction)

@@ -27,7 +27,7 @@ from ..fileio import atomic_write
 from ..scoring import pair_sentences, score_dep
 from .config import TaggerTrainConfig
 from .health import collapse_report, label_shares
-from .holdout import hold_out_sentences
+from .holdout import hold_out_training
 from .loop import LoopData, StepHook, run_loop
 from .parser import Batch, Parser, relations_of
 from .trainer import (finished_run, freeze, make_accelerator, model_choice, param_groups,
@@ -124,16 +124,11 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
     t0 = time.time()
     accelerator = make_accelerator(config)
     silver = [s for s in silver if s.heads]
-    held = None
+    held, source_kept, silver_kept, pseudo = None, list(source), silver, list(pseudo)
     if dev is None:   # a slice of the silver trees (of the source's without silver)
-        held = hold_out_sentences(silver or list(source), "silver" if silver else "source",
-                                  config.dev_fraction, config.seed)
-    kept = lambda sents, origin: [s for i, s in enumerate(sents) if not (
-        held and held.origin == origin and (0, i) in held.keys)]
-    dev_ids = held.ids if held else set()
-    source_kept, silver_kept = kept(list(source), "source"), kept(silver, "silver")
-    pseudo = [s for s in pseudo if s.id not in dev_ids]  # a dev sentence's text is no data
-    rels = relations_of(list(source_kept) + silver_kept + pseudo)
+        held, source_kept, silver_kept, pseudo = hold_out_training(
+            source_kept, silver, pseudo, config.dev_fraction, config.seed)
+    rels = relations_of(source_kept + silver_kept + pseudo)
     if not rels:
         raise XlieError("no sentence with a tree to train the parser on",
                         "give CoNLL-U (or JSONL with heads/deprels) source or silver data")

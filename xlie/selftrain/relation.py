@@ -325,14 +325,9 @@ def train_relation(source: Sequence[str | Path], out: str | Path, config: Tagger
     src, sil = _read(source), _read(silver)
     held = None
     if dev is None:   # hold out a slice of the silver pairs (the source's without silver)
-        from .holdout import hold_out_sentences
-        held = hold_out_sentences(sil or src, "silver" if sil else "source",
-                                  config.dev_fraction, config.seed)
-    if held:
-        kept = lambda sents: [s for i, s in enumerate(sents) if (0, i) not in held.keys]
-        src, sil = (src, kept(sil)) if held.origin == "silver" else (kept(src), sil)
-        ids = held.ids   # no translation or pseudo-pair of a held-out sentence either
-        sil, pseudo = [s for s in sil if s.id not in ids], [s for s in pseudo if s.id not in ids]
+        from .holdout import hold_out_training
+        held, src, sil, pseudo = hold_out_training(src, sil, pseudo, config.dev_fraction,
+                                                   config.seed)
     sil = sil + list(pseudo)
     if init_model is not None:
         clf = RelationClassifier.load(init_model)
