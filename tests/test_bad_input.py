@@ -207,3 +207,103 @@ def test_a_failed_ct2_conversion_of_a_hub_id_leaves_no_folder(monkeypatch, tmp_p
     with pytest.raises(XlieError, match="could not convert"):
         ct2.convert_to_ct2("some-org/some-model")
     assert list((tmp_path / "home" / "ct2").iterdir()) == []
+
+
+# --- issue 33, second sweep ----------------------------------------------------------------
+
+def _read_fifo_in_background(path):
+    """Open ``path`` for reading in a thread (a writer blocks until a reader opens a FIFO)."""
+    import threading
+    got = []
+    thread = threading.Thread(target=lambda: got.append(open(path, "rb").read()), daemon=True)
+    thread.start()
+    return thread, got
+
+
+@pytest.mark.parametrize("write", ["atomic", "translate"])
+def test_a_fifo_output_is_written_through_not_replaced(tmp_path, write):
+    """#2: the temp-and-rename write left a plain file where the FIFO was."""
+    from translate_helpers import EchoBackend, write_corpus
+    from xlie.translation import translate
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    thread, got = _read_fifo_in_background(fifo)
+    if write == "atomic":
+        with atomic_write(fifo) as f:
+            f.write("one\ntwo\n")
+    else:
+        src = write_corpus(tmp_path / "in.jsonl", ["Anna runs .", "Bo sleeps ."])
+        translate(src, fifo, backend=EchoBackend(), cache=False)
+    thread.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert len(got[0].decode().splitlines()) == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_output_is_written_through(tmp_path):
+    """#2: as root, `xlie convert x /dev/null` replaced /dev/null. The test makes its own
+    null device node: the real one must never be put at risk by a regression."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\n\n", encoding="utf-8")
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    before = os.stat(null)
+    assert invoke("convert", tmp_path / "a.conll", null, "--to", "jsonl").exit_code == 0
+    after = os.stat(null)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_translate_resume_notices_an_edited_input(tmp_path):
+    """#5: the partial output was keyed by path and settings, so an edited line 1 came out
+    as the old translation ("kept from an interrupted run")."""
+    from translate_helpers import EchoBackend, KilledAfter, kill_after, write_corpus
+    from xlie.translation import translate
+    src = write_corpus(tmp_path / "in.jsonl", ["Anna runs .", "Bo sleeps .", "Cy eats ."])
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KilledAfter):
+        translate(src, out, backend=kill_after(EchoBackend(), calls=1), cache=False,
+                  sort_window=1)
+    write_corpus(src, ["Dana swims .", "Bo sleeps .", "Cy eats ."])
+    rep = translate(src, out, backend=EchoBackend(), cache=False, sort_window=1)
+    import json
+    assert rep.resumed == 0
+    assert json.loads(out.read_text().splitlines()[0])["translation"]["text"].startswith("Dana")
+
+
+@pytest.mark.parametrize("output", ["parent-is-file", "unwritable"])
+@pytest.mark.parametrize("command", ["translate", "convert", "project"])
+def test_outputs_that_cannot_be_written_are_clear_errors(tmp_path, command, output):
+    """#7: a traceback (exit 1) for an output in an unwritable folder or under a file."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Anna corre\n", encoding="utf-8")
+    (tmp_path / "links.txt").write_text("0-0 1-1\n", encoding="utf-8")
+    out = (tmp_path / "a.conll" / "o.jsonl" if output == "parent-is-file"
+           else "/proc/xlie-no-such/o.jsonl")    # no one can create files there, root neither
+    args = {"translate": ["translate", tmp_path / "a.conll", out, "-s", "en", "-t", "es",
+                          "--backend", "apertium"],
+            "convert": ["convert", tmp_path / "a.conll", out, "--to", "jsonl"],
+            "project": ["project", tmp_path / "a.conll", out, "--target", tmp_path / "t.txt",
+                        "--alignment", tmp_path / "links.txt"]}[command]
+    res = invoke(*args)
+    assert res.exit_code == 2, res.output
+    assert "cannot write" in res.output and str(out) in res.output
+
+
+def test_translate_of_a_missing_input_is_a_clear_error(tmp_path):
+    """#7: FileNotFoundError traceback for every input format."""
+    for name in ("no.jsonl", "no.conll", "no.conllu", "no.txt"):
+        res = invoke("translate", tmp_path / name, tmp_path / "o.jsonl", "-s", "en", "-t", "es",
+                     "--backend", "apertium")
+        assert res.exit_code == 2 and "no such file" in res.output, res.output
+
+
+def test_a_report_that_names_the_output_is_refused(tmp_path):
+    """#11: `--report OUT` with OUTPUT OUT replaced the projection with the report, exit 0."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Anna corre\n", encoding="utf-8")
+    (tmp_path / "links.txt").write_text("0-0 1-1\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    res = invoke("project", tmp_path / "a.conll", out, "--target", tmp_path / "t.txt",
+                 "--alignment", tmp_path / "links.txt", "--report", out)
+    assert res.exit_code == 2 and "--report" in res.output, res.output
+    assert not out.exists()
