@@ -307,3 +307,19 @@ def test_a_report_that_names_the_output_is_refused(tmp_path):
                  "--alignment", tmp_path / "links.txt", "--report", out)
     assert res.exit_code == 2 and "--report" in res.output, res.output
     assert not out.exists()
+
+
+def test_saved_models_follow_the_umask(tiny_bert, tmp_path, umask_022):
+    """#12: model.safetensors (and accelerate's checkpoint files) were written 0600 whatever
+    the umask, so other users could not read a shared model."""
+    from xlie.selftrain.checkpoint import _replace_dir
+    from xlie.selftrain.parser import Parser
+    Parser.from_encoder(tiny_bert, ["root", "nsubj"]).save(tmp_path / "parser")
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "parser").iterdir()}
+    assert modes["model.safetensors"] == 0o644 and set(modes.values()) == {0o644}
+    from safetensors.torch import save_file
+    import torch
+    (tmp_path / "model.tmp").mkdir()
+    save_file({"w": torch.zeros(2)}, tmp_path / "model.tmp" / "model.safetensors")
+    _replace_dir(tmp_path / "model.tmp", tmp_path / "model")   # every tagger and checkpoint
+    assert stat.S_IMODE((tmp_path / "model" / "model.safetensors").stat().st_mode) == 0o644

@@ -162,6 +162,21 @@ def make_temp_dir(prefix: str, parent: Path) -> Path:
     return tmp
 
 
+def apply_umask(path: str | Path) -> None:
+    """Give every file and folder under ``path`` the mode a plain ``open``/``mkdir`` would:
+    safetensors, accelerate and mkstemp write 0600 whatever the umask, so a model saved on
+    shared storage would be unreadable to the others who share it."""
+    mask = current_umask()
+    root = Path(path)
+    for p in [root, *root.rglob("*")] if root.is_dir() else [root]:
+        if p.is_symlink():
+            continue
+        if p.is_dir():
+            os.chmod(p, 0o777 & ~mask)
+        elif p.is_file():
+            os.chmod(p, 0o666 & ~mask)
+
+
 def iter_lines(path: str | Path) -> Iterator[tuple[int, str | None, bytes]]:
     """Yield ``(line_number, text, raw)`` for each line, 1-based, without the newline.
     ``text`` is None when the line is not valid UTF-8, so one bad line never stops a stream.

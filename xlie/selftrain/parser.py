@@ -24,6 +24,7 @@ import torch.nn.functional as F
 
 from ..corpus import Sentence
 from ..errors import XlieError
+from ..fileio import apply_umask
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
 
@@ -224,6 +225,7 @@ class Parser(nn.Module):
         torch.save(self.head.state_dict(), path / WEIGHTS)
         (path / CONFIG).write_text(json.dumps({"rels": self.rels, "max_length": self.max_length,
                                                **self.sizes}, indent=1))
+        apply_umask(path)   # safetensors writes 0600 whatever the umask
 
     @classmethod
     def load(cls, path: str | Path) -> "Parser":

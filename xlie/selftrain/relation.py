@@ -31,7 +31,7 @@ from torch import nn
 
 from ..corpus import Sentence
 from ..errors import XlieError
-from ..fileio import atomic_write
+from ..fileio import apply_umask, atomic_write
 from .config import TaggerTrainConfig
 from .health import collapsed
 
@@ -195,6 +195,7 @@ class RelationClassifier:
         with atomic_write(path / META) as f:
             json.dump({"task": "relation", "labels": self.labels, "max_length": self.max_length,
                        "pooling": "entity markers, entity start"}, f, indent=1)
+        apply_umask(path)   # safetensors writes 0600 whatever the umask
 
     @torch.no_grad()
     def probabilities(self, sents: Sequence[Sentence], batch_size: int = 32) -> list[Optional[torch.Tensor]]:
