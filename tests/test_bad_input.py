@@ -323,3 +323,53 @@ def test_saved_models_follow_the_umask(tiny_bert, tmp_path, umask_022):
     save_file({"w": torch.zeros(2)}, tmp_path / "model.tmp" / "model.safetensors")
     _replace_dir(tmp_path / "model.tmp", tmp_path / "model")   # every tagger and checkpoint
     assert stat.S_IMODE((tmp_path / "model" / "model.safetensors").stat().st_mode) == 0o644
+
+
+def _fake_model(folder, **config):
+    """A model folder with only its small files: enough for the checks made before loading."""
+    import json
+    folder.mkdir()
+    for name, data in config.items():
+        (folder / name).write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_predict_checks_the_model_and_output_before_loading(tmp_path, tiny_bert):
+    """#7 and smaller: `selftrain predict --model e5-small` (a plain encoder) failed with
+    `ValueError: could not broadcast`; a wrong output format or an unwritable output was
+    found only after the model had loaded."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", tmp_path / "p.jsonl",
+                 "--model", tiny_bert)
+    assert res.exit_code == 2 and "not a trained tagger" in res.output, res.output
+    pos = _fake_model(tmp_path / "pos", **{"config.json": {
+        "xlie_task": "pos", "id2label": {"0": "NOUN", "1": "VERB"}}})   # no weights: never loaded
+    res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", tmp_path / "p.conll",
+                 "--model", pos)
+    assert res.exit_code == 2 and "CoNLL NER output needs an NER tagger" in res.output, res.output
+    parser = _fake_model(tmp_path / "parser", **{"parser.json": {"rels": ["root"]}})
+    for out in (tmp_path / "p.spacy", tmp_path / "a.conll" / "p.conllu"):
+        res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", out, "--model", parser)
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", "/proc/xlie-no/p.jsonl",
+                 "--model", pos)
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output
+
+
+def test_selftrain_train_and_run_refuse_an_unwritable_output_before_loading(tmp_path):
+    """#7: `selftrain train -o ro/R` failed only after 23 s of loading; `xlie run` with a
+    run_dir that cannot be made gave a traceback."""
+    import yaml
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    res = invoke("selftrain", "train", tmp_path / "a.conll", "-o", tmp_path / "a.conll" / "R",
+                 "--model", "no-such-org/no-such-model")
+    assert res.exit_code == 2 and "is a file, not a folder" in res.output, res.output
+    res = invoke("selftrain", "train", tmp_path / "a.conll", "-o", "/proc/xlie-no/R",
+                 "--model", "no-such-org/no-such-model")
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output
+    (tmp_path / "c.jsonl").write_text('{"id": "1", "tokens": ["Anna"], "spans": []}\n')
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(yaml.safe_dump({"run_dir": "/proc/xlie-no/R", "input": {
+        "corpus": str(tmp_path / "c.jsonl"), "src_lang": "en", "tgt_lang": "es"}}))
+    res = invoke("run", cfg)
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output

@@ -77,6 +77,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
     """Train a tagger (ner, pos), a parser (dep) or a relation classifier (relation) on
     SOURCE gold corpora (JSONL, CoNLL, CoNLL-U, KBP37/RELX) and --silver data. An
     interrupted tagger or parser run resumes from its last checkpoint."""
+    from ..fileio import check_output; check_output(out, *source, folder=True)  # noqa: E702
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig, train
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=_train_values(**opts)).train

@@ -24,7 +24,7 @@ from typing import Callable, Optional
 
 from .. import __version__
 from ..errors import ConfigError, UnknownNameError, XlieError
-from ..fileio import atomic_write, check_not_input
+from ..fileio import atomic_write, check_output
 from .config import PipelineConfig
 from .engines import make_engine
 from .inputs import input_provides, resolve_path
@@ -82,7 +82,7 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
     test = _check_file(resolve_path(run.eval.test), "eval.test", cfg) if run.eval.test else None
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(cfg.path, "run_dir", f"{run_dir} exists and is not a folder")
-    check_not_input(run_dir, corpus, gold, test)
+    check_output(run_dir, corpus, gold, test, folder=True)
     provided = input_provides(corpus)
     done = {n for n, st in reg.items() if (run_dir / st.dirname / "DONE").exists()}
     plan = plan_chain(reg, [n for n in cfg.stages if cfg.stage(n)], provided, start, until,

@@ -253,6 +253,8 @@ def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | P
     DEPREL, ArcScore in MISC); with ``score``, UAS/LAS against the inputs' own trees."""
     from ..formats.detect import read_any, write_any
     from ..scoring import pair_sentences, score_dep
+    from .output import check_prediction
+    check_prediction(model, inputs, output, fmt)
     parser = Parser.load(model)
     sents = [s for p in inputs for s in read_any(p)]
     long = [s.id for s in sents if not parser.fits(s)]

@@ -44,6 +44,9 @@ class Tagger:
         """Load a tagger saved by :func:`xlie.selftrain.train` (a plain transformers dir)."""
         from transformers import AutoModelForTokenClassification
         from ..models import load_pretrained, load_tokenizer
+        from .output import model_task
+        if Path(path).is_dir():   # a plain encoder would load with a random head
+            model_task(path)
         model = load_pretrained(AutoModelForTokenClassification, path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model.to(device).eval()
