@@ -45,7 +45,7 @@ _ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
 _REST = ("lemma", "xpos", "feats", "head", "deprel", "deps", "misc")  # kept columns, in order
 _NER = "NER="
 _ARC = "ArcScore="
-_HEAD, _DEPREL = _REST.index("head"), _REST.index("deprel")
+_HEAD, _DEPREL, _DEPS = _REST.index("head"), _REST.index("deprel"), _REST.index("deps")
 
 
 def _misc_ner(misc: str) -> str:
@@ -184,14 +184,20 @@ def format_conllu(sentence: Sentence) -> str:
         extra.setdefault(pos, []).append(line)
     ner = spans_to_tags(len(sentence.tokens), [(s.start, s.end, s.label) for s in sentence.spans])
     heads, rels, arcs = sentence.heads, sentence.deprels, sentence.arc_scores
+    if heads is not None:   # the sentence's own tree wins over kept columns
+        tree = [["_" if h is None else str(h), "_" if h is None or not rels else rels[i]]
+                for i, h in enumerate(heads)]
+        # enhanced dependencies (DEPS) describe the kept tree: another tree voids them all
+        stale = any([c[_HEAD], c[_DEPREL]] != t for c, t in zip(cols, tree))
     for i, (form, upos, rest, tag) in enumerate(zip(sentence.tokens, tags, cols, ner)):
         out += extra.get(i, [])
         misc = _with_ner(rest[-1], tag) if tag != "O" or _NER in rest[-1] else rest[-1]
-        if heads is not None:  # the sentence's own tree wins over kept columns
+        if heads is not None:
             h = heads[i]
             rest = list(rest)
-            rest[_HEAD] = "_" if h is None else str(h)
-            rest[_DEPREL] = "_" if h is None or not rels else rels[i]
+            rest[_HEAD], rest[_DEPREL] = tree[i]
+            if stale:
+                rest[_DEPS] = "_"
             score = arcs[i] if arcs and h is not None else None
             if score is not None or _ARC in misc:
                 misc = _with_item(misc, _ARC, None if score is None else f"{score:.3g}")
