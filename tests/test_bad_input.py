@@ -24,12 +24,16 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from xlie.cli import cli
 from xlie.fileio import atomic_write
+
+
+RELX_EN = Path(__file__).parent / "data" / "relx" / "en.txt"
 
 
 def invoke(*args):
@@ -373,3 +377,39 @@ def test_selftrain_train_and_run_refuse_an_unwritable_output_before_loading(tmp_
         "corpus": str(tmp_path / "c.jsonl"), "src_lang": "en", "tgt_lang": "es"}}))
     res = invoke("run", cfg)
     assert res.exit_code == 2 and "cannot write" in res.output, res.output
+
+
+def test_relx_output_writes_what_it_can_and_names_what_it_left_out(tmp_path, caplog):
+    """#3: one sentence without E1 (lost in projection) or without a relation (no pair for
+    the classifier) aborted the whole file with `<input>: expected two spans…`."""
+    import json
+    from xlie.formats.relx import read_relx
+    sents = list(read_relx(RELX_EN))
+    lost_e1 = sents[0].model_copy(update={"spans": [s for s in sents[0].spans
+                                                    if s.label == "E2"], "relations": []})
+    no_rel = sents[1].model_copy(update={"relations": []})
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(s.to_json()) + "\n"
+                           for s in [lost_e1, no_rel, *sents[2:]]), encoding="utf-8")
+    out = tmp_path / "out.txt"
+    with caplog.at_level("WARNING"):
+        res = invoke("convert", src, out, "--to", "relx")
+    assert res.exit_code == 0, res.output
+    back = list(read_relx(out))
+    assert [s.id for s in back] == [s.id for s in sents[2:]]
+    assert str(out) in caplog.text and "2 of 10 sentences left out" in caplog.text
+    assert sents[0].id in caplog.text and sents[1].id in caplog.text
+
+
+def test_relx_writes_an_entity_read_empty_even_without_its_markers(tmp_path):
+    """#3: the bundled 17785 has `<e1> </e1>`; once its words changed (projected,
+    re-tokenized), writing it raised instead of writing the empty pair again."""
+    from xlie.formats.relx import format_relx, read_relx
+    s = next(x for x in read_relx(RELX_EN) if x.id == "17785")
+    moved = s.model_copy(update={"tokens": ["Sehgal", "got", "it", "at", "Art", "Basel", "."],
+                                 "spans": [s.spans[0].model_copy(update={"start": 4, "end": 5})],
+                                 "text": None, "offsets": None, "markers": None})
+    (tmp_path / "o.txt").write_text(format_relx(moved) + "\n\n\n", encoding="utf-8")
+    back = next(read_relx(tmp_path / "o.txt"))
+    assert back.tokens == moved.tokens and back.empty == ["e1"]
+    assert [(x.start, x.end, x.label) for x in back.spans] == [(4, 5, "E2")]
