@@ -413,3 +413,24 @@ def test_relx_writes_an_entity_read_empty_even_without_its_markers(tmp_path):
     back = next(read_relx(tmp_path / "o.txt"))
     assert back.tokens == moved.tokens and back.empty == ["e1"]
     assert [(x.start, x.end, x.label) for x in back.spans] == [(4, 5, "E2")]
+
+
+def test_projection_onto_an_empty_target_line_writes_conllu_xlie_reads(tmp_path, caplog):
+    """#4: an empty target line gave a CoNLL-U block with no words (which the reader
+    refuses), and the report called it a complete tree."""
+    import json
+    from xlie.formats.conllu import read_conllu
+    src = tmp_path / "en.conllu"
+    one = ("1\tHe\the\tPRON\t_\t_\t2\tnsubj\t_\t_\n2\twent\tgo\tVERB\t_\t_\t0\troot\t_\t_\n\n")
+    src.write_text(f"# sent_id = a\n{one}# sent_id = b\n{one}", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Er ging\n\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("0-0 1-1\n\n", encoding="utf-8")
+    out = tmp_path / "out.conllu"
+    with caplog.at_level("WARNING"):
+        res = invoke("project", src, out, "--target", tmp_path / "t.txt", "--alignment",
+                     tmp_path / "a.txt")
+    assert res.exit_code == 0, res.output
+    assert [s.id for s in read_conllu(out)] == ["a"]
+    assert "1 of 2 sentences left out" in caplog.text and str(out) in caplog.text
+    trees = json.loads((tmp_path / "out.conllu.report.json").read_text())["trees"]
+    assert trees["complete_trees"] == 1 and trees["empty"] == 1

@@ -28,6 +28,7 @@ is written with ``_`` in the columns it lacks. Errors name file and line.
 """
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -41,6 +42,7 @@ from ..errors import InputFormatError
 from ..fileio import iter_lines, write_each
 from .iob import TagError, spans_to_tags, tags_to_spans
 
+log = logging.getLogger(__name__)
 _ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
 _REST = ("lemma", "xpos", "feats", "head", "deprel", "deps", "misc")  # kept columns, in order
 _NER = "NER="
@@ -207,5 +209,21 @@ def format_conllu(sentence: Sentence) -> str:
 
 
 def write_conllu(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None) -> int:
-    """Write sentences atomically (never over ``inputs``); returns the count."""
-    return write_each(path, sentences, format_conllu, *inputs)
+    """Write sentences atomically (never over ``inputs``); returns the count. A sentence
+    with no words has no CoNLL-U form (a block needs a word; the reader refuses one without):
+    it is left out, and a warning names the file, how many and which."""
+    empty: list[str] = []
+
+    def with_words() -> Iterator[Sentence]:
+        for s in sentences:
+            if s.tokens:
+                yield s
+            else:
+                empty.append(s.id)
+
+    n = write_each(path, with_words(), format_conllu, *inputs)
+    if empty:
+        shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
+        log.warning("%s: %d of %d sentences left out, with no words to write as CoNLL-U: %s",
+                    path, len(empty), n + len(empty), shown)
+    return n
