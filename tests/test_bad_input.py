@@ -434,3 +434,23 @@ def test_projection_onto_an_empty_target_line_writes_conllu_xlie_reads(tmp_path,
     assert "1 of 2 sentences left out" in caplog.text and str(out) in caplog.text
     trees = json.loads((tmp_path / "out.conllu.report.json").read_text())["trees"]
     assert trees["complete_trees"] == 1 and trees["empty"] == 1
+
+
+@pytest.mark.parametrize("heads, problem", [([2, 1], "cycle"), ([1, 0], "HEAD other than"),
+                                            ([2, 0, 0], "multiple_roots"),
+                                            ([2, 3, 1], "cycle"), ([0, 0], "multiple_roots")])
+@pytest.mark.parametrize("method", ["xlie", "heuristic"])
+def test_an_invalid_source_tree_is_an_error_naming_file_and_line(tmp_path, heads, problem,
+                                                                method):
+    """#8: a cycle, no root, two roots or a self-loop passed the reader; `--method xlie` then
+    wrote DEPREL root on a non-root arc, and `heuristic` copied the cycle."""
+    words = "".join(f"{k}\tw{k}\tw\tX\t_\t_\t{h}\tdep\t_\t_\n" for k, h in enumerate(heads, 1))
+    src = tmp_path / "en.conllu"
+    src.write_text(f"# sent_id = a\n{words}\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text(" ".join(f"v{k}" for k in range(len(heads))) + "\n")
+    (tmp_path / "a.txt").write_text(" ".join(f"{k}-{k}" for k in range(len(heads))) + "\n")
+    out = tmp_path / "out.conllu"
+    res = invoke("project", src, out, "--target", tmp_path / "t.txt", "--alignment",
+                 tmp_path / "a.txt", "--method", method)
+    assert res.exit_code == 2, res.output
+    assert f"{src}:" in res.output and problem in res.output and not out.exists()

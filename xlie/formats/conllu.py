@@ -88,6 +88,23 @@ def _tree(path, line: int, cols: list[list[str]]) -> dict[str, Any]:
     return out
 
 
+def _check_no_cycle(path, heads: list[int | None], lines: list[str], numbers: list[int]) -> None:
+    """A word that is its own head, or heads that lead round in a circle, make no tree nor
+    part of one (silver trees may lack arcs, never that): the error names the first word's
+    line."""
+    from ..trees import cycle_words
+    on_cycle = cycle_words(heads)
+    if not on_cycle:
+        return
+    word_lines = [n for n, ln in zip(numbers, lines) if ln.split("\t", 1)[0].isdigit()]
+    first = min(on_cycle)
+    what = ("a HEAD other than the word itself" if heads[first - 1] == first else
+            f"heads that reach the root (words {', '.join(map(str, sorted(on_cycle)))} "
+            "form a cycle)")
+    raise InputFormatError(path, word_lines[first - 1], what, lines[numbers.index(
+        word_lines[first - 1])], hint="a dependency tree has no cycles; fix HEAD")
+
+
 def _blocks(path: str | Path) -> Iterator[tuple[int, list[str], list[int]]]:
     """Sentence blocks as ``(first_line, lines, line_numbers)``; token lines are checked."""
     lines: list[str] = []
@@ -163,10 +180,13 @@ def read_conllu(path: str | Path, lang: str | None = None, id_prefix: str = "") 
             spans = tags_to_spans(ner)
         except TagError as e:
             raise InputFormatError(path, first, f"NER tags in MISC like NER=B-PER ({e})") from None
+        tree = _tree(path, first, keep["columns"])
+        if tree:
+            _check_no_cycle(path, tree["heads"], lines, numbers)
         yield Sentence(id=sid, lang=lang, tokens=[w["form"] for w in words],
                        tags=[w["upos"] or "_" for w in words], conllu=keep,
                        spans=[{"start": s, "end": e, "label": lab} for s, e, lab in spans],
-                       **_tree(path, first, keep["columns"]))
+                       **tree)
 
 
 def format_conllu(sentence: Sentence) -> str:

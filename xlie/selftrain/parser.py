@@ -27,8 +27,9 @@ from ..errors import XlieError
 from ..fileio import apply_umask
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
+from .modelcheck import PARSER_CONFIG
 
-CONFIG = "parser.json"
+CONFIG = PARSER_CONFIG
 WEIGHTS = "parser.pt"
 
 
@@ -264,7 +265,7 @@ def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | P
     DEPREL, ArcScore in MISC); with ``score``, UAS/LAS against the inputs' own trees."""
     from ..formats.detect import read_any, write_any
     from ..scoring import pair_sentences, score_dep
-    from .output import check_prediction
+    from .modelcheck import check_prediction
     check_prediction(model, inputs, output, fmt)
     parser = Parser.load(model)
     sents = [s for p in inputs for s in read_any(p)]
