@@ -454,3 +454,23 @@ def test_an_invalid_source_tree_is_an_error_naming_file_and_line(tmp_path, heads
                  tmp_path / "a.txt", "--method", method)
     assert res.exit_code == 2, res.output
     assert f"{src}:" in res.output and problem in res.output and not out.exists()
+
+
+@pytest.mark.parametrize("markers, literal", [("xml", "<m1>"), ("brackets", "[1 Mary 1]")])
+def test_source_text_that_looks_like_a_marker_is_kept_and_the_span_found(tmp_path, markers,
+                                                                         literal):
+    """#10: a source token `<m1>` (xml) or `[1 Mary 1]` (brackets) vanished from the
+    translation, and the span it collided with was lost."""
+    import json
+    from translate_helpers import EchoBackend, write_corpus
+    from xlie.translation import translate
+    words = f"Anna wrote {literal} today ."
+    src = write_corpus(tmp_path / "in.jsonl", [words],
+                       {0: [{"start": 0, "end": 1, "label": "PER"}]})
+    rep = translate(src, tmp_path / "o.jsonl", backend=EchoBackend(), cache=False,
+                    markers=markers)
+    tr = json.loads((tmp_path / "o.jsonl").read_text())["translation"]
+    assert literal in tr["text"]
+    assert rep.counts.markers_lost == 0
+    assert [(s["start"], s["end"]) for s in tr["spans"]] == [(0, 1)]
+    assert tr["tokens"][0] == "Anna"

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from ..errors import UnknownNameError, XlieError
 from .backends.base import Backend, Hypothesis
 from .cache import NullCache, entry_key, namespace
-from .markers import get_style, insert_markers, read_markers, token_spans
+from .markers import get_style, insert_markers, literal_numbers, read_markers, token_spans
 from .options import BatchOptions, GenerationOptions
 from .segment import join_segments, split_to_fit
 from .sources import SourceItem, record_item
@@ -48,6 +48,7 @@ class _Job:
     text: str = ""                                   # the text sent (markers included)
     segments: list[str] = field(default_factory=list)
     error: str | None = None
+    literal: frozenset[int] = frozenset()            # numbers of marker-like source text
 
 
 class TranslationSession:
@@ -105,8 +106,10 @@ class TranslationSession:
                 if s["id"] is None:  # projection matches marker spans by source span id
                     s["id"] = f"{item.record['id']}-{k}"
             self.counts.spans += len(spans)
+            job.literal = literal_numbers(item.text, self.style)
             job.text = insert_markers(item.text, item.offsets or [],
-                                      [(s["start"], s["end"]) for s in spans], self.style)
+                                      [(s["start"], s["end"]) for s in spans], self.style,
+                                      base=max(job.literal, default=0))
         return job
 
     def _fit(self, job: _Job, n_tokens: int) -> None:
@@ -164,10 +167,12 @@ class TranslationSession:
         text = raw
         readout = None
         if self.style is not None:
-            readout = read_markers(raw, len(rec.get("spans") or []), self.style)
+            readout = read_markers(raw, len(rec.get("spans") or []), self.style,
+                                   max(job.literal, default=0), job.literal)
             text = readout.text
             if marks:  # marks on the markers themselves (Apertium: <*m1>) go with them
-                inside = [m.span() for m in self.style.pattern.finditer(raw)]
+                inside = [m.span() for m in self.style.pattern.finditer(raw)
+                          if int(m.group("o") or m.group("c")) not in job.literal]
                 marks = {readout.index[p]: k for p, k in marks.items()
                          if not any(a <= p < b for a, b in inside)}
         tokens, offsets = self.words(text)
