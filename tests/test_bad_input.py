@@ -474,3 +474,36 @@ def test_source_text_that_looks_like_a_marker_is_kept_and_the_span_found(tmp_pat
     assert rep.counts.markers_lost == 0
     assert [(s["start"], s["end"]) for s in tr["spans"]] == [(0, 1)]
     assert tr["tokens"][0] == "Anna"
+
+
+def test_a_length_warning_counts_in_the_backends_unit(tmp_path):
+    """Smaller: the Apertium length warning said "model tokens" for characters."""
+    from translate_helpers import EchoBackend, write_corpus
+    from xlie.translation import translate
+
+    class Chars(EchoBackend):
+        length_unit = "characters"
+        max_input_tokens = 3
+
+    src = write_corpus(tmp_path / "in.jsonl", ["Anna runs very far away ."])
+    rep = translate(src, tmp_path / "o.jsonl", backend=Chars(), cache=False, too_long="skip")
+    shown = " ".join(rep.counts.warnings)
+    assert "5 characters, over the model's 3" in shown and "model tokens" not in shown
+
+
+def test_combining_marks_and_zwj_emoji_stay_one_word():
+    """Smaller: `cafe` + U+0301 and a ZWJ family emoji were split into separate tokens."""
+    from xlie.translation.wordtok import get_word_tokenizer
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+    text = f"cafe\u0301 {family} ok"
+    for name in ("moses", "punct", "whitespace"):
+        tokens, offsets = get_word_tokenizer(name, "en")(text)
+        assert tokens == ["cafe\u0301", family, "ok"], name
+        assert [text[a:b] for a, b in offsets] == tokens
+
+
+def test_apertium_gets_composed_text():
+    """Smaller: text was not NFC-normalised before Apertium (`cafe\u0301` -> "cafeteríá")."""
+    from xlie.translation.backends.apertium import ApertiumBackend
+    be = ApertiumBackend.__new__(ApertiumBackend)   # no apertium program needed to encode
+    assert "".join(map(chr, be.encode(["cafe\u0301"])[0])) == "caf\u00e9"

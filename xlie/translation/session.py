@@ -116,7 +116,8 @@ class TranslationSession:
         if n_tokens <= self.limit:
             job.segments = [job.text]
             return
-        where, msg = job.item.where, f"{n_tokens} model tokens, over the model's {self.limit}"
+        unit = self.backend.length_unit
+        where, msg = job.item.where, f"{n_tokens} {unit}, over the model's {self.limit}"
         if self.too_long == "error":
             raise XlieError(f"{where}: sentence of {msg}",
                             "pass --too-long split to split it at sentence boundaries, or "
@@ -125,7 +126,7 @@ class TranslationSession:
         if self.too_long == "split":
             split = split_to_fit(job.text, lambda t: len(self.backend.encode([t])[0]), self.limit)
         if split is None or not split.ok:
-            job.error = f"longer than the model's {self.limit} tokens"
+            job.error = f"longer than the model's {self.limit} {self.backend.length_unit}"
             self.counts.skipped += 1
             why = "--too-long skip" if split is None else "a single word is over the limit"
             self.warn(f"{where}: sentence of {msg} left untranslated ({why})")
