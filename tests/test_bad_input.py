@@ -507,3 +507,24 @@ def test_apertium_gets_composed_text():
     from xlie.translation.backends.apertium import ApertiumBackend
     be = ApertiumBackend.__new__(ApertiumBackend)   # no apertium program needed to encode
     assert "".join(map(chr, be.encode(["cafe\u0301"])[0])) == "caf\u00e9"
+
+
+def test_a_conllu_sentence_with_multiword_tokens_is_translated_from_its_text(tmp_path):
+    """Smaller: "Vámonos al mar" went to MT as its syntactic words, "Vamos nos a el mar"."""
+    import json
+    from translate_helpers import EchoBackend
+    from xlie.translation import translate
+    src = tmp_path / "es.conllu"
+    src.write_text("# sent_id = a\n# text = Vámonos al mar\n"
+                   "1-2\tVámonos\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                   "1\tVamos\tir\tVERB\t_\t_\t0\troot\t_\t_\n"
+                   "2\tnos\tnosotros\tPRON\t_\t_\t1\tobj\t_\t_\n"
+                   "3-4\tal\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                   "3\ta\ta\tADP\t_\t_\t5\tcase\t_\t_\n"
+                   "4\tel\tel\tDET\t_\t_\t5\tdet\t_\t_\n"
+                   "5\tmar\tmar\tNOUN\t_\t_\t1\tobl\t_\t_\n\n", encoding="utf-8")
+    translate(src, tmp_path / "o.jsonl", None, "es", "en", backend=EchoBackend(), cache=False,
+              markers="xml")
+    rec = json.loads((tmp_path / "o.jsonl").read_text())
+    assert rec["translation"]["text"] == "Vámonos al mar"
+    assert rec["tokens"] == ["Vamos", "nos", "a", "el", "mar"]   # the record keeps its words
