@@ -528,3 +528,19 @@ def test_a_conllu_sentence_with_multiword_tokens_is_translated_from_its_text(tmp
     rec = json.loads((tmp_path / "o.jsonl").read_text())
     assert rec["translation"]["text"] == "Vámonos al mar"
     assert rec["tokens"] == ["Vamos", "nos", "a", "el", "mar"]   # the record keeps its words
+
+
+def test_config_errors_blame_where_the_value_came_from(tmp_path):
+    """Smaller: `--set nosuch.key=1` blamed the YAML file; `--max-input-tokens 0` said "fix
+    the key in the config file" where there was none."""
+    (tmp_path / "b.txt").write_text("Anna runs\n", encoding="utf-8")
+    res = invoke("translate", tmp_path / "b.txt", tmp_path / "o.jsonl", "-s", "en", "-t", "es",
+                 "--backend", "apertium", "--max-input-tokens", "0")
+    assert res.exit_code == 2 and "--max-input-tokens" in res.output
+    assert "config file" not in res.output
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"run_dir: {tmp_path / 'R'}\ninput: {{corpus: {tmp_path / 'b.txt'}, "
+                   "src_lang: en, tgt_lang: es}\n", encoding="utf-8")
+    res = invoke("run", cfg, "--set", "nosuch.key=1")
+    assert res.exit_code == 2 and "(--set nosuch.key=1)" in res.output, res.output
+    assert "fix or drop that --set item" in res.output
