@@ -544,3 +544,30 @@ def test_config_errors_blame_where_the_value_came_from(tmp_path):
     res = invoke("run", cfg, "--set", "nosuch.key=1")
     assert res.exit_code == 2 and "(--set nosuch.key=1)" in res.output, res.output
     assert "fix or drop that --set item" in res.output
+
+
+def test_project_eval_names_its_files_and_refuses_duplicate_predicted_ids(tmp_path):
+    """Smaller: mismatch errors named no file; a predicted id given twice was accepted (one
+    of the two silently dropped)."""
+    gold, pred = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
+    rec = '{{"id": "{}", "tokens": ["Anna", "runs"], "spans": []}}\n'
+    gold.write_text(rec.format("1") + rec.format("2"), encoding="utf-8")
+    pred.write_text(rec.format("1") + rec.format("1"), encoding="utf-8")
+    res = invoke("project", "eval", gold, pred)
+    assert res.exit_code == 2 and str(pred) in res.output and "twice" in res.output, res.output
+    pred.write_text(rec.format("x") + rec.format("y") + rec.format("z"), encoding="utf-8")
+    res = invoke("project", "eval", gold, pred)
+    assert res.exit_code == 2 and str(pred) in res.output and str(gold) in res.output
+    pred.write_text(rec.format("1") + '{"id": "2", "tokens": ["Anna"], "spans": []}\n')
+    res = invoke("project", "eval", gold, pred)
+    assert res.exit_code == 2 and str(pred) in res.output and str(gold) in res.output
+
+
+def test_parser_score_without_gold_heads_says_there_is_nothing_to_score(tiny_bert, tmp_path):
+    """Smaller: `--score` on inputs with no gold heads reported UAS 0.0."""
+    from xlie.selftrain.parser import Parser, parse_files
+    Parser.from_encoder(tiny_bert, ["root", "nsubj"]).save(tmp_path / "parser")
+    (tmp_path / "in.jsonl").write_text('{"id": "1", "tokens": ["Anna", "runs"]}\n')
+    report = parse_files(tmp_path / "parser", [tmp_path / "in.jsonl"], tmp_path / "o.conllu",
+                         score=True)
+    assert report["dep"] == "nothing to score: no input sentence has gold heads"

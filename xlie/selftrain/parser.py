@@ -276,6 +276,8 @@ def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | P
     pred = parser.predict(sents, batch_size)
     write_any(output, pred, *inputs, fmt=fmt)
     report: dict = {"sentences": len(pred)}
-    if score:
+    if score and not any(h is not None for s in sents for h in s.heads or []):
+        report["dep"] = "nothing to score: no input sentence has gold heads"
+    elif score:
         report["dep"] = score_dep(pair_sentences(sents, pred))
     return report
