@@ -571,3 +571,39 @@ def test_parser_score_without_gold_heads_says_there_is_nothing_to_score(tiny_ber
     report = parse_files(tmp_path / "parser", [tmp_path / "in.jsonl"], tmp_path / "o.conllu",
                          score=True)
     assert report["dep"] == "nothing to score: no input sentence has gold heads"
+
+
+def test_a_relation_naming_a_span_that_does_not_exist_is_an_error(tmp_path):
+    """Smaller: a JSONL relation whose tail span did not exist was accepted silently."""
+    import json
+    rec = {"id": "s", "tokens": ["Anna", "met", "Bo"],
+           "spans": [{"start": 0, "end": 1, "label": "PER", "id": "a"},
+                     {"start": 2, "end": 3, "label": "PER", "id": "b"}],
+           "relations": [{"label": "met", "head": "a", "tail": "c"}]}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = invoke("convert", src, tmp_path / "o.conllu")
+    assert res.exit_code == 2 and f"{src}:1" in res.output and "'c'" in res.output, res.output
+    rec["relations"][0]["tail"] = "b"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    assert invoke("convert", src, tmp_path / "o.conllu").exit_code == 0
+
+
+@pytest.mark.parametrize("prob", ["nan", "1.5", "-0.2"])
+def test_link_probabilities_outside_zero_to_one_are_errors(tmp_path, prob):
+    """Smaller: link probabilities of nan, above 1 or below 0 were taken (clamped)."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Anna corre\n", encoding="utf-8")
+    (tmp_path / "links.txt").write_text("0-0 1-1\n", encoding="utf-8")
+    (tmp_path / "p.txt").write_text(f"0.9 {prob}\n", encoding="utf-8")
+    res = invoke("project", tmp_path / "a.conll", tmp_path / "o.jsonl", "--target",
+                 tmp_path / "t.txt", "--alignment", tmp_path / "links.txt",
+                 "--alignment-probs", tmp_path / "p.txt")
+    assert res.exit_code == 2 and f"{tmp_path / 'p.txt'}:1" in res.output, res.output
+    import json
+    rec = {"id": "s", "tokens": ["Anna"], "spans": [],
+           "translation": {"lang": "es", "text": "Anna", "tokens": ["Anna"]},
+           "alignment": [[0, 0, float(prob)]]}
+    (tmp_path / "c.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = invoke("project", tmp_path / "c.jsonl", tmp_path / "o2.jsonl")
+    assert res.exit_code == 2 and f"{tmp_path / 'c.jsonl'}:1" in res.output, res.output

@@ -118,6 +118,9 @@ def _pharaoh_lines(path, probs) -> Iterator[tuple[int, list[tuple[int, int, floa
             if len(ps) != len(pairs):
                 raise InputFormatError(probs, line, f"{len(pairs)} probabilities, one per link "
                                        f"of {path}:{line}", got[1])
+            bad = next((p for p in ps if not 0.0 <= p <= 1.0), None)   # nan is not either
+            if bad is not None:
+                raise InputFormatError(probs, line, "probabilities between 0 and 1", str(bad))
         yield line, [(i, j, p) for (i, j), p in zip(pairs, ps)]
 
 
