@@ -607,3 +607,15 @@ def test_link_probabilities_outside_zero_to_one_are_errors(tmp_path, prob):
     (tmp_path / "c.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
     res = invoke("project", tmp_path / "c.jsonl", tmp_path / "o2.jsonl")
     assert res.exit_code == 2 and f"{tmp_path / 'c.jsonl'}:1" in res.output, res.output
+
+
+def test_relx_round_trip_normalises_only_what_the_readme_says(tmp_path):
+    """Smaller: the README promised byte for byte, but CRLF came back LF and a BOM was
+    dropped. It now says so; nothing else changes."""
+    original = RELX_EN.read_bytes()
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(b"\xef\xbb\xbf" + original.replace(b"\n", b"\r\n"))
+    assert invoke("convert", crlf, tmp_path / "back.txt", "--to", "relx").exit_code == 0
+    assert (tmp_path / "back.txt").read_bytes() == original
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "a CRLF file comes back with LF" in readme

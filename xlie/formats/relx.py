@@ -21,7 +21,8 @@ words never depend on where the markers are), two spans labelled ``E1`` and ``E2
 marker inside a word takes the whole word, ``Kanada </e1>s`` -> ``Kanadas``) and one relation
 ``{"label", "head", "tail"}`` naming the spans by id (``"directed": false`` for a label
 without ``(eX,eY)``). ``text``, ``offsets`` and ``markers`` keep where each marker stood, so
-a sentence read and written back unchanged comes out byte for byte; a sentence whose spans
+a sentence read and written back unchanged comes out byte for byte (lines end with LF
+whatever they ended with, and a UTF-8 BOM is dropped on reading); a sentence whose spans
 changed (projected, predicted) gets markers around its spans' words. Anything malformed
 raises :class:`~xlie.errors.InputFormatError` naming file and line.
 """
