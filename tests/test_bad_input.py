@@ -19,6 +19,44 @@ mangled or left behind). Each case was reproduced by its test before the fix.
 | a hub id with no network | 27-50 s of retry lines before the message | one quick connection check, a clear error in seconds |
 | three-column TSV given to `xlie translate` | a tag error; nothing said of the guessed format | the error says the format was guessed and names `--input-format` |
 | `xlie run --set align.layer=99` | failed inside the stage after the model loaded, key unnamed, `config.yaml` left | a config error naming `align.layer`, before anything is written (`test_pipeline_e2e.py`) |
+
+## Second sweep (issue 33)
+
+Each case below failed its test before the fix (checked by running the test against the code
+before the change). Defect 6 (the parser's uncounted training sentences) is the lead's, in
+the trainer refactor.
+
+| # | case | command | before | after |
+|---|---|---|---|---|
+| 1 | language pair changed | `xlie run CFG --until translate`, then `--set input.tgt_lang=fr` | every stage "up to date, skipped", exit 0 | a stage's fingerprint holds src/tgt language, seed and what each named model (local dir, built e5-small) holds now: every stage reruns (`test_pipeline.py`) |
+| 1 | failed batch stage | a pipeline translate that fails | `.01-translate.tmp` left | removed; finished shards stay in `.partial` (`test_pipeline.py`) |
+| 2 | FIFO output | `mkfifo f; xlie translate b.txt f ...` | `f` replaced by a plain file, exit 0 | written through; `f` is still a FIFO |
+| 2 | device output | `xlie convert a.conll /dev/null --to jsonl` (as root) | `/dev/null` replaced by a regular file | written through (the test makes its own null node) |
+| 3 | RELX sentence lost E1/E2 or its relation | `xlie project ... --to relx`, `selftrain predict --format relx`, `convert --to relx` | `<input>: expected two spans…`, nothing written | the rest written; a warning names the file, the count and the ids left out; an entity read empty is written as an empty pair again |
+| 4 | empty target line | `xlie project en.conllu out.conllu --target t.txt --alignment a.txt` | a CoNLL-U block with no words; report: complete tree | the sentence left out with a warning naming file and id; report `empty`, not complete |
+| 5 | input edited between runs | translate, interrupt, edit line 1, translate again | old translation kept ("kept from an interrupted run") | the partial output is keyed by the input's SHA-256: starts over |
+| 7 | missing input | `xlie translate no.jsonl ...` (every format) | FileNotFoundError traceback, exit 1 | `no.jsonl: no such file`, exit 2 |
+| 7 | unwritable output / parent is a file | `translate`, `convert`, `project` to `/proc/x/o.jsonl` or `a.conll/o.jsonl` | traceback, exit 1 | `cannot write ...`, exit 2, before any model loads |
+| 7 | unwritable output of training and runs | `selftrain train -o ro/R`, `selftrain predict -o ro/p.jsonl`, `xlie run` with such a run_dir | traceback, train after 23 s of loading | `cannot write ...`, exit 2, before loading |
+| 7 | plain encoder as tagger | `selftrain predict x --model e5-small` | `ValueError: could not broadcast` | "is not a trained tagger, parser or relation classifier", exit 2 |
+| 8 | invalid source tree | `xlie project` of a CoNLL-U source with a cycle, a self-loop, two roots | accepted; `xlie` wrote `root` on a non-root arc, `heuristic` copied the cycle | the reader refuses a cycle or self-loop at FILE:LINE; projection refuses two roots (or none in a complete tree) naming the file and sentence |
+| 9 | parser root label | `selftrain predict x.conllu --model PARSER` | the root word labelled e.g. `case`; gold DEPS kept | HEAD 0 gets `root`, no other word does; DEPS `_` where the tree differs from the one read (`test_selftrain_parser.py`) |
+| 10 | literal marker text | a source token `<m1>` (xml) or `[1 Mary 1]` (brackets) | the text vanished, the span lost | markers numbered above the source's own; the text kept, the span found |
+| 11 | `--report` = OUTPUT | `xlie project ... OUT --report OUT` | projection replaced by the report, exit 0 | refused before anything is written, exit 2 |
+| 12 | model weights mode | `selftrain train`, the parser, checkpoints, the pipeline's model, umask 022 | `model.safetensors` 0600 | the umask's mode (0644) |
+| - | Apertium length warning | a sentence over the limit with `--backend apertium` | "N model tokens" | "N characters" (the backend's unit) |
+| - | combining marks, ZWJ emoji | translation words of `cafe` + U+0301, a family emoji | split into separate tokens | one word each |
+| - | decomposed text to Apertium | `cafe` + U+0301 | "cafeteríá" | NFC before Apertium |
+| - | CoNLL-U multiword tokens | translate a sentence with `1-2 Vámonos` | MT got "Vamos nos a el mar" | MT gets `# text`, words placed through the multiword tokens |
+| - | `--set nosuch.key=1` | `xlie run CFG --set nosuch.key=1` | blamed the YAML file | names the `--set` item |
+| - | `--max-input-tokens 0` | `xlie translate ... --max-input-tokens 0` | "fix the key in the config file" | names the option |
+| - | `project eval` mismatch | counts or tokens differ | no file named | gold and predicted files named |
+| - | duplicate predicted ids | `project eval g.jsonl p.jsonl` with an id twice | accepted, one dropped | error naming the file |
+| - | bad link probabilities | `--alignment-probs` with `nan`, `1.5`, `-0.2` (or in JSONL) | clamped or taken | FILE:LINE error |
+| - | relation to a missing span | JSONL relation with `tail` not a span id | accepted | FILE:LINE error |
+| - | `--score` without gold heads | `selftrain predict x.jsonl --model PARSER --score` | UAS 0.0 | "nothing to score" |
+| - | RELX CRLF and BOM | `convert crlf-bom.txt back.txt --to relx` | README said byte for byte | README and docs say a BOM is dropped and lines end LF |
+| - | output format after loading | `selftrain predict x -o p.conll --model POS_TAGGER` | found after the model loaded | checked from the model's small files first |
 """
 from __future__ import annotations
 
