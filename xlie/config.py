@@ -209,8 +209,19 @@ def config_error(err: ValidationError, model: type[BaseModel], path: str | None 
         problem = e["msg"].removeprefix("Value error, ")
     else:
         problem = f"{e['msg']} (got {e.get('input')!r})"
-    hit = next((o for o in overrides if o.partition("=")[0].strip() == key), None)
+    hit = _override_of(key, overrides)
     return ConfigError(where(path, hit), key, problem)
+
+
+def _override_of(key: str, overrides: Iterable[str]) -> Optional[str]:
+    """The ``--set`` item that set ``key``, or a key inside it (``--set nosuch.key=1`` makes
+    the unknown section ``nosuch``), or a section holding it; the last one wins, as it did."""
+    hit = None
+    for item in overrides:
+        k = item.partition("=")[0].strip()
+        if k == key or k.startswith(key + ".") or key.startswith(k + "."):
+            hit = item
+    return hit
 
 
 def validate_settings(model: type[S], data: dict, path: str | None = None,

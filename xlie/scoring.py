@@ -96,21 +96,31 @@ def main_score(task: str, scores: dict[str, Any]) -> float:
     return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
 
 
-def pair_sentences(gold: list[Sentence], pred: list[Sentence]) -> list[tuple[Sentence, Sentence | None]]:
+def pair_sentences(gold: list[Sentence], pred: list[Sentence], gold_name: str = "gold",
+                   pred_name: str = "predictions") -> list[tuple[Sentence, Sentence | None]]:
+    """Pair each gold sentence with its prediction: by id when the gold ids are distinct and
+    every predicted id is one of them, else by position when the counts agree. A predicted id
+    given twice is an error (one would be scored, the other dropped). ``gold_name`` and
+    ``pred_name`` (the files) are what the errors name."""
     by_id = {s.id: s for s in gold}
     if len(by_id) == len(gold) and all(p.id in by_id for p in pred):
-        found = {p.id: p for p in pred}
+        found: dict[str, Sentence] = {}
+        for k, p in enumerate(pred, 1):
+            if p.id in found:
+                raise XlieError(f"{pred_name}: sentence id {p.id!r} appears twice (again as "
+                                f"sentence {k})", "give each predicted sentence its own id")
+            found[p.id] = p
         pairs = [(g, found.get(g.id)) for g in gold]
     elif len(gold) == len(pred):
         pairs = list(zip(gold, pred))
     else:
-        raise XlieError(f"cannot pair {len(pred)} predicted sentences with {len(gold)} gold "
-                        "ones: the ids differ and so do the counts",
+        raise XlieError(f"cannot pair the {len(pred)} sentences of {pred_name} with the "
+                        f"{len(gold)} of {gold_name}: the ids differ and so do the counts",
                         "score files made from the same sentences, in the same order")
     for g, p in pairs:
         if p is not None and len(p.tokens) != len(g.tokens):
-            raise XlieError(f"sentence {g.id}: {len(p.tokens)} predicted tokens but "
-                            f"{len(g.tokens)} gold tokens",
+            raise XlieError(f"sentence {g.id}: {len(p.tokens)} tokens in {pred_name} but "
+                            f"{len(g.tokens)} in {gold_name}",
                             "project onto the gold tokenization to score")
     return pairs
 
@@ -210,9 +220,11 @@ def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence
     gold has)."""
     if task not in ("ner", "pos", "dep", "relation", "auto"):
         raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep, relation or auto")
+    names = [str(x) if isinstance(x, (str, Path)) else default
+             for x, default in ((gold, "gold"), (pred, "predictions"))]
     gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
     pred = list(read_any(pred, pred_format)) if isinstance(pred, (str, Path)) else list(pred)
-    pairs = pair_sentences(gold, pred)
+    pairs = pair_sentences(gold, pred, *names)
     out: dict[str, Any] = {"sentences": len(pairs),
                            "sentences_missing": sum(p is None for _, p in pairs)}
     has_tags = any(g.tags for g in gold)

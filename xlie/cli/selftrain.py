@@ -71,6 +71,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
     """Train a tagger (ner, pos), a parser (dep) or a relation classifier (relation) on
     SOURCE gold corpora (JSONL, CoNLL, CoNLL-U, KBP37/RELX) and --silver data. An
     interrupted run resumes from its last checkpoint."""
+    from ..fileio import check_output; check_output(out, *source, folder=True)  # noqa: E702
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig, train
     from ..selftrain.tasks import get_task

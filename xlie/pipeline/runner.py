@@ -24,12 +24,12 @@ from typing import Callable, Optional
 
 from .. import __version__
 from ..errors import ConfigError, UnknownNameError, XlieError
-from ..fileio import atomic_write, check_not_input
+from ..fileio import atomic_write, check_output
 from .config import PipelineConfig
 from .engines import make_engine
 from .inputs import input_provides, resolve_path
-from .manifest import (fingerprint, is_up_to_date, mark_done, read_manifest, sha256_path,
-                       write_manifest)
+from .manifest import (fingerprint, is_up_to_date, mark_done, model_identity, read_manifest,
+                       sha256_path, write_manifest)
 from .rundir import RunLock, clean_leftovers, commit_folder
 from .stages import Stage, StageContext, plan_chain
 
@@ -82,7 +82,7 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
     test = _check_file(resolve_path(run.eval.test), "eval.test", cfg) if run.eval.test else None
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(cfg.path, "run_dir", f"{run_dir} exists and is not a folder")
-    check_not_input(run_dir, corpus, gold, test)
+    check_output(run_dir, corpus, gold, test, folder=True)
     provided = input_provides(corpus)
     done = {n for n, st in reg.items() if (run_dir / st.dirname / "DONE").exists()}
     plan = plan_chain(reg, [n for n in cfg.stages if cfg.stage(n)], provided, start, until,
@@ -123,12 +123,23 @@ def _input_hashes(ctx: StageContext) -> dict[str, str]:
     return hashes
 
 
+def run_settings(ctx: StageContext, config: dict) -> dict:
+    """What decides a stage's output besides its own section and its input files: the
+    language pair and the seed of the run, and what each model the section names holds now
+    (a local or built-in model rebuilt or retrained under the same name gives other output)."""
+    models = {key: model_identity(value) for key, value in sorted(config.items())
+              if isinstance(value, str) and (key == "model" or key.endswith("_model"))}
+    return {"src_lang": ctx.src_lang, "tgt_lang": ctx.tgt_lang, "seed": ctx.seed,
+            "models": models}
+
+
 def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, engine,
                force: bool, echo: Callable[[str], None]) -> StageOutcome:
     folder = run_dir / st.dirname
     config = ctx.config.model_dump(mode="json")
     hashes = _input_hashes(ctx)
     extra = {"shard_size": shard_size} if st.is_batch else {}
+    extra.update(run_settings(ctx, config))
     fp = fingerprint(st.name, config, hashes, extra)
     if not force and is_up_to_date(folder, fp):
         man = read_manifest(folder) or {}
@@ -144,7 +155,12 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
-        counts, metrics = run_batch_stage(st, ctx, partial, fp, shard_size, engine, force, echo)
+        try:
+            counts, metrics = run_batch_stage(st, ctx, partial, fp, shard_size, engine, force,
+                                              echo)
+        except BaseException:   # finished shards stay in .partial; the half folder goes
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     else:  # a whole stage works in its .partial folder, which it may resume from
         from .batchrun import open_partial
         if open_partial(partial, fp, force):

@@ -86,11 +86,15 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
-        from ..fileio import check_not_input
+        from ..fileio import check_distinct_outputs, check_output
         from ..formats.detect import detect_format
         detect_format(output, out_format)
-        check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)
-                                  if isinstance(x, (str, Path))])
+        named = [x for x in (input, target, alignment, alignment_probs)
+                 if isinstance(x, (str, Path))]
+        check_output(output, *named)
+        if report_path is not None:
+            check_distinct_outputs({"OUTPUT": output, "--report": report_path})
+            check_output(report_path, *named)
     if isinstance(input, (str, Path)):
         pairs = load_pairs(input, target, alignment, alignment_probs, src_format, src_lang, lang)
         inputs = [input, target, alignment, alignment_probs]

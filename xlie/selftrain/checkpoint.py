@@ -19,6 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from ..fileio import apply_umask
+
 STATE_FILE = "trainer_state.json"
 
 
@@ -37,6 +39,7 @@ class TrainerState:
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:
+    apply_umask(tmp)   # safetensors and accelerate write 0600 whatever the umask
     old = final.with_name(final.name + ".old")
     if final.exists():
         if old.exists():

@@ -10,7 +10,7 @@ from pathlib import Path
 import torch
 
 from ..errors import XlieError
-from ..fileio import atomic_write
+from ..fileio import apply_umask, atomic_write
 
 
 def save_encoder_and_head(path: str | Path, encoder, tokenizer, head: torch.nn.Module,
@@ -22,6 +22,7 @@ def save_encoder_and_head(path: str | Path, encoder, tokenizer, head: torch.nn.M
     torch.save(head.state_dict(), path / weights)
     with atomic_write(path / meta_name) as f:
         json.dump(meta, f, indent=1)
+    apply_umask(path)   # safetensors writes 0600 whatever the umask
     return path
 
 

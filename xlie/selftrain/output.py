@@ -42,9 +42,9 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
     and the scores returned."""
     from .data import read_sentences
-    from .tasks import task_of_model
-    task = task_of_model(model)
-    check_format(output, task.name, fmt)
+    from .modelcheck import check_prediction
+    from .tasks import get_task
+    task = get_task(check_prediction(model, inputs, output, fmt)[0])
     predictor = task.load(model, batch_size)
     sents = [s for path in inputs for _, s in read_sentences(path)]
     pred = predictor.predict(sents)

@@ -26,8 +26,9 @@ from ..corpus import Sentence
 from ..errors import XlieError
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
+from .modelcheck import PARSER_CONFIG
 
-CONFIG = "parser.json"
+CONFIG = PARSER_CONFIG
 WEIGHTS = "parser.pt"
 
 
@@ -204,16 +205,27 @@ class Parser(nn.Module):
                 scores = torch.full((n + 1, n + 1), float("-inf"))
                 scores[:, 1:] = logp[b, :n, :n + 1].T                   # [head, dependent]
                 trees[b, :n] = torch.tensor(max_spanning_tree(scores.numpy()))
-            labels = self.head.rel_scores(rd, rh, trees).argmax(-1)       # (B, N)
+            labels = self.label_arcs(self.head.rel_scores(rd, rh, trees), trees)
             probs = logp.gather(2, trees[..., None]).squeeze(2).exp()
             for b, s in enumerate(part):
                 n = len(s.tokens)
                 out.append(s.model_copy(update={
                     "heads": trees[b, :n].tolist(),
-                    "deprels": [self.rels[r] for r in labels[b, :n].tolist()],
+                    "deprels": labels[b][:n],
                     "arc_scores": [round(p, 4) for p in probs[b, :n].tolist()]}))
         self.train(was)
         return out
+
+    def label_arcs(self, rel_scores: torch.Tensor, trees: torch.Tensor) -> list[list[str]]:
+        """The best relation of each arc, as UD wants it: a word whose head is 0 is ``root``
+        and no other word is (an unconstrained argmax gave the root word ``case``, say). With
+        no relation but ``root`` learnt, another word gets UD's unspecified ``dep``."""
+        scores = rel_scores.clone()
+        if "root" in self.rels:
+            scores[..., self.rels.index("root")] = float("-inf")
+        rels = [r if r != "root" else "dep" for r in self.rels]
+        return [["root" if h == 0 else rels[r] for h, r in zip(hs, rs)]
+                for hs, rs in zip(trees.tolist(), scores.argmax(-1).tolist())]
 
     # --- files -----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:

@@ -113,6 +113,11 @@ def _select_pairs(pred, sel):
 def _scorer(name: str):
     def score(gold, pred):
         from .. import scoring
+        gold = list(gold)
+        if name == "dep" and not any(h is not None for g in gold for h in g.heads or []):
+            return "nothing to score: no input sentence has gold heads"
+        if name == "relation" and not any(g.relations for g in gold):
+            return "nothing to score: no input sentence has a gold relation"
         pairs = scoring.pair_sentences(list(gold), list(pred))
         return {"ner": scoring.score_ner, "pos": scoring.score_pos, "dep": scoring.score_dep,
                 "relation": scoring.score_relations}[name](pairs)
@@ -124,10 +129,11 @@ def _tagger_dir(task: str) -> Callable[[Path], bool]:
         cfg = Path(path) / "config.json"
         if not cfg.is_file() or (Path(path) / "parser.json").exists():
             return False
-        from .predict import TASK_KEY
+        from .modelcheck import TASK_KEY
         data = json.loads(cfg.read_text(encoding="utf-8"))
         found = data.get(TASK_KEY)
-        tagger = any(a.endswith("ForTokenClassification") for a in data.get("architectures") or [])
+        labels = list((data.get("id2label") or {}).values())
+        tagger = bool(labels) and not all(str(x).startswith("LABEL_") for x in labels)
         return found == task or (found is None and task == "ner" and tagger)
     return owns
 
@@ -170,6 +176,6 @@ def task_of_model(path: str | Path) -> Task:
     for task in TASKS.values():
         if task.owns(path):
             return task
-    raise XlieError(f"{path} is not a model trained by xlie (no tagger config with "
-                    f"xlie_task, no parser.json, no xlie-relation.json)",
-                    "give the model/ directory that `xlie selftrain train` wrote, not an encoder")
+    raise XlieError(f"{path} is not a trained tagger, parser or relation classifier (no "
+                    f"tagger labels, no parser.json, no xlie-relation.json: a plain encoder?)",
+                    "train one with `xlie selftrain train` and give its model/ folder")
