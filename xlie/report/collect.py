@@ -11,91 +11,16 @@ import json
 import platform
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
 from importlib import metadata
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Iterator, Optional
 
 from ..errors import XlieError
+from .summary import LIMIT, RunSummary, SentenceCase, StageInfo, TrainingRun
 
 STAGE_DIR = re.compile(r"^(\d\d)-([A-Za-z0-9_]+)$")
-LIMIT = 50_000          # records read of each corpus for the distributions
 PACKAGES = ("xlie", "torch", "transformers", "accelerate", "tokenizers", "numpy", "matplotlib")
-
-
-@dataclass
-class StageInfo:
-    """One stage folder: done or not, its manifest's figures."""
-    name: str
-    folder: str
-    done: bool
-    seconds: Optional[float] = None
-    cpu_seconds: Optional[float] = None
-    finished: Optional[str] = None
-    counts: dict[str, Any] = field(default_factory=dict)
-    metrics: dict[str, Any] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)
-    version: Optional[str] = None
-
-
-@dataclass
-class TrainingRun:
-    """One trained model's record (``metrics.json``): the curve and the step kept."""
-    name: str
-    task: str
-    losses: list[float]
-    dev: list[tuple[int, float]]            # (step, main dev score, a fraction)
-    kept_step: Optional[int]
-    choice: str
-    test_score: Optional[float]             # a fraction
-    per_label: dict[str, dict[str, float]]  # NER test scores per entity type
-    seconds: Optional[float] = None
-
-
-@dataclass
-class SentenceCase:
-    """A sentence drawn on the page: why it was picked, and what the views need."""
-    id: str
-    why: str
-    source: dict[str, Any]                  # a corpus record (tokens, spans, tags, ...)
-    target: Optional[dict[str, Any]] = None
-    links: list[tuple[int, int, float]] = field(default_factory=list)
-    target_tokens: list[str] = field(default_factory=list)
-    gold: Optional[dict[str, Any]] = None
-
-
-@dataclass
-class RunSummary:
-    """Everything the page shows; each part is empty where the run has none of it."""
-    run_dir: Path
-    config_text: str
-    versions: dict[str, str]
-    stages: list[StageInfo]
-    task: Optional[str] = None
-    mt: dict[str, Any] = field(default_factory=dict)          # tokens, unknown, by_mark, top
-    link_probs: list[float] = field(default_factory=list)
-    pair_scores: list[float] = field(default_factory=list)
-    span_scores: list[float] = field(default_factory=list)
-    pseudo_confidence: list[float] = field(default_factory=list)
-    loss_reasons: dict[str, int] = field(default_factory=dict)
-    loss_by_label: dict[str, dict[str, int]] = field(default_factory=dict)
-    trainings: list[TrainingRun] = field(default_factory=list)
-    comparison: list[tuple[str, float]] = field(default_factory=list)   # (model, percent)
-    label_scores: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
-    confusion: Optional[tuple[list[str], list[list[int]]]] = None
-    las_by_relation: dict[str, tuple[float, int]] = field(default_factory=dict)
-    worst_test: list[SentenceCase] = field(default_factory=list)
-    worst_aligned: list[SentenceCase] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    limit: int = LIMIT
-
-    def stage(self, name: str) -> Optional[StageInfo]:
-        return next((s for s in self.stages if s.name == name), None)
-
-    def folder(self, name: str) -> Optional[Path]:
-        st = self.stage(name)
-        return self.run_dir / st.folder if st is not None and st.done else None
 
 
 def _records(path: Path, limit: Optional[int] = LIMIT) -> Iterator[dict]:
@@ -173,6 +98,9 @@ def _alignment(summary: RunSummary, path: Path) -> list[dict]:
             if rec.get("tokens") and links:
                 worst.append((float(score), k, rec))
                 worst = sorted(worst, key=lambda x: (x[0], x[1]))[:3]
+    if summary.pair_scores and len(summary.pair_scores) >= summary.limit:
+        summary.notes.append(f"Distributions and sentences are read from the first "
+                             f"{summary.limit:,} records of each corpus.")
     return [r for _, _, r in worst]
 
 

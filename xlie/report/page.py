@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Optional
 
 from . import plots
-from .collect import RunSummary, SentenceCase
+from .summary import RunSummary, SentenceCase
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;color:#222;

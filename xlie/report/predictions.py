@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..corpus import Sentence
-from .collect import RunSummary, SentenceCase
+from .summary import RunSummary, SentenceCase
 
 WORST = 3          # sentences drawn
 CONFUSION_TAGS = 17
