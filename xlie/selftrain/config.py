@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from ..config import Settings, load_settings
 from ..precision import MixedPrecision
+from ..tracking import LogWith
 
 
 class TaggerTrainConfig(Settings):
@@ -91,6 +92,9 @@ class TaggerTrainConfig(Settings):
     batch_predict: int = Field(32, ge=1)
     mixed_precision: MixedPrecision = "auto"
     seed: int = 0
+    log_with: Optional[LogWith] = Field(None, exclude=True, description="also log training to "
+                                        "tensorboard, wandb, mlflow or all (xlie/tracking.py); "
+                                        "not a setting of the model: left out of its record")
 
     @model_validator(mode="after")
     def _has_an_end(self) -> "TaggerTrainConfig":

@@ -122,7 +122,7 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
     if finished_run(out, run_settings, resume) is not None:
         return _with_cache(Parser.load(model_dir), freeze_encoder, feature_cache)
     t0 = time.time()
-    accelerator = make_accelerator(config)
+    accelerator = make_accelerator(config, out)
     silver = [s for s in silver if s.heads]
     held, source_kept, silver_kept, pseudo = None, list(source), silver, list(pseudo)
     if dev is None:   # a slice of the silver trees (of the source's without silver)

@@ -124,13 +124,15 @@ def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
     return done
 
 
-def make_accelerator(config: TrainConfig):
+def make_accelerator(config: TrainConfig, out: Optional[Path] = None):
     """One accelerator a run (CPU, one GPU or several processes), its seed set."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
+    from ..tracking import accelerator_kwargs
     accelerator = Accelerator(cpu=use_cpu(),
                               mixed_precision=resolve_mixed_precision(config.mixed_precision),
-                              gradient_accumulation_steps=config.grad_accum)
+                              gradient_accumulation_steps=config.grad_accum,
+                              **accelerator_kwargs(config.log_with, out))
     set_seed(config.seed)
     return accelerator
 
@@ -253,7 +255,7 @@ def train(source: Paths, out: str | Path, config: TrainConfig, silver: Paths = (
     if not source and not silver and not pseudo:
         raise XlieError("nothing to train on", "pass source and/or silver corpora")
     t0 = time.time()
-    accelerator = make_accelerator(config)
+    accelerator = make_accelerator(config, out)
     labels = load_label_map(config, list(source), list(silver) + list(pseudo))
     report = DataReport()
     builder = ExampleBuilder(labels, config, report)
