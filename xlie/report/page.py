@@ -22,9 +22,11 @@ h2{border-bottom:2px solid #243b55;padding-bottom:.2em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.9em}
 td,th{border-bottom:1px solid #e6e6e6;padding:.25em .7em;text-align:left;vertical-align:top}
 th{background:#f2f4f7}td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure.plot{display:inline-block;margin:.6em 1em .6em 0;vertical-align:top}
-figure.plot svg{max-width:100%;height:auto}
-figcaption{font-size:.82em;color:#555;max-width:40em}
+figure.plot{display:inline-block;margin:.6em 1.2em .6em 0;vertical-align:top;
+width:calc(50% - 1.4em);min-width:320px}
+figure.plot.wide{width:calc(100% - 1.4em);max-width:980px}
+figure.plot svg{width:100%;height:auto}
+figcaption{font-size:.82em;color:#555}
 pre{background:#f5f5f5;padding:.8em;overflow:auto;font-size:.85em;max-height:30em}
 iframe.view{width:100%;border:1px solid #ddd;border-radius:4px;background:#fff}
 .case{margin:1em 0 2em 0}.why{color:#a33;font-weight:bold}.muted{color:#777}
@@ -45,10 +47,11 @@ def _e(x: Any) -> str:
     return html.escape(str(x))
 
 
-def _figure(name: str, svg: Optional[str], caption: str) -> str:
+def _figure(name: str, svg: Optional[str], caption: str, wide: bool = False) -> str:
     if not svg:
         return ""
-    return (f'<figure class="plot" id="plot-{_e(name)}" data-plot="{_e(name)}">{svg}'
+    cls = "plot wide" if wide else "plot"
+    return (f'<figure class="{cls}" id="plot-{_e(name)}" data-plot="{_e(name)}">{svg}'
             f"<figcaption>{caption}</figcaption></figure>")
 
 
@@ -108,7 +111,7 @@ def _labels(s: RunSummary) -> str:
     if s.confusion:
         out += _figure("confusion", plots.confusion(*s.confusion),
                        "Rows: gold tags, columns: the final tagger's; cell: words (row shares "
-                       "shaded).")
+                       "shaded).", wide=False)
     if s.las_by_relation:
         out += _table(["relation", "LAS", "words"],
                       [[r, 100 * v, n] for r, (v, n) in sorted(s.las_by_relation.items())])
@@ -122,7 +125,7 @@ def _labels(s: RunSummary) -> str:
 def _projection(s: RunSummary) -> str:
     out = _figure("projection-losses", plots.projection_losses(s.loss_reasons, s.loss_by_label),
                   "What projection lost. Spans: dropped by reason (the stage's counts). "
-                  "Tags: source words with no link, and target words no tag reached.")
+                  "Tags: source words with no link, and target words no tag reached.", wide=True)
     if s.loss_by_label:
         keys = sorted({k for v in s.loss_by_label.values() for k in v})
         out += _table(["label"] + keys, [[lab] + [v.get(k, 0) for k in keys]
@@ -148,7 +151,7 @@ def _mt(s: RunSummary) -> str:
     mt = s.mt
     out = _figure("unknown-words", plots.unknown_words(mt),
                   f"Words the MT system marked as unknown in {mt['sentences']:,} translations: "
-                  "mostly names, which stay untranslated.")
+                  "mostly names, which stay untranslated.", wide=True)
     return out
 
 

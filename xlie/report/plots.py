@@ -149,10 +149,12 @@ def projection_losses(reasons: dict[str, int], by_label: dict[str, dict[str, int
     n = max(len(reasons), len(by_label), 1)
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 0.4 * n + 1.6),
                                  gridspec_kw={"width_ratios": [1, 1.4]})
-    if reasons:
+    if reasons:   # bars as thick as the labels' on the right, from the top
         names = sorted(reasons, key=lambda k: -reasons[k])
-        a1.barh(names, [reasons[k] for k in names], color=RED)
-        a1.invert_yaxis()
+        a1.barh(range(len(names)), [reasons[k] for k in names], color=RED, height=0.8)
+        a1.set_yticks(range(len(names)), names)
+        a1.set_ylim(n - 0.5, -0.5)
+        a1.set_xlim(0, max(reasons.values()) * 1.2 or 1)
         for y, k in enumerate(names):
             a1.text(reasons[k], y, f" {reasons[k]}", va="center", fontsize=8)
     a1.set_title("Lost, by reason")
@@ -211,9 +213,12 @@ def unknown_words(mt: dict) -> Optional[str]:
                "#": "# not generated"}
     top = mt.get("top") or []
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(9.0, 0.28 * max(len(top), 4) + 1.4))
-    marks = sorted(mt["by_mark"])
+    marks = sorted(mt["by_mark"], key=lambda m: -mt["by_mark"][m])
     rates = [100 * mt["by_mark"][m] / mt["tokens"] for m in marks]
-    a1.barh([meaning.get(m, m) for m in marks], rates, color=RED)
+    a1.barh(range(len(marks)), rates, color=RED, height=0.8)
+    a1.set_yticks(range(len(marks)), [meaning.get(m, m) for m in marks])
+    a1.set_ylim(max(len(top), 4) - 0.5, -0.5)
+    a1.set_xlim(0, max(rates + [0.1]) * 1.25)
     for y, r in enumerate(rates):
         a1.text(r, y, f" {r:.2f}%", va="center", fontsize=8)
     a1.set_xlabel("share of the target words (%)")
