@@ -116,11 +116,12 @@ def test_xlie_report_cli(tiny_run, tmp_path):
     assert res.exit_code == 2 and "no run directory" in res.output
 
 
-def _stage(run_dir: Path, folder: str, counts: dict, name: str) -> Path:
+def _stage(run_dir: Path, folder: str, counts: dict, name: str, inputs: dict = {}) -> Path:
     d = run_dir / folder
     d.mkdir(parents=True)
     (d / "manifest.json").write_text(json.dumps({
         "stage": name, "counts": counts, "metrics": {}, "xlie_version": "0.1.0",
+        "inputs": {k: {"path": str(v), "sha256": "-"} for k, v in inputs.items()},
         "timings": {"seconds": 1.5, "cpu_seconds": 1.0, "finished": "now"}}))
     (d / "DONE").write_text("fp\n")
     return d
@@ -187,3 +188,70 @@ def test_the_page_renders_in_chromium(tiny_run):
     pixels = mpimg.imread(io.BytesIO(seen.screenshot), format="png")
     assert pixels.shape[0] >= 0.9 * seen.page["height"]     # the whole page, not a blank tile
     assert pixels[..., :3].std() > 0.1                       # not one colour
+
+
+def test_las_by_relation_counts_the_universal_relation():
+    from xlie.corpus import Sentence
+    from xlie.report.predictions import las_by_relation
+    gold = [Sentence(id="a", tokens=["the", "cat", "sat"], heads=[2, 3, 0],
+                     deprels=["det", "nsubj", "root"]),
+            Sentence(id="b", tokens=["my", "dog"], heads=[2, 0], deprels=["nmod:poss", "root"])]
+    pred = [Sentence(id="a", tokens=["the", "cat", "sat"], heads=[2, 3, 0],
+                     deprels=["det", "obj", "root"]),
+            Sentence(id="b", tokens=["my", "dog"], heads=[2, 0], deprels=["nmod", "root"])]
+    scores = las_by_relation(gold, pred)
+    assert scores == {"det": (1.0, 1), "nsubj": (0.0, 1), "root": (1.0, 2), "nmod": (1.0, 1)}
+    from xlie.report.page import render
+    from xlie.report.summary import RunSummary
+    page = render(RunSummary(Path("r"), "", {}, [], las_by_relation=scores))
+    assert 'data-plot="las-by-relation"' in page and "nsubj" in page
+
+
+def test_a_parser_run_gets_las_by_relation(tiny_bert, test_data, tmp_path):
+    from xlie.formats.conllu import read_conllu, write_conllu
+    from xlie.scoring import score_dep
+    from xlie.selftrain.parser import Parser
+    from xlie.selftrain.parser_train import train_parser
+    sents = sorted(list(read_conllu(test_data / "pud" / "en.conllu"))[:40],
+                   key=lambda s: len(s.tokens))[:6]
+    test = tmp_path / "test.conllu"
+    write_conllu(test, sents)
+    d = _stage(tmp_path / "run", "04-selftrain", {}, "selftrain", {"eval.test": test})
+    train_parser(sents, d / "model", tiny_bert, epochs=1, batch_size=6, arc_dim=16, rel_dim=8)
+    s = collect(tmp_path / "run")
+    pred = Parser.load(d / "model").predict(sents)
+    las = score_dep(list(zip(sents, pred)))["las"]
+    words = sum(n for _, n in s.las_by_relation.values())
+    assert words == sum(len(x.tokens) for x in sents)
+    assert sum(v * n for v, n in s.las_by_relation.values()) / words == pytest.approx(las)
+
+
+def test_report_false_leaves_it_out_and_a_broken_report_costs_the_run_nothing(tmp_path,
+                                                                            monkeypatch):
+    import pipeline_fakes as fakes
+    corpus = tmp_path / "corpus.jsonl"
+    fakes.write_corpus(corpus, n=4)
+
+    def config(name: str, **extra) -> Path:
+        data = {"run_dir": str(tmp_path / name), "shard_size": 4,
+                "input": {"corpus": str(corpus), "src_lang": "en", "tgt_lang": "xx"},
+                "ftranslate": {}, "falign": {}, "fproject": {}, "ftrain": {}, **extra}
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(data))
+        return path
+
+    try:
+        result = run_pipeline(fakes.load_config(config("off", report=False)))
+        assert result.report is None and not (tmp_path / "off" / "report.html").exists()
+        result = run_pipeline(fakes.load_config(config("on")))      # stages of any name
+        page = result.report.read_text(encoding="utf-8")
+        assert "11-ftranslate" in page and "No model was trained in this run." in page
+
+        import xlie.report.page as page_mod
+        monkeypatch.setattr(page_mod, "render", lambda s: 1 / 0)
+        said = []
+        result = run_pipeline(fakes.load_config(config("broken")), echo=said.append)
+        assert result.report is None and [s.status for s in result.stages] == ["ran"] * 4
+        assert any("run report was not written (ZeroDivisionError" in s for s in said)
+    finally:
+        fakes.reset()

@@ -113,8 +113,13 @@ def _labels(s: RunSummary) -> str:
                        "Rows: gold tags, columns: the final tagger's; cell: words (row shares "
                        "shaded).", wide=False)
     if s.las_by_relation:
-        out += _table(["relation", "LAS", "words"],
-                      [[r, 100 * v, n] for r, (v, n) in sorted(s.las_by_relation.items())])
+        rows = sorted(s.las_by_relation.items(), key=lambda kv: (-kv[1][1], kv[0]))
+        out += _figure("las-by-relation", plots.bars(
+            [(f"{r} ({n})", 100 * v) for r, (v, n) in rows], "LAS (%)",
+            "LAS by gold relation (test set)"),
+            "The final parser's labeled attachment score on the words of each gold relation "
+            "(universal part; word count in brackets).")
+        out += _table(["relation", "LAS", "words"], [[r, 100 * v, n] for r, (v, n) in rows])
     for model, per in s.label_scores.items():
         rows = [[lab, 100 * v["precision"], 100 * v["recall"], 100 * v["f1"], v.get("support")]
                 for lab, v in sorted(per.items())]

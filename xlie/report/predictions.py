@@ -1,6 +1,6 @@
 """Score the run's taggers once more on its test set, word by word: what ``metrics.json``
-keeps as one figure (POS accuracy) becomes per-label scores, a confusion matrix and the
-sentences the final tagger got most wrong. A parser (``parser.json``) is left to its LAS."""
+keeps as one figure (POS accuracy, LAS) becomes per-label scores, a confusion matrix, the
+LAS of each relation, and the sentences the final tagger got most wrong."""
 from __future__ import annotations
 
 from collections import Counter
@@ -47,6 +47,33 @@ def confusion(gold, pred, top: int = CONFUSION_TAGS) -> tuple[list[str], list[li
     return labels, [[pairs[(g, p)] for p in labels] for g in labels]
 
 
+def las_by_relation(gold: Sequence[Sentence], pred: Sequence[Sentence]
+                    ) -> dict[str, tuple[float, int]]:
+    """Per gold relation (universal part, as LAS counts it): the share of its words whose
+    predicted head and relation are right, and how many words it has."""
+    from ..trees import universal
+    right, total = Counter(), Counter()
+    for g, p in zip(gold, pred):
+        if g.heads is None:
+            continue
+        n = len(g.tokens)
+        rels, ph, pr = g.deprels or ["_"] * n, p.heads or [None] * n, p.deprels or ["_"] * n
+        for gh, gr, h, r in zip(g.heads, rels, ph, pr):
+            if gh is None or gr in (None, "_"):
+                continue
+            rel = universal(gr)
+            total[rel] += 1
+            right[rel] += h == gh and universal(r) == rel
+    return {rel: (right[rel] / n, n) for rel, n in total.items()}
+
+
+def _parser(summary: RunSummary, final: Path, sents: list[Sentence]) -> None:
+    from ..selftrain.parser import Parser
+    gold = [s for s in sents if s.heads is not None]
+    if gold:
+        summary.las_by_relation = las_by_relation(gold, Parser.load(final).predict(gold))
+
+
 def _gold_tags(task: str, sents: list[Sentence]) -> list[list[Optional[str]]]:
     if task == "pos":
         return [list(s.tags or [None] * len(s.tokens)) for s in sents]
@@ -76,12 +103,15 @@ def score_models(summary: RunSummary, train_dir: Path, test_path: Path) -> None:
     """Fill ``label_scores``, ``confusion`` and ``worst_test`` from the final tagger (and the
     source-only one, when the run trained it)."""
     final = train_dir / "model"
-    if not (final / "config.json").exists() or (final / "parser.json").exists():
+    if not (final / "config.json").exists():
         return
     from ..selftrain.data import read_sentences
     from ..selftrain.predict import Tagger
     sents = [s for _, s in read_sentences(test_path) if s.tokens]
     if not sents:
+        return
+    if (final / "parser.json").exists():
+        _parser(summary, final, sents)
         return
     models = {"final tagger": final, "source only": train_dir / "source-only" / "model"}
     for name, path in models.items():
