@@ -105,9 +105,9 @@ def _alignment(summary: RunSummary, path: Path) -> list[dict]:
 
 
 def _projection(summary: RunSummary, st: StageInfo, aligned: Optional[Path],
-                silver: Path) -> dict[str, dict]:
-    """Losses by reason (the manifest's counts) and by label; returns silver records by id
-    for the sentences drawn."""
+                silver: Path, keep: set) -> dict[str, dict]:
+    """Losses by reason (the manifest's counts) and by label; returns the silver records
+    whose id is in ``keep`` (the sentences drawn)."""
     for k, v in st.counts.items():
         if k.startswith("spans_dropped:"):
             summary.loss_reasons[k.split(":", 1)[1]] = v
@@ -122,7 +122,8 @@ def _projection(summary: RunSummary, st: StageInfo, aligned: Optional[Path],
     tags_out: Counter = Counter()
     unlabeled = 0
     for rec in _records(silver, summary.limit):
-        silver_by_id[rec.get("id")] = rec
+        if rec.get("id") in keep:
+            silver_by_id[rec.get("id")] = rec
         summary.span_scores.extend(float(s["score"]) for s in rec.get("spans") or []
                                    if s.get("score") is not None)
         for t in rec.get("tags") or []:
@@ -226,12 +227,13 @@ def _fill(summary: RunSummary, predict: bool) -> None:
     worst_pairs = _alignment(summary, aligned) if aligned and aligned.exists() else []
     proj_dir = summary.folder("project")
     silver_by_id: dict[str, dict] = {}
+    ids = {r.get("id") for r in worst_pairs}
     if proj_dir and (proj_dir / "silver.jsonl").exists():
         silver_by_id = _projection(summary, summary.stage("project"),
                                    aligned if aligned and aligned.exists() else None,
-                                   proj_dir / "silver.jsonl")
+                                   proj_dir / "silver.jsonl", ids)
     gold_path = _input(summary, "eval.gold")
-    gold = _sentences(gold_path, {r.get("id") for r in worst_pairs}) if gold_path else {}
+    gold = _sentences(gold_path, ids) if gold_path else {}
     for rec in worst_pairs:
         tr = rec.get("translation") or {}
         summary.worst_aligned.append(SentenceCase(
@@ -239,17 +241,25 @@ def _fill(summary: RunSummary, predict: bool) -> None:
             silver_by_id.get(rec.get("id")), [tuple(x) for x in rec.get("alignment") or []],
             list(tr.get("tokens") or []), gold.get(rec.get("id"))))
     _training_runs(summary)
-    if summary.trainings:
-        summary.task = summary.trainings[-1].task
+    final = _final(summary.trainings)
+    if final is not None:
+        summary.task = final.task
     _comparison(summary)
     train_dir = summary.folder("selftrain")
     test_path = _input(summary, "eval.test")
     if predict and train_dir and test_path:
         from .predictions import score_models
         score_models(summary, train_dir, test_path)
-    elif summary.trainings and summary.trainings[-1].per_label:
-        last = summary.trainings[-1]
-        summary.label_scores = {_nice_name(last.name): last.per_label}
+    elif final is not None and final.per_label:
+        summary.label_scores = {_nice_name(final.name): final.per_label}
+
+
+def _final(trainings: list[TrainingRun]) -> Optional[TrainingRun]:
+    """The model a run ends with: its last self-training round, else the last trained."""
+    rounds = [t for t in trainings if re.search(r"round-\d+$", t.name)]
+    if rounds:
+        return max(rounds, key=lambda t: int(t.name.rsplit("-", 1)[1]))
+    return trainings[-1] if trainings else None
 
 
 def _sentences(path: Path, ids: set) -> dict[str, dict]:
