@@ -62,8 +62,8 @@ def test_selftrain_train_log_with_tensorboard_writes_events_tensorboard_reads(
     # the settings, as TensorBoard's hyperparameters of the run
     assert b"batch_size" in hparams and b"warmup_ratio" in hparams
     # logging is no setting of the model: its record is the same as without the option
-    assert "log_with" not in json.dumps(metrics["config"])
-    assert "log_with" not in (out / "settings.json").read_text()
+    assert "log_with" not in metrics["config"]
+    assert "log_with" not in json.loads((out / "settings.json").read_text())
 
 
 def test_nothing_is_logged_unless_asked(tiny_xlmr, toy, tmp_path):
@@ -104,3 +104,28 @@ def test_hyperparameters_are_flat_scalars():
                                              "max_steps": None, "freeze": True}, "rounds": 2})
     assert hp == {"train.lr": 1e-3, "train.labels": "PER,LOC", "train.max_steps": "none",
                   "train.freeze": True, "rounds": 2}
+
+
+def test_align_train_log_with_tensorboard(tiny_bert, tmp_path):
+    pytest.importorskip("tensorboard", reason="pip install tensorboard (the `track` extra)")
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    from test_align_train import pair_lines
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("\n".join(pair_lines(24)) + "\n", encoding="utf-8")
+    out = tmp_path / "ft"
+    res = CliRunner().invoke(cli, [
+        "align", "train", "--data", str(pairs), "--model", str(tiny_bert), "--output", str(out),
+        "--set", "lr=1e-3", "--set", "batch_size=4", "--set", "max_steps=4", "--set", "layer=2",
+        "--set", "seed=7", "--log-with", "tensorboard"])
+    assert res.exit_code == 0, res.output
+    scalars = {}
+    for ev in (out / "logs").rglob("events.out.tfevents.*"):
+        acc = EventAccumulator(str(ev.parent))
+        acc.Reload()
+        scalars.update({t: acc.Scalars(t) for t in acc.Tags()["scalars"]})
+    losses = [t for t in scalars if t.startswith("train/loss/")]
+    assert {"train/loss/so", "train/loss/co"} <= set(losses)
+    assert [e.step for e in scalars["train/loss/so"]] == [1, 2, 3, 4]
+    assert [e.step for e in scalars["train/lr"]] == [1, 2, 3, 4]
+    record = json.loads((out / "xlie-train.json").read_text())
+    assert "log_with" not in record["config"]
