@@ -157,7 +157,8 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerT
                 state.step += 1
                 state.losses.append(round(accelerator.reduce(loss.detach(), "mean").item(), 5))
                 log.step(state.step, state.epoch, state.losses[-1])
-                tracking.log_step(accelerator, state.step, state.losses[-1], scheduler.get_last_lr())
+                tracking.log_step(accelerator, state.step, state.losses[-1],
+                                  scheduler.get_last_lr())
                 if state.step >= plan.total_steps:
                     state.stopped = "max_steps"
                     break
