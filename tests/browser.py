@@ -9,6 +9,7 @@ import base64
 import fcntl
 import json
 import os
+import select
 import shutil
 import subprocess
 import tempfile
@@ -46,8 +47,10 @@ class _Pipe:
     def __init__(self, write_fd: int, read_fd: int):
         self.w, self.r, self.buf, self.next_id, self.events = write_fd, read_fd, b"", 0, []
 
-    def recv(self) -> dict:
+    def recv(self, timeout: float = 60.0) -> dict:
         while b"\0" not in self.buf:
+            if not select.select([self.r], [], [], timeout)[0]:
+                raise TimeoutError(f"chromium said nothing for {timeout:.0f} s")
             chunk = os.read(self.r, 1 << 16)
             if not chunk:
                 raise RuntimeError("chromium closed the DevTools pipe")
