@@ -38,10 +38,12 @@ def make_config(tmp_path: Path, run_dir: str = "run", stages=None, n: int = 10,
 
 
 def outputs(run_dir: Path) -> dict[str, bytes]:
-    """Every stage output file (not manifests, whose timings differ) by relative path."""
+    """Every stage output file (not manifests or the report, whose timings differ) by
+    relative path."""
     files = {}
     for p in sorted(run_dir.rglob("*")):
-        if p.is_file() and p.name not in ("manifest.json", ".lock", "config.yaml"):
+        if p.is_file() and p.name not in ("manifest.json", ".lock", "config.yaml",
+                                          "report.html"):
             files[str(p.relative_to(run_dir))] = p.read_bytes()
     return files
 

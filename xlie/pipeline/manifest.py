@@ -130,3 +130,9 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def shown_counts(counts: dict) -> str:
+    """A manifest's counts for the terminal: the per-label ones (``label:...``, read by the
+    run report) are left out."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items() if not str(k).startswith("label:"))

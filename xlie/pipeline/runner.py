@@ -29,7 +29,7 @@ from .config import PipelineConfig
 from .engines import make_engine
 from .inputs import input_provides, resolve_path
 from .manifest import (fingerprint, is_up_to_date, mark_done, model_identity, read_manifest,
-                       sha256_path, write_manifest)
+                       sha256_path, shown_counts, write_manifest)
 from .rundir import RunLock, clean_leftovers, commit_folder
 from .stages import Stage, StageContext, plan_chain
 
@@ -49,6 +49,7 @@ class StageOutcome:
 class RunResult:
     run_dir: Path
     stages: list[StageOutcome]
+    report: Optional[Path] = None       # RUN_DIR/report.html, when it was written
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -111,7 +112,22 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
                 outcome = _run_stage(st, ctx, run_dir, run.shard_size, engine, force, echo)
                 outcomes.append(outcome)
                 paths.update({a: run_dir / st.dirname / fn for a, fn in st.outputs.items()})
-    return RunResult(run_dir, outcomes)
+        report = _write_report(run_dir, echo) if run.report else None
+    return RunResult(run_dir, outcomes, report)
+
+
+def _write_report(run_dir: Path, echo: Callable[[str], None]) -> Optional[Path]:
+    """The run's HTML report; a report that cannot be written costs the run nothing."""
+    from ..report import write_report
+    t0 = time.perf_counter()
+    try:
+        path = write_report(run_dir)
+    except Exception as e:  # noqa: BLE001 - the stages' results stand whatever the page does
+        echo(f"note: the run report was not written ({type(e).__name__}: {e}); "
+             f"try `xlie report {run_dir}`")
+        return None
+    echo(f"report: {path} ({time.perf_counter() - t0:.1f} s)")
+    return path
 
 
 def _input_hashes(ctx: StageContext) -> dict[str, str]:
@@ -191,7 +207,7 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
     commit_folder(tmp, folder)
     if partial.exists():
         shutil.rmtree(partial)
-    shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+    shown = shown_counts(counts)
     echo(f"[{st.dirname}] done in {seconds:.1f} s" + (f": {shown}" if shown else ""))
     return StageOutcome(st.name, "ran", seconds, counts, metrics, folder, cpu)
 
@@ -204,4 +220,5 @@ def format_metrics(metrics: dict) -> list[str]:
 def result_json(result: RunResult) -> str:
     return json.dumps({"run_dir": str(result.run_dir), "stages": [
         {"name": s.name, "status": s.status, "seconds": round(s.seconds, 3), "counts": s.counts,
-         "metrics": s.metrics} for s in result.stages]}, indent=2)
+         "metrics": s.metrics} for s in result.stages],
+        "report": str(result.report) if result.report else None}, indent=2)

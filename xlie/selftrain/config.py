@@ -26,6 +26,7 @@ from pydantic import Discriminator, Field, Tag, TypeAdapter, field_validator, mo
 
 from ..config import Settings, check_choice
 from ..precision import MixedPrecision
+from ..tracking import LogWith
 
 TASK_NAMES = ("ner", "pos", "dep", "relation")
 
@@ -86,6 +87,9 @@ class TrainSettings(Settings):
     @classmethod
     def _known_task(cls, v: Any) -> Any:
         return check_choice("task", v, TASK_NAMES)
+    log_with: Optional[LogWith] = Field(None, exclude=True, description="also log training to "
+                                        "tensorboard, wandb, mlflow or all (xlie/tracking.py); "
+                                        "not a setting of the model: left out of its record")
 
     @model_validator(mode="after")
     def _has_an_end(self) -> "TrainSettings":

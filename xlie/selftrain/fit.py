@@ -56,7 +56,7 @@ def fit(config: TrainSettings, out: str | Path, run_settings: dict, resume: bool
     if done is not None:
         return done
     t0 = time.time()
-    accelerator = make_accelerator(config)
+    accelerator = make_accelerator(config, out)
     p = prepare(accelerator)
     optimizer = torch.optim.AdamW(param_groups(p.model, config, body=p.body), lr=config.lr)
     wrapped, optimizer = accelerator.prepare(p.model, optimizer)

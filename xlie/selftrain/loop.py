@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from .. import tracking
 from .checkpoint import TrainerState, save_checkpoint
 from .config import TrainSettings
 from .encode import IGNORE
@@ -133,6 +134,7 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TrainSe
                 f"({plan.max_epochs} epochs); dev: "
                 + (f"{len(data.dev)} sentences, every {plan.eval_every} steps"
                    if data.dev else "none (the last step's model is kept)"))
+    tracking.start(accelerator, out.name, config.model_dump(mode="json"))
     try:
         while state.epoch < plan.max_epochs and state.stopped is None:
             if dl is None:
@@ -155,6 +157,8 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TrainSe
                 state.step += 1
                 state.losses.append(round(accelerator.reduce(loss.detach(), "mean").item(), 5))
                 log.step(state.step, state.epoch, state.losses[-1])
+                tracking.log_step(accelerator, state.step, state.losses[-1],
+                                  scheduler.get_last_lr())
                 if state.step >= plan.total_steps:
                     state.stopped = "max_steps"
                     break
@@ -184,6 +188,7 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TrainSe
             task.save(accelerator, model, out)
     finally:
         log.close()
+        tracking.finish(accelerator)
     return state
 
 
@@ -194,6 +199,7 @@ def _evaluate(accelerator, model, task: LoopTask, data, config, out, state, log,
     top = scores.pop("top_label", {})
     state.dev.append({"epoch": state.epoch, "step": state.step, **scores,
                       "collapsed": collapsed(top), "top_label": top})
+    tracking.log_dev(accelerator, state.step, scores)
     if state.best is None or score > state.best:
         state.best, state.bad_epochs = score, 0
         task.save(accelerator, model, out)

@@ -60,13 +60,16 @@ def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
     return done
 
 
-def make_accelerator(config: TrainSettings):
-    """One accelerator a run (CPU, one GPU or several processes), its seed set."""
+def make_accelerator(config: TrainSettings, out: Optional[Path] = None):
+    """One accelerator a run (CPU, one GPU or several processes), its seed set; with
+    ``log_with``, the trackers it logs to (logs under ``out``)."""
     from accelerate import Accelerator
     from accelerate.utils import set_seed
+    from ..tracking import accelerator_kwargs
     accelerator = Accelerator(cpu=use_cpu(),
                               mixed_precision=resolve_mixed_precision(config.mixed_precision),
-                              gradient_accumulation_steps=config.grad_accum)
+                              gradient_accumulation_steps=config.grad_accum,
+                              **accelerator_kwargs(config.log_with, out))
     set_seed(config.seed)
     return accelerator
 

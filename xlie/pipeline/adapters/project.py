@@ -1,7 +1,8 @@
 """The project stage: ``xlie.projection.project`` over each batch of aligned records.
 
 Output: the silver target-language corpus (each span keeps its source span's id); counts
-of what was projected and what was dropped, by reason, go into the manifest. With
+of what was projected and what was dropped, by reason and per label (``label:PER:in``,
+``label:PER:dropped:unaligned``, ...), go into the manifest. With
 ``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
 
 Edge-trimming function words are learnt once, in a streaming pass over the whole aligned
@@ -43,6 +44,9 @@ def _counts(report: dict) -> dict[str, int]:
     counts.update({f"spans_dropped:{k}": v for k, v in spans.get("dropped", {}).items()})
     counts.update({f"sentences_skipped:{k}": v
                    for k, v in report.get("sentences_skipped", {}).items()})
+    # per label (the run report's losses by label and reason; `xlie status` hides them)
+    counts.update({f"label:{label}:{k}": v for label, c in report.get("per_label", {}).items()
+                   for k, v in c.items()})
     return counts
 
 

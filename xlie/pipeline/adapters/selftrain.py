@@ -6,6 +6,8 @@ round pseudo-labels target-language text (``unlabeled``, default: the silver cor
 sentences) and retrains. The settings are the CLI's: the same models, the same defaults. With ``eval.test`` each round's tagger is scored on held-out
 target gold; ``tagger_f1`` is the final round's. ``launcher: accelerate`` runs the training
 under ``accelerate launch`` (one process per GPU) instead of in the runner's process.
+``train.log_with: tensorboard`` (wandb, mlflow, all) logs every model's training to that
+tracker (xlie/tracking.py; TensorBoard: ``tensorboard --logdir RUN_DIR/04-selftrain``).
 """
 from __future__ import annotations
 
@@ -47,16 +49,23 @@ def job_for(ctx: StageContext) -> dict:
     run_cfg = cfg.model_dump(mode="json", include=set(SelfTrainConfig.model_fields))
     return {"source": [str(ctx.inputs["corpus"])] if cfg.use_source else [],
             "unlabeled": unlabeled, "run_dir": str(ctx.out_dir / "rounds"), "config": run_cfg,
-            "silver": [silver], "test": str(ctx.eval_test) if ctx.eval_test else None}
+            "silver": [silver], "test": str(ctx.eval_test) if ctx.eval_test else None,
+            "log_with": cfg.train.log_with}   # not in the config's dump: no setting of the model
+
+
+def _config(job: dict) -> SelfTrainConfig:
+    cfg = SelfTrainConfig.model_validate(job["config"])
+    cfg.train.log_with = job.get("log_with")
+    return cfg
 
 
 def run_job(job: dict) -> dict:
     """Call the public ``self_train`` with a job; the one code path of both launchers and of
     every task (the task registry picks the trainer)."""
+    cfg = _config(job)
     from ...selftrain import self_train
-    return self_train(job["source"], job["unlabeled"], job["run_dir"],
-                      SelfTrainConfig.model_validate(job["config"]), silver=job["silver"],
-                      test=job["test"])
+    return self_train(job["source"], job["unlabeled"], job["run_dir"], cfg,
+                      silver=job["silver"], test=job["test"])
 
 
 def _launch(job: dict, ctx: StageContext, num_processes: int) -> dict:
@@ -104,13 +113,23 @@ METRIC_NAMES = {"ner": "tagger_f1", "pos": "tagger_accuracy", "dep": "parser_las
 def _source_only(job: dict, ctx: StageContext, task: str) -> float:
     """The same tagger trained on the source gold alone, scored on the same test set."""
     from ...selftrain import train
-    cfg = SelfTrainConfig.model_validate(job["config"]).train
+    cfg = _config(job).train
     result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
     # the same settings as the silver run (the settings model of the task: nothing dropped)
     return percent(main_score(task, result.metrics["test"]))
 
 
+def check(cfg: SelftrainStageConfig) -> dict[str, str]:
+    """A tracker asked for must be installed: say so before the run starts."""
+    from ...tracking import trackers
+    try:
+        trackers(cfg.train.log_with)
+    except XlieError as e:
+        return {"train.log_with": f"{e.message}; {e.hint}"}
+    return {}
+
+
 STAGE = Stage(
     "selftrain", 4, needs=("silver", "corpus"), provides=("tagger",),
-    config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run,
+    config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run, check=check,
     description="train a tagger on source + silver data, then self-train")
