@@ -105,6 +105,11 @@ def test_the_pipeline_relation_run_records_the_relation_defaults(tiny_xlmr, tmp_
     m = json.loads((tmp_path / "r" / "round-0" / "metrics.json").read_text())
     assert m["settings"]["lr"] == 3e-4 and m["frozen_layers"] == 2   # tiny: 4 layers, top 2
     assert "2 of 4 layers frozen, lr 0.0003" in capfd.readouterr().err
+    r = CliRunner().invoke(cli, ["selftrain", "predict", str(tmp_path / "train.txt"), "-o",
+                                 str(tmp_path / "p.jsonl"), "--model",
+                                 str(tmp_path / "r" / "round-0" / "model"), "--score"])
+    assert r.exit_code == 0, r.output
+    assert "RELX macro F1" in r.output and "per:employee_of" in r.output   # the scorer's rows
 
 
 def test_an_interrupted_relation_run_resumes_to_the_same_classifier(tiny_xlmr, tmp_path):

@@ -104,6 +104,10 @@ def predict_cmd(inputs, output, model, fmt, batch_size, score):
     from ..selftrain.output import predict_file
     report = predict_file(model, list(inputs), output, fmt, batch_size, score)
     click.echo(json.dumps(report), err=True)
+    if isinstance(report.get("scores"), dict):   # the table `xlie project eval` prints
+        from ..scoring import format_scores
+        click.echo(format_scores({"sentences": report["sentences"],
+                                  report["task"]: report["scores"]}))
 
 
 @selftrain_cli.command("run")
