@@ -14,7 +14,7 @@ _WHERE = {
     "LabelMap": "labels",
     "evaluate": "metrics", "predict_file": "output", "Tagger": "predict",
     "select_pseudo_labels": "pseudo", "self_train": "rounds", "TrainResult": "trainer",
-    "train": "trainer",
+    "train": "tasks",
 }
 
 __getattr__ = lazy_exports(__name__, _WHERE)

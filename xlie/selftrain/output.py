@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 
 from ..corpus import Sentence
 from ..errors import XlieError
+from .tasks import TASKS, get_task, task_of_model
 
 
 def write_predictions(path: str | Path, sentences: Sequence[Sentence], task: str,
@@ -24,7 +25,6 @@ def write_predictions(path: str | Path, sentences: Sequence[Sentence], task: str
 def check_format(path: str | Path, task: str, fmt: Optional[str] = None) -> str:
     """The output format, checked against what the task's labels fit (before any loading)."""
     from ..formats.detect import detect_format
-    from .tasks import TASKS, get_task
     kind = detect_format(path, fmt)
     allowed = get_task(task).formats
     if allowed is not None and kind not in allowed:
@@ -42,8 +42,6 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
     and the scores returned."""
     from .data import read_sentences
-    from .modelcheck import check_prediction
-    from .tasks import get_task
     task = get_task(check_prediction(model, inputs, output, fmt)[0])
     predictor = task.load(model, batch_size)
     sents = [s for path in inputs for _, s in read_sentences(path)]
@@ -56,3 +54,15 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     if score:
         report["scores"] = task.score(sents, pred)
     return report
+
+
+def check_prediction(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
+                     fmt: Optional[str] = None) -> tuple[str, str]:
+    """What ``predict`` checks before any weights load: the model is a trained one (the task
+    registry's answer, from its small files), the output format suits its task, the output
+    can be written and is not an input. Returns (task, output format)."""
+    from ..fileio import check_output
+    task = task_of_model(model).name
+    kind = check_format(output, task, fmt)
+    check_output(output, *inputs)
+    return task, kind

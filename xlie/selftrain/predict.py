@@ -18,7 +18,7 @@ from .encode import WindowEncoder, collate, model_limit
 from ..formats.iob import tags_to_spans
 from .labels import LabelMap
 
-from .modelcheck import TASK_KEY, model_task
+from .modelcheck import TASK_KEY, check_tagger
 WINDOW_KEY = "xlie_max_length"  # the window length the tagger was trained with
 
 
@@ -45,7 +45,7 @@ class Tagger:
         from transformers import AutoModelForTokenClassification
         from ..models import load_pretrained, load_tokenizer
         if Path(path).is_dir():   # a plain encoder would load with a random head
-            model_task(path)
+            check_tagger(path)
         model = load_pretrained(AutoModelForTokenClassification, path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model.to(device).eval()

@@ -18,6 +18,7 @@ from typing import Callable, Optional, Sequence
 from ..corpus import Sentence
 from ..errors import XlieError
 from .config import TASK_NAMES, TASK_SETTINGS, SelectConfig, TrainSettings
+from .modelcheck import NOT_A_MODEL, PARSER_CONFIG, tagger_task
 
 
 @dataclass(frozen=True)
@@ -125,17 +126,7 @@ def _scorer(name: str):
 
 
 def _tagger_dir(task: str) -> Callable[[Path], bool]:
-    def owns(path: Path) -> bool:
-        cfg = Path(path) / "config.json"
-        if not cfg.is_file() or (Path(path) / "parser.json").exists():
-            return False
-        from .modelcheck import TASK_KEY
-        data = json.loads(cfg.read_text(encoding="utf-8"))
-        found = data.get(TASK_KEY)
-        labels = list((data.get("id2label") or {}).values())
-        tagger = bool(labels) and not all(str(x).startswith("LABEL_") for x in labels)
-        return found == task or (found is None and task == "ner" and tagger)
-    return owns
+    return lambda path: tagger_task(path) == task
 
 
 def _has(name: str) -> Callable[[Path], bool]:
@@ -152,7 +143,7 @@ TASKS: dict[str, Task] = {
     "dep": Task("dep", "parser", _train_parser, _ParserPredictor, _select_arcs,
                 _scorer("dep"), lambda s: s.model_copy(update={"heads": None, "deprels": None,
                                                                  "arc_scores": None}),
-                _has("parser.json"), ("jsonl", "conllu")),
+                _has(PARSER_CONFIG), ("jsonl", "conllu")),
     "relation": Task("relation", "relation classifier", _train_relation, _RelationPredictor,
                      _select_pairs, _scorer("relation"),
                      lambda s: s.model_copy(update={"relations": []}),
@@ -178,4 +169,13 @@ def task_of_model(path: str | Path) -> Task:
             return task
     raise XlieError(f"{path} is not a trained tagger, parser or relation classifier (no "
                     f"tagger labels, no parser.json, no xlie-relation.json: a plain encoder?)",
-                    "train one with `xlie selftrain train` and give its model/ folder")
+                    NOT_A_MODEL)
+
+
+def train(source, out, config: TrainSettings, silver=(), dev=None, test=None, init_model=None,
+          resume: bool = True, on_step=None, pseudo=(), feature_cache: Optional[dict] = None):
+    """Train the model of ``config.task`` in ``out`` (``xlie.selftrain.train``); returns its
+    directory and metrics (:class:`.trainer.TrainResult`)."""
+    return get_task(config.task).train(source, out, config, silver=silver, dev=dev, test=test,
+                                       init_model=init_model, resume=resume, on_step=on_step,
+                                       pseudo=pseudo, feature_cache=feature_cache)

@@ -110,19 +110,6 @@ def _features(examples, encoder, label2id) -> list[dict]:
             for f in training_features(encoder, ex.words, ex.labels, label2id, ex.weight)]
 
 
-def train(source: Paths, out: str | Path, config: TrainSettings, silver: Paths = (),
-          dev: Optional[str | Path] = None, test: Optional[str | Path] = None,
-          init_model: Optional[str | Path] = None, resume: bool = True,
-          on_step: Optional[StepHook] = None, pseudo: Paths = (),
-          feature_cache: Optional[dict] = None) -> TrainResult:
-    """Train the model of ``config.task`` (any task: see :mod:`.tasks`) in ``out``; returns
-    its directory and metrics."""
-    from .tasks import get_task
-    return get_task(config.task).train(source, out, config, silver=silver, dev=dev, test=test,
-                                       init_model=init_model, resume=resume, on_step=on_step,
-                                       pseudo=pseudo, feature_cache=feature_cache)
-
-
 def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver: Paths = (),
                  dev: Optional[str | Path] = None, test: Optional[str | Path] = None,
                  init_model: Optional[str | Path] = None, resume: bool = True,
