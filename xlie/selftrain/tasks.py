@@ -10,7 +10,6 @@ through :func:`.fit.fit` with its own :class:`.loop.LoopTask`, and a :class:`Tas
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
