@@ -4,9 +4,10 @@ Output: the silver target-language corpus (each span keeps its source span's id)
 of what was projected and what was dropped, by reason, go into the manifest. With
 ``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
 
-Edge-trimming function words are learnt once, in a streaming pass over the whole aligned
-corpus before the first batch, so every batch trims with the same words as a whole-file
-``xlie project`` would.
+Edge-trimming function words, and the type evidence that corrects and fills projected tags
+(``projection.type_constraints``), are learnt once, in streaming passes over the whole
+aligned corpus before the first batch, so every batch projects with the same evidence as a
+whole-file ``xlie project`` would.
 """
 from __future__ import annotations
 
@@ -31,9 +32,14 @@ def setup(cfg: ProjectStageConfig, ctx: StageContext):
     from ...formats.jsonl import read_jsonl
     from ...projection.api import make_options
     from ...projection.edges import edge_words_of
+    from ...projection.type_constraints import evidence_of_records, uses_evidence
     opts = make_options(cfg.model_dump(exclude={"enabled", "batch_size"}))
-    records = (rec for _, rec in read_jsonl(ctx.inputs["alignment"]))
-    return opts, ctx.tgt_lang, edge_words_of(records, opts.function_words)
+    def records():
+        return (rec for _, rec in read_jsonl(ctx.inputs["alignment"]))
+    edges = edge_words_of(records(), opts.function_words)
+    # more streaming passes: each target type's projected tags, then its projected arcs
+    evidence = evidence_of_records(records, opts) if uses_evidence(opts) else None
+    return opts, ctx.tgt_lang, edges, evidence
 
 
 def _counts(report: dict) -> dict[str, int]:
@@ -48,8 +54,8 @@ def _counts(report: dict) -> dict[str, int]:
 
 def process_batch(state, records: list[dict]) -> BatchResult:
     from ...projection.api import project
-    opts, lang, edge_words = state
-    result = project(records, options=opts, lang=lang, edge_words=edge_words)
+    opts, lang, edge_words, evidence = state
+    result = project(records, options=opts, lang=lang, edge_words=edge_words, evidence=evidence)
     return BatchResult([s.to_json() for s in result.sentences], _counts(result.report.to_dict()))
 
 
