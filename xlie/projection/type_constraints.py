@@ -93,7 +93,7 @@ def _not_propn(dist: Counter) -> str:
 
 
 def constrain_tags(tokens: list[str], tags: list[str], evidence: TypeEvidence,
-                   min_share: float = 0.1, fill_share: float = 0.7, min_count: int = 3,
+                   min_share: float = 0.2, fill_share: float = 0.6, min_count: int = 3,
                    casing: bool = True) -> list[str]:
     """Token-level projected ``tags`` corrected and filled by the corpus's type evidence
     (module docstring). A type seen fewer than ``min_count`` times changes nothing."""
