@@ -49,6 +49,11 @@ def _counts(report: dict) -> dict[str, int]:
     counts.update({f"spans_dropped:{k}": v for k, v in spans.get("dropped", {}).items()})
     counts.update({f"sentences_skipped:{k}": v
                    for k, v in report.get("sentences_skipped", {}).items()})
+    pos, trees = report.get("pos", {}), report.get("trees", {})
+    if pos:  # silver POS and trees: words, and how many got a tag / a head
+        counts.update(pos_tokens=pos.get("tokens", 0), pos_labeled=pos.get("labeled", 0))
+    if trees:
+        counts.update(tree_words=trees.get("words", 0), tree_arcs=trees.get("arcs", 0))
     return counts
 
 
