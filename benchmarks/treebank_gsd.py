@@ -77,7 +77,11 @@ def load_english(limit: int | None) -> list:
 
 
 def make_silver(args, work: Path) -> dict:
-    """Translate, align and project once; the silver and the English source go to ``work``."""
+    """Translate, align and project once; the silver and the English source go to ``work``
+    (a later run reads them back, with the counts and times of the run that made them)."""
+    done = work / "silver-stats.json"
+    if done.exists() and (work / "silver.jsonl").exists():
+        return json.loads(done.read_text())
     from xlie.aligners import Aligner
     from xlie.corpus import Sentence
     from xlie.formats.conllu import read_conllu
