@@ -160,7 +160,7 @@ def silver_section(args, stats: dict) -> str:
         f"Time, one thread: translate {stats['translate_s']:.1f} s "
         f"({n / stats['translate_s']:.0f} sentences/s), align {stats['align_s']:.1f} s "
         f"({n / stats['align_s']:.1f} sentences/s), project {stats['project_s']:.1f} s "
-        f"(two passes for the type evidence, then the silver); {total:.0f} s in all. The "
+        f"(passes over the corpus for the type evidence: tags, then trees; then the silver); {total:.0f} s in all. The "
         "training stage (`--stage train`: English alone vs English + silver, POS and dep, "
         "per seed) is not run here.", "", published_section()])
 
