@@ -110,6 +110,7 @@ def make_silver(args, work: Path) -> dict:
              for r, a in zip(translated, aligned)]
     stats["source_unlinked"] = sum(len(s.tokens) - len({i for i, _, _ in s.alignment or []})
                                    for s in sents)
+    write_jsonl(work / "aligned.jsonl", sents)  # to project again with other settings
     rows = {}
     for name, kw in [("seed rule (heuristic)", {"method": "heuristic"}),
                      ("xlie token-level", {"pos_types": False, "dep_types": False,
@@ -123,6 +124,7 @@ def make_silver(args, work: Path) -> dict:
                       "tree_coverage": rep.tree_coverage,
                       "complete_trees": rep.trees["complete_trees"],
                       "not_trees": rep.trees["not_trees"],
+                      "arcs_dropped": dict(rep.arcs_dropped),
                       "tags": Counter(t for s in res.sentences for t in s.tags or [])}
         if not kw:
             stats["project_s"] = secs
@@ -138,7 +140,9 @@ def make_silver(args, work: Path) -> dict:
 def silver_section(args, stats: dict) -> str:
     n = stats["sentences"]
     rows = [[name, f"{100 * r['pos_coverage']:.1f}", f"{100 * r['tree_coverage']:.1f}",
-             f"{r['complete_trees']} / {n}", f"{r['not_trees']}", f"{r['seconds']:.1f}"]
+             f"{r['complete_trees']} / {n}", f"{r['not_trees']}",
+             ", ".join(f"{k} {v}" for k, v in r.get("arcs_dropped", {}).items()),
+             f"{r['seconds']:.1f}"]
             for name, r in stats["projection"].items()]
     default = stats["projection"]["xlie (default)"]
     tags = ", ".join(f"{t} {c}" for t, c in list(default["tags"].items())[:8])
@@ -156,7 +160,11 @@ def silver_section(args, stats: dict) -> str:
         "a translation of EWT); PUD measures the projection itself (sections above). What "
         "the silver holds:", "",
         table(["projection", "POS coverage %", "tree coverage %", "complete trees",
-               "not trees", "project s"], rows), "",
+               "not trees", "words without a head, why", "project s"], rows), "",
+        "On this MT text the default gives heads to fewer words than the seed's rule (which "
+        "climbs past unlinked source heads): climbing as a fallback for the words nothing "
+        "else reaches adds 2.6 points of coverage on PUD Spanish but costs 1.7 LAS there, "
+        "below the rule + 5 target, so it stays off.", "",
         f"Tags of the default silver (most frequent first, `_` = untagged): {tags}.", "",
         f"Time, one thread: translate {stats['translate_s']:.1f} s "
         f"({n / stats['translate_s']:.0f} sentences/s), align {stats['align_s']:.1f} s "
