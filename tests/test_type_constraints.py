@@ -128,3 +128,26 @@ def test_evidence_passes_over_unreadable_records():
     ev = evidence_of_records(lambda: iter(recs), make_options({}))
     assert ev.tags["la"]["DET"] == 3 and "x" not in ev.tags
     assert np.isclose(sum(ev.arcs.attach["la"].values()), 3)
+
+
+def test_the_pipeline_project_stage_projects_each_batch_with_the_whole_corpus(tmp_path):
+    import json
+
+    import yaml
+
+    from xlie.pipeline import load_config, run_pipeline
+    recs = _corpus()
+    corpus = tmp_path / "aligned.jsonl"
+    corpus.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"run_dir": str(tmp_path / "run"), "shard_size": 2,
+                                   "input": {"corpus": str(corpus), "tgt_lang": "es"},
+                                   "project": {"batch_size": 1}}))
+    result = run_pipeline(load_config(cfg))
+    silver = [json.loads(x) for x in (tmp_path / "run/03-project/silver.jsonl").open()]
+    whole = project(recs, lang="es").sentences
+    assert [s["tags"] for s in silver] == [s.tags for s in whole]
+    assert silver[3]["tags"] == ["DET", "NOUN"] and silver[3]["heads"] == [2, 0]
+    counts = result.stages[0].counts
+    assert counts["pos_labeled"] == counts["pos_tokens"] == 8
+    assert counts["tree_arcs"] == counts["tree_words"] == 8
