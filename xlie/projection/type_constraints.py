@@ -1,4 +1,4 @@
-"""Type-level evidence for UPOS projection, learnt from the whole projected corpus.
+"""Type-level evidence for UPOS and tree projection, learnt from the whole projected corpus.
 
 Token-level projection copies each target word's tag from the source words it is linked to;
 an alignment slip or a word that translates loosely gets a wrong tag, and an unlinked word
