@@ -149,11 +149,12 @@ def silver_section(args, stats: dict) -> str:
     default = stats["projection"]["xlie (default)"]
     tags = ", ".join(f"{t} {c}" for t, c in list(default["tags"].items())[:8])
     total = stats["translate_s"] + stats["align_s"] + stats["project_s"]
+    limit = f" --limit {args.limit}" if args.limit else ""
     return "\n".join([
         "## Treebanks: EWT → Apertium es silver for Spanish GSD (the silver stage)", "",
         f"Machine: {machine()}. Shared with the lead and other helpers' jobs: times are "
         "upper bounds.", "",
-        f"`benchmarks/treebank_gsd.py --stage silver{f' --limit {args.limit}' if args.limit else ''}`: "
+        f"`benchmarks/treebank_gsd.py --stage silver{limit}`: "
         f"English UD EWT dev + test ({n} sentences, {stats['source_words']} words) → Apertium "
         f"`eng-spa` ({stats['target_words']} Spanish words; {stats['unknown_words']} marked "
         "unknown by Apertium) → e5-small links (`xlie align` defaults; "
@@ -171,7 +172,8 @@ def silver_section(args, stats: dict) -> str:
         f"Time, one thread: translate {stats['translate_s']:.1f} s "
         f"({n / stats['translate_s']:.0f} sentences/s), align {stats['align_s']:.1f} s "
         f"({n / stats['align_s']:.1f} sentences/s), project {stats['project_s']:.1f} s "
-        f"(passes over the corpus for the type evidence: tags, then trees; then the silver); {total:.0f} s in all. The "
+        "(passes over the corpus for the type evidence: tags, then trees; then the silver); "
+        f"{total:.0f} s in all. The "
         "training stage (`--stage train`: English alone vs English + silver, POS and dep, "
         "per seed) is not run here.", "", published_section()])
 
