@@ -16,7 +16,7 @@ Two stages:
   UPOS accuracy / UAS-LAS on GSD dev, mean ± std over seeds, into RESULTS.md. About 20
   CPU-minutes per model on 2 shared cores (12 models with the default seeds and tasks):
   run it where there is time (or a GPU). Its wiring was checked with a tiny random encoder
-  (--model DIR --limit 30 --epochs 1 --seeds 0 --no-write), not yet run with e5-small.
+  (--model DIR --limit 30 --max-steps 2 --seeds 0 --no-write), not yet run with e5-small.
 
     XLIE_SHARED=/work/shared .venv/bin/python benchmarks/treebank_gsd.py --stage silver
     ... treebank_gsd.py --stage train --seeds 0 1 2 --tasks pos dep
@@ -181,8 +181,8 @@ def silver_section(args, stats: dict) -> str:
 def train_stage(args, work: Path) -> str:
     import torch
     from xlie.scoring import main_score, percent
-    from xlie.selftrain import TaggerTrainConfig, train
-    from xlie.selftrain.parser_train import train_parser_files
+    from xlie.selftrain import train
+    from xlie.selftrain.config import train_settings
     torch.set_num_threads(args.threads)
     en, silver, test = work / "en.jsonl", work / "silver.jsonl", work / "es-gsd-dev.jsonl"
     if not silver.exists():
@@ -190,18 +190,18 @@ def train_stage(args, work: Path) -> str:
     scores: dict[tuple[str, str], list] = {}
     for seed in args.seeds:
         for task in args.tasks:
-            cfg = TaggerTrainConfig(model=args.model, task=task, seed=seed, epochs=args.epochs,
-                                    batch_size=16, labels=UPOS if task == "pos" else None)
+            extra_settings = {"labels": UPOS} if task == "pos" else {}
+            if args.max_steps is not None:
+                extra_settings["max_steps"] = args.max_steps
+            cfg = train_settings(model=args.model, task=task, seed=seed, **extra_settings)
             for cond, extra in [("English only", []), ("English + silver", [silver])]:
                 out = work / f"seed{seed}" / task / cond.replace(" ", "").replace("+", "-")
-                if task == "pos":
-                    m = train([en], out, cfg, silver=extra, test=test).metrics["test"]
-                    got = [percent(main_score("pos", m))]
-                else:
-                    m = train_parser_files([en], out, cfg, silver=extra, test=test)["test"]
-                    got = [percent(m["uas"]), percent(m["las"])]
+                m = train([en], out, cfg, silver=extra, test=test).metrics["test"]
+                got = ([percent(main_score("pos", m))] if task == "pos" else
+                       [percent(m["uas"]), percent(m["las"])])
                 scores.setdefault((task, cond), []).append(got)
                 print(seed, task, cond, got, flush=True)
+    steps = f" but max_steps {args.max_steps}" if args.max_steps is not None else ""
     rows = []
     for (task, cond), vals in scores.items():
         cols = [mean_spread([v[k] for v in vals]) for k in range(len(vals[0]))]
@@ -210,9 +210,9 @@ def train_stage(args, work: Path) -> str:
     return "\n".join([
         "## Treebanks: EWT → Apertium es, tagger and parser on Spanish GSD dev", "",
         f"Machine: {machine()}.", "",
-        f"`benchmarks/treebank_gsd.py --stage train`: {args.model}, {args.epochs} epochs, "
-        f"batch 16, seeds {args.seeds}; model choice as each trainer does by default, never on "
-        "Spanish gold (a slice held out of the training data, or the last step: each run's "
+        f"`benchmarks/treebank_gsd.py --stage train`: {args.model}, the trainers' default "
+        f"settings{steps}, seeds {args.seeds}; model choice as each trainer does by default, "
+        "never on Spanish gold (a slice held out of the training data, or the last step: each run's "
         "log says which); POS: UPOS accuracy, dep: UAS / LAS (CoNLL 2018), on all of Spanish "
         "GSD dev.", "",
         table(["task", "training data", "mean ± std", "per seed"], rows), "",
@@ -226,7 +226,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tasks", nargs="+", choices=["pos", "dep"], default=["pos", "dep"])
     ap.add_argument("--model", default="e5-small")
-    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--max-steps", type=int, help="default: the trainers' own budget")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path("/tmp/xlie-bench-treebank-gsd"))
     ap.add_argument("--no-write", action="store_true")

@@ -110,7 +110,7 @@ def test_cli_selftrain_run_task_dep(tiny_bert, test_data, tmp_path):
     summary = json.loads((tmp_path / "st" / "summary.json").read_text())
     assert [x["round"] for x in summary["rounds"]] == [0, 1]
     assert summary["rounds"][1]["pseudo_sentences"] == 3  # threshold 0 keeps every arc
-    assert (tmp_path / "st" / "round-1" / "parser.json").exists()
+    assert (tmp_path / "st" / "round-1" / "model" / "parser.json").exists()   # one layout for every task
 
 
 def test_pipeline_selftrain_stage_runs_the_parser_for_task_dep(tiny_bert, test_data, tmp_path):
@@ -152,12 +152,12 @@ def test_frozen_encoder_trains_the_head_on_cached_states(tiny_bert, test_data, t
 def test_default_config_keeps_word_embeddings_fixed_and_trains_the_layers(tiny_bert, test_data,
                                                                           tmp_path):
     from xlie.formats.conllu import write_conllu
-    from xlie.selftrain.config import TaggerTrainConfig
+    from xlie.selftrain.config import train_settings
     from xlie.selftrain.parser_train import train_parser_files
     sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
     write_conllu(tmp_path / "en.conllu", sents)
     base = Parser.from_encoder(tiny_bert, ["root"]).encoder.state_dict()
-    cfg = TaggerTrainConfig(model=str(tiny_bert), task="dep", max_steps=2)  # defaults else
+    cfg = train_settings(model=str(tiny_bert), task="dep", max_steps=2)  # defaults else
     train_parser_files([tmp_path / "en.conllu"], tmp_path / "run", cfg)
     after = Parser.load(tmp_path / "run" / "model").encoder.state_dict()
     emb = [k for k in base if k.endswith("word_embeddings.weight")]

@@ -2,7 +2,7 @@
 
 Layout of ``OUT/``::
 
-    settings.json        the TaggerTrainConfig; a checkpoint resumes only under the same settings
+    settings.json        the training settings (and data digest); a checkpoint resumes only under the same settings
     checkpoint/          accelerate state (model, optimizer, scheduler, RNG) + trainer_state.json
     model/               the tagger: a plain transformers token-classification directory
     metrics.json         losses, dev and test scores, data report; ``finished: true`` at the end

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from .checkpoint import TrainerState, save_checkpoint
-from .config import TaggerTrainConfig
+from .config import TrainSettings
 from .encode import IGNORE
 from .health import collapsed
 from .steplog import StepLog
@@ -52,7 +52,7 @@ class LoopData:
     dev: list            # gold Sentences for early stopping (may be empty)
 
 
-def epoch_features(data: LoopData, config: TaggerTrainConfig, epoch: int) -> list[dict]:
+def epoch_features(data: LoopData, config: TrainSettings, epoch: int) -> list[dict]:
     """This epoch's features in this epoch's order."""
     rng = random.Random(config.seed * 1000 + epoch)
     silver = data.silver
@@ -98,7 +98,7 @@ class Plan:
         return self.total_steps // 4
 
     @classmethod
-    def make(cls, batches_per_epoch: int, config: TaggerTrainConfig) -> "Plan":
+    def make(cls, batches_per_epoch: int, config: TrainSettings) -> "Plan":
         spe = max(1, batches_per_epoch // config.grad_accum)
         epochs = config.epochs or math.ceil(config.max_steps / spe)
         total = spe * epochs
@@ -110,7 +110,7 @@ class Plan:
 MAX_EVAL_EVERY = 500
 
 
-def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerTrainConfig,
+def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TrainSettings,
              out: Path, state: TrainerState, optimizer, make_scheduler,
              on_step: Optional[StepHook] = None) -> TrainerState:
     """Train from ``state`` to the end: the step budget (``max_steps``), the epochs, or
