@@ -5,9 +5,10 @@ of what was projected and what was dropped, by reason and per label (``label:PER
 ``label:PER:dropped:unaligned``, ...), go into the manifest. With
 ``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
 
-Edge-trimming function words are learnt once, in a streaming pass over the whole aligned
-corpus before the first batch, so every batch trims with the same words as a whole-file
-``xlie project`` would.
+Edge-trimming function words, and the type evidence that corrects and fills projected tags
+(``projection.type_constraints``), are learnt once, in streaming passes over the whole
+aligned corpus before the first batch, so every batch projects with the same evidence as a
+whole-file ``xlie project`` would.
 """
 from __future__ import annotations
 
@@ -32,9 +33,14 @@ def setup(cfg: ProjectStageConfig, ctx: StageContext):
     from ...formats.jsonl import read_jsonl
     from ...projection.api import make_options
     from ...projection.edges import edge_words_of
+    from ...projection.type_constraints import evidence_of_records, uses_evidence
     opts = make_options(cfg.model_dump(exclude={"enabled", "batch_size"}))
-    records = (rec for _, rec in read_jsonl(ctx.inputs["alignment"]))
-    return opts, ctx.tgt_lang, edge_words_of(records, opts.function_words)
+    def records():
+        return (rec for _, rec in read_jsonl(ctx.inputs["alignment"]))
+    edges = edge_words_of(records(), opts.function_words)
+    # more streaming passes: each target type's projected tags, then its projected arcs
+    evidence = evidence_of_records(records, opts) if uses_evidence(opts) else None
+    return opts, ctx.tgt_lang, edges, evidence
 
 
 def _counts(report: dict) -> dict[str, int]:
@@ -47,13 +53,18 @@ def _counts(report: dict) -> dict[str, int]:
     # per label (the run report's losses by label and reason; `xlie status` hides them)
     counts.update({f"label:{label}:{k}": v for label, c in report.get("per_label", {}).items()
                    for k, v in c.items()})
+    pos, trees = report.get("pos", {}), report.get("trees", {})
+    if pos:  # silver POS and trees: words, and how many got a tag / a head
+        counts.update(pos_tokens=pos.get("tokens", 0), pos_labeled=pos.get("labeled", 0))
+    if trees:
+        counts.update(tree_words=trees.get("words", 0), tree_arcs=trees.get("arcs", 0))
     return counts
 
 
 def process_batch(state, records: list[dict]) -> BatchResult:
     from ...projection.api import project
-    opts, lang, edge_words = state
-    result = project(records, options=opts, lang=lang, edge_words=edge_words)
+    opts, lang, edge_words, evidence = state
+    result = project(records, options=opts, lang=lang, edge_words=edge_words, evidence=evidence)
     return BatchResult([s.to_json() for s in result.sentences], _counts(result.report.to_dict()))
 
 
