@@ -105,16 +105,19 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
               help="Output format (default: from the suffix).")
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")
-def predict_cmd(inputs, output, model, fmt, batch_size, score):
+@click.option("--dtype", type=click.Choice(["fp32", "bf16", "fp16", "int8"]), default="fp32",
+              show_default=True, help="Inference precision: bf16 (GPU, or CPU with AMX/"
+              "AVX512-BF16), int8 (CPU); what cannot be had runs fp32 after a warning.")
+def predict_cmd(inputs, output, model, fmt, batch_size, score, dtype):
     """Tag INPUTS with a trained tagger: spans with scores (NER) or tags (POS), and a
     confidence per word (tag_scores)."""
     if (Path(model) / "parser.json").exists():  # a parser: trees into the inputs' words
         from ..selftrain.parser import parse_files
-        click.echo(json.dumps(parse_files(model, list(inputs), output, fmt, batch_size, score)),
-                   err=True)
+        click.echo(json.dumps(parse_files(model, list(inputs), output, fmt, batch_size, score,
+                                          dtype)), err=True)
         return
     from ..selftrain.output import predict_file
-    report = predict_file(model, list(inputs), output, fmt, batch_size, score)
+    report = predict_file(model, list(inputs), output, fmt, batch_size, score, dtype)
     click.echo(json.dumps(report), err=True)
 
 

@@ -44,10 +44,13 @@ def is_cuda(device) -> bool:
     return str(device).startswith("cuda")
 
 
-def for_inference(model, dtype: Optional[str], device="cpu", warn: Optional[Warn] = None):
+def for_inference(model, dtype: Optional[str], device="cpu", warn: Optional[Warn] = None,
+                  float_outputs: bool = False):
     """``model`` (in eval mode, on ``device``) converted to ``dtype`` for inference; fp32
     with one warning line where that dtype cannot be had here. May return a new module
-    (int8); the caller uses the returned one."""
+    (int8); the caller uses the returned one. ``float_outputs``: a half-precision model's
+    floating outputs come back as float32, for an fp32 head that reads them (the parser's,
+    the relation classifier's)."""
     warn = warn or warn_line
     dtype = check_dtype(dtype)
     model.eval()
@@ -58,7 +61,10 @@ def for_inference(model, dtype: Optional[str], device="cpu", warn: Optional[Warn
         if dtype == "fp16" and not is_cuda(device):
             warn("fp16 runs on a GPU only; running in fp32 (on a CPU use --dtype bf16 or int8)")
             return model
-        return model.to(torch.bfloat16 if dtype == "bf16" else torch.float16)
+        model = model.to(torch.bfloat16 if dtype == "bf16" else torch.float16)
+        if float_outputs:
+            model.register_forward_hook(_outputs_to_float)
+        return model
     if is_cuda(device):
         warn("int8 runs on a CPU only; running in fp32 (on a GPU use --dtype bf16)")
         return model
@@ -68,6 +74,21 @@ def for_inference(model, dtype: Optional[str], device="cpu", warn: Optional[Warn
         warn(f"could not quantize {type(model).__name__} to int8 ({quantize_error(e)}); "
              "running in fp32")
         return model
+
+
+def _outputs_to_float(_module, _inputs, output):
+    """Forward hook: the floating tensors of a model's output as float32."""
+    import torch
+    if isinstance(output, torch.Tensor):
+        return output.float() if output.is_floating_point() else output
+    if hasattr(output, "items"):             # a transformers ModelOutput
+        for key, value in list(output.items()):
+            if isinstance(value, torch.Tensor) and value.is_floating_point():
+                output[key] = value.float()
+            elif isinstance(value, tuple):
+                output[key] = tuple(v.float() if isinstance(v, torch.Tensor) else v
+                                    for v in value)
+    return output
 
 
 def quantize_linear_int8(model):

@@ -28,16 +28,17 @@ def write_predictions(path: str | Path, sentences: Sequence[Sentence], task: str
 
 def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
                  fmt: Optional[str] = None, batch_size: int = 32,
-                 score: bool = False) -> dict:
+                 score: bool = False, dtype: Optional[str] = None) -> dict:
     """Tag the sentences of ``inputs`` with a saved tagger and write them to ``output``.
-    With ``score``, the inputs' own labels are taken as gold and the scores returned."""
+    With ``score``, the inputs' own labels are taken as gold and the scores returned.
+    ``dtype``: bf16 or int8 inference (``models.quantize.for_inference``)."""
     from .data import read_sentences
     from .metrics import evaluate
     from .predict import Tagger
     from .relation import META
     if (Path(model) / META).is_file():
-        return _predict_relations(model, inputs, output, fmt, batch_size, score)
-    tagger = Tagger.load(model, batch_size=batch_size)
+        return _predict_relations(model, inputs, output, fmt, batch_size, score, dtype)
+    tagger = Tagger.load(model, batch_size=batch_size, dtype=dtype)
     sents = [s for path in inputs for _, s in read_sentences(path)]
     empty = sum(1 for s in sents if not s.tokens)
     n = write_predictions(output, tagger.predict(sents), tagger.labels.task, *inputs, fmt=fmt)
@@ -47,12 +48,13 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     return report
 
 
-def _predict_relations(model, inputs, output, fmt, batch_size: int, score: bool) -> dict:
+def _predict_relations(model, inputs, output, fmt, batch_size: int, score: bool,
+                       dtype: Optional[str] = None) -> dict:
     """A relation classifier: a relation and its score on each marked pair."""
     from ..formats.detect import write_any
     from .data import read_sentences
     from .relation import RelationClassifier, relx_f1
-    clf = RelationClassifier.load(model)
+    clf = RelationClassifier.load(model, dtype)
     sents = [s for path in inputs for _, s in read_sentences(path)]
     pred = clf.predict(sents, batch_size)
     n = write_any(output, pred, *inputs, fmt=fmt)

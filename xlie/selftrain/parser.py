@@ -226,7 +226,7 @@ class Parser(nn.Module):
                                                **self.sizes}, indent=1))
 
     @classmethod
-    def load(cls, path: str | Path) -> "Parser":
+    def load(cls, path: str | Path, dtype: Optional[str] = None) -> "Parser":
         path = Path(path)
         if not (path / CONFIG).exists():
             raise XlieError(f"{path} is not a parser directory (no {CONFIG})",
@@ -235,6 +235,9 @@ class Parser(nn.Module):
         rels = cfg.pop("rels")
         parser = cls.from_encoder(path, rels, **cfg)
         parser.head.load_state_dict(torch.load(path / WEIGHTS, weights_only=True))
+        if dtype not in (None, "fp32"):       # the encoder only; the head stays fp32
+            from ..models.quantize import for_inference
+            parser.encoder = for_inference(parser.encoder, dtype, "cpu", float_outputs=True)
         parser.eval()
         return parser
 
@@ -246,12 +249,13 @@ def relations_of(sents: Iterable[Sentence]) -> list[str]:
 
 
 def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
-                fmt: Optional[str] = None, batch_size: int = 16, score: bool = False) -> dict:
+                fmt: Optional[str] = None, batch_size: int = 16, score: bool = False,
+                dtype: Optional[str] = None) -> dict:
     """``xlie selftrain predict`` with a parser: every sentence gets a tree (CoNLL-U HEAD,
     DEPREL, ArcScore in MISC); with ``score``, UAS/LAS against the inputs' own trees."""
     from ..formats.detect import read_any, write_any
     from ..scoring import pair_sentences, score_dep
-    parser = Parser.load(model)
+    parser = Parser.load(model, dtype)
     sents = [s for p in inputs for s in read_any(p)]
     long = [s.id for s in sents if not parser.fits(s)]
     if long:

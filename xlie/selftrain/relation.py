@@ -173,7 +173,7 @@ class RelationClassifier:
         return cls(RelationModel(enc, len(labels)), tok, labels, min(max_length or 256, limit))
 
     @classmethod
-    def load(cls, path: str | Path) -> "RelationClassifier":
+    def load(cls, path: str | Path, dtype: Optional[str] = None) -> "RelationClassifier":
         from transformers import AutoModel, AutoTokenizer
         path = Path(path)
         if not (path / META).is_file():
@@ -183,6 +183,8 @@ class RelationClassifier:
         enc = AutoModel.from_pretrained(path)
         model = RelationModel(enc, len(meta["labels"]))
         model.head.load_state_dict(torch.load(path / HEAD, map_location="cpu"))
+        from ..models.quantize import for_inference   # bf16/int8 predict: the encoder only
+        model.encoder = for_inference(enc, dtype, "cpu", float_outputs=True)
         model.eval()
         return cls(model, AutoTokenizer.from_pretrained(path), meta["labels"], meta["max_length"])
 
