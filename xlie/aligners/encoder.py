@@ -99,8 +99,10 @@ class Encoder:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         if self.dtype == "int8" and self._load_int8(str(model), layer, window_stride, warn):
             return
-        self._setup(str(model), load_pretrained(AutoModel, model), load_tokenizer(model), layer,
-                    window_stride)
+        # bf16 weights straight from the file: no fp32 copy at the peak
+        kw = {"dtype": torch.bfloat16} if self.dtype == "bf16" else {}
+        self._setup(str(model), load_pretrained(AutoModel, model, **kw), load_tokenizer(model),
+                    layer, window_stride)
         self._keep_layers(self.layer)
         self.model.to(self.device)
         self.model = for_inference(self.model, self.dtype, self.device, warn)
@@ -136,6 +138,7 @@ class Encoder:
                     model.encoder.layer = layers[:self.layer]
                 build_int8(model, path, None if cut else self.layer)
             self._forward_model = OnnxEncoder(path)
+            self.int8_file = path
         except ImportError as e:    # the int8 extra is not installed
             warn(f"int8 needs onnxruntime and onnx ({quantize_error(e)}): pip install "
                  "'xlie[int8]'; running in fp32")
