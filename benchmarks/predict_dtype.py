@@ -106,20 +106,31 @@ def main(argv=None) -> None:
     ap.add_argument("--dtypes", default=",".join(DTYPES))
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--section", default="predict-dtype")
+    ap.add_argument("--json", type=Path, help="also dump the rows here")
+    ap.add_argument("--render", type=Path, help="only write the section of an earlier --json")
+    ap.add_argument("--reading", type=Path, help="a Markdown file appended to the section")
     args = ap.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args)), flush=True)
         return
     args.model_label = args.model_label or str(args.model)
     args.data_label = args.data_label or str(args.data)
-    rows = []
-    for dtype in args.dtypes.split(","):
-        rows.append(run(dtype, args))
-        print(json.dumps(rows[-1]), flush=True)
+    if args.render:
+        rows = json.loads(args.render.read_text())
+    else:
+        rows = []
+        for dtype in args.dtypes.split(","):
+            rows.append(run(dtype, args))
+            print(json.dumps(rows[-1]), flush=True)
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=1))
     import torch
     torch.set_num_threads(args.threads)
     from results import publish
-    publish(args.section, report(rows, args), write=not args.no_write)
+    text = report(rows, args)
+    if args.reading:
+        text += "\n" + args.reading.read_text(encoding="utf-8")
+    publish(args.section, text, write=not args.no_write)
 
 
 if __name__ == "__main__":
