@@ -94,7 +94,7 @@ class StepClock:
         self.times.append(time.perf_counter())
 
     def rate(self) -> dict:
-        t = self.times[self.skip:]
+        t = self.times[min(self.skip, max(0, len(self.times) - 3)):]
         if len(t) < 2:
             raise RuntimeError(f"only {len(self.times)} steps were timed")
         return {"value": (len(t) - 1) / (t[-1] - t[0]), "unit": "steps/s", "n": len(t) - 1,
@@ -175,7 +175,7 @@ def main(argv=None) -> None:
         torch.set_num_threads(1)
     q = args.quick
     n_align, n_large = (64, 32) if q else (20000, 4000)
-    steps, batch = (4, 4) if q else (60, 16)
+    steps, batch = (8, 4) if q else (60, 16)
     n_pred = 64 if q else 5000
     rows: list[dict] = []
 
