@@ -110,3 +110,18 @@ def test_unknown_dtype_is_an_error(tmp_path, tiny_bert):
     from xlie.errors import XlieError
     with pytest.raises(XlieError):
         validate_settings(AlignerSettings, {"dtype": "int4"})
+
+
+def test_pipeline_align_section_takes_the_dtype():
+    from xlie.pipeline.adapters.align import AlignStageConfig
+    assert AlignStageConfig(dtype="int8").dtype == "int8"
+    with pytest.raises(Exception):
+        AlignStageConfig(dtype="int4")
+
+
+def test_bf16_on_a_cpu_without_native_bf16_warns_once(monkeypatch):
+    from xlie.models.quantize import for_inference
+    monkeypatch.setattr("xlie.models.quantize.cpu_has_bf16", lambda: False)
+    seen = []
+    model = for_inference(torch.nn.Linear(4, 4), "bf16", "cpu", warn=seen.append)
+    assert model.weight.dtype == torch.bfloat16 and len(seen) == 1 and "emulated" in seen[0]

@@ -61,6 +61,9 @@ def for_inference(model, dtype: Optional[str], device="cpu", warn: Optional[Warn
         if dtype == "fp16" and not is_cuda(device):
             warn("fp16 runs on a GPU only; running in fp32 (on a CPU use --dtype bf16 or int8)")
             return model
+        if dtype == "bf16" and not is_cuda(device) and not cpu_has_bf16():
+            warn("this CPU has neither AMX nor AVX512-BF16: bf16 runs emulated, likely slower "
+                 "than fp32")
         model = model.to(torch.bfloat16 if dtype == "bf16" else torch.float16)
         if float_outputs:
             model.register_forward_hook(_outputs_to_float)
@@ -74,6 +77,15 @@ def for_inference(model, dtype: Optional[str], device="cpu", warn: Optional[Warn
         warn(f"could not quantize {type(model).__name__} to int8 ({quantize_error(e)}); "
              "running in fp32")
         return model
+
+
+def cpu_has_bf16() -> bool:
+    """Whether this CPU computes bf16 natively (AMX or AVX512-BF16); True when unknown."""
+    import torch
+    try:
+        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+    except AttributeError:          # a torch without the probes: do not guess
+        return True
 
 
 def _outputs_to_float(_module, _inputs, output):
