@@ -9,13 +9,15 @@ the aligner reads are run.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from types import SimpleNamespace
+from typing import Callable, Sequence
 
 import torch
 
 from ..batching import plan_batches
-from ..models import load_pretrained, load_tokenizer
+from ..models import load_pretrained, load_tokenizer, resolve_model
 from ..models.builtin import align_defaults
+from ..models.quantize import check_dtype, for_inference, quantize_error, warn_line
 
 
 @dataclass
@@ -89,19 +91,65 @@ class Encoder:
 
     def __init__(self, model: str = "e5-small", layer: int | None = None,
                  device: str | None = None, dtype: str | None = None,
-                 window_stride: float = 0.5, multi_gpu: bool = True):
+                 window_stride: float = 0.5, multi_gpu: bool = True,
+                 warn: Callable[[str], None] | None = None):
         from transformers import AutoModel
 
-        self._setup(str(model), load_pretrained(AutoModel, model), load_tokenizer(model), layer,
-                    window_stride)
-        self._keep_layers(self.layer)
+        self.dtype = check_dtype(dtype)
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        if dtype in ("fp16", "bf16") and self.device.type == "cuda":
-            self.model.to(torch.float16 if dtype == "fp16" else torch.bfloat16)
-        self.model.to(self.device).eval()
+        if self.dtype == "int8" and self._load_int8(str(model), layer, window_stride, warn):
+            return
+        # bf16 weights straight from the file: no fp32 copy at the peak
+        kw = {"dtype": torch.bfloat16} if self.dtype == "bf16" else {}
+        self._setup(str(model), load_pretrained(AutoModel, model, **kw), load_tokenizer(model),
+                    layer, window_stride)
+        self._keep_layers(self.layer)
+        self.model.to(self.device)
+        self.model = for_inference(self.model, self.dtype, self.device, warn)
+        self._forward_model = self.model
         # several GPUs: split each batch across them (the model is small; data parallel is enough)
         if multi_gpu and self.device.type == "cuda" and torch.cuda.device_count() > 1:
             self._forward_model = torch.nn.DataParallel(self.model)
+
+    def _load_int8(self, name: str, layer: int | None, window_stride: float,
+                   warn: Callable[[str], None] | None) -> bool:
+        """ONNX Runtime int8 of the layers up to ``layer``, built once under $XLIE_HOME
+        (models/onnx_int8.py). False, after one warning line, where it cannot be had (a GPU,
+        no onnxruntime, a model that does not export or quantize): the caller loads fp32."""
+        from transformers import AutoConfig
+
+        warn = warn or warn_line
+        if self.device.type != "cpu":
+            warn("int8 runs on a CPU only; running in fp32 (on a GPU use --dtype bf16)")
+            self.dtype = "fp32"
+            return False
+        config = load_pretrained(AutoConfig, name)
+        self._setup(name, SimpleNamespace(config=config), load_tokenizer(name), layer,
+                    window_stride)
+        try:
+            from ..models.onnx_int8 import OnnxEncoder, build_int8, int8_path
+            path = int8_path(name, resolve_model(name), self.layer)
+            if not path.is_file():
+                from transformers import AutoModel
+                model = load_pretrained(AutoModel, name).eval()
+                layers = getattr(getattr(model, "encoder", None), "layer", None)
+                cut = isinstance(layers, torch.nn.ModuleList) and 0 < self.layer <= len(layers)
+                if cut:
+                    model.encoder.layer = layers[:self.layer]
+                build_int8(model, path, None if cut else self.layer)
+            self._forward_model = OnnxEncoder(path)
+            self.int8_file = path
+        except ImportError as e:    # the int8 extra is not installed
+            warn(f"int8 needs onnxruntime and onnx ({quantize_error(e)}): pip install "
+                 "'xlie[int8]'; running in fp32")
+            self.dtype = "fp32"
+            return False
+        except Exception as e:      # an unusual encoder that does not export or quantize
+            warn(f"could not quantize {name} to int8 ({quantize_error(e)}); running in fp32")
+            self.dtype = "fp32"
+            return False
+        self._layers_cut = True     # the session's output is the aligner's layer
+        return True
 
     @classmethod
     def wrap(cls, name: str, model, tokenizer, layer: int, window_stride: float = 0.5) -> "Encoder":
@@ -109,6 +157,7 @@ class Encoder:
         under training, scored at each checkpoint): its layers are all kept and the forward
         pass stops at ``layer``; the caller puts it in eval mode."""
         self = cls.__new__(cls)
+        self.dtype = "fp32"
         self._setup(name, model, tokenizer, layer, window_stride)
         self.device = next(model.parameters()).device
         return self

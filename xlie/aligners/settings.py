@@ -40,7 +40,9 @@ class AlignerSettings(Settings):
     extraction_options: Optional[dict[str, Any]] = Field(
         None, description="more keywords of the extraction method (alpha, reg, unbalanced)")
     device: Optional[str] = None
-    dtype: Optional[str] = None
+    dtype: Optional[Literal["fp32", "fp16", "bf16", "int8"]] = Field(
+        None, description="encoder precision: fp32 (default), bf16 (GPU, or a CPU with "
+        "AMX/AVX512-BF16), fp16 (GPU), int8 (CPU: ONNX Runtime, the int8 extra)")
     token_budget: int = Field(8192, ge=1, description="padded subword tokens per forward batch")
     threads: Optional[int] = Field(None, ge=1, description="torch CPU threads")
 

@@ -63,8 +63,11 @@ def align_cli():
 @click.option("--batch_size", "--batch-size", "batch_size", type=int, default=None,
               help="awesome-align's sentences per batch; mapped to a token budget of 128 per sentence.")
 @click.option("--device", default=None, help="cpu, cuda, cuda:1 ... (default: cuda if available).")
-@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16"]), default="fp32", show_default=True,
-              help="Half precision on CUDA.")
+@click.option("--dtype", type=click.Choice(["fp32", "fp16", "bf16", "int8"]), default="fp32",
+              show_default=True,
+              help="Encoder precision: bf16 on a GPU or a CPU with AMX/AVX512-BF16; fp16 on a "
+                   "GPU; int8 on a CPU (ONNX Runtime: pip install 'xlie[int8]'; built once "
+                   "into $XLIE_HOME). What cannot be had runs in fp32 after a warning.")
 @click.option("--threads", type=int, default=None, help="CPU threads for torch.")
 @click.option("--strict", is_flag=True, help="Stop with an error at the first unusable line.")
 def run_cmd(input_path, output_path, data_file, output_file, model, extraction, layer, threshold,

@@ -98,11 +98,14 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
               help="Output format (default: from the suffix).")
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")
-def predict_cmd(inputs, output, model, fmt, batch_size, score):
+@click.option("--dtype", type=click.Choice(["fp32", "bf16", "fp16", "int8"]), default="fp32",
+              show_default=True, help="Inference precision: bf16 (GPU, or CPU with AMX/"
+              "AVX512-BF16), int8 (CPU); what cannot be had runs fp32 after a warning.")
+def predict_cmd(inputs, output, model, fmt, batch_size, score, dtype):
     """Label INPUTS with a model that `xlie selftrain train` wrote: spans with scores (NER),
     tags (POS), trees (a parser), a relation per marked pair (relation), with confidences."""
     from ..selftrain.output import predict_file
-    report = predict_file(model, list(inputs), output, fmt, batch_size, score)
+    report = predict_file(model, list(inputs), output, fmt, batch_size, score, dtype)
     click.echo(json.dumps(report), err=True)
     if isinstance(report.get("scores"), dict):   # the table `xlie project eval` prints
         from ..scoring import format_scores

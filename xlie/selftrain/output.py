@@ -37,13 +37,13 @@ def check_format(path: str | Path, task: str, fmt: Optional[str] = None) -> str:
 
 def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
                  fmt: Optional[str] = None, batch_size: int = 32,
-                 score: bool = False) -> dict:
+                 score: bool = False, dtype: Optional[str] = None) -> dict:
     """Label the sentences of ``inputs`` with a model `xlie selftrain train` wrote (any task)
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
-    and the scores returned."""
+    and the scores returned. ``dtype``: bf16 or int8 inference (``models.quantize.for_inference``)."""
     from .data import read_sentences
     task = get_task(check_prediction(model, inputs, output, fmt)[0])
-    predictor = task.load(model, batch_size)
+    predictor = task.load(model, batch_size, dtype=dtype)
     sents = [s for path in inputs for _, s in read_sentences(path)]
     pred = predictor.predict(sents)
     n = write_predictions(output, pred, task.name, *inputs, fmt=fmt)

@@ -233,12 +233,15 @@ class Parser(nn.Module):
                               {"rels": self.rels, "max_length": self.max_length, **self.sizes})
 
     @classmethod
-    def load(cls, path: str | Path) -> "Parser":
+    def load(cls, path: str | Path, dtype: Optional[str] = None) -> "Parser":
         cfg = read_meta(path, CONFIG, "a parser directory",
                         "give the model directory that `xlie selftrain train --task dep` wrote")
         rels = cfg.pop("rels")
         parser = cls.from_encoder(path, rels, **cfg)
         load_head(parser.head, path, WEIGHTS)
+        if dtype not in (None, "fp32"):       # the encoder only; the head stays fp32
+            from ..models.quantize import for_inference
+            parser.encoder = for_inference(parser.encoder, dtype, "cpu", float_outputs=True)
         parser.eval()
         return parser
 

@@ -40,15 +40,18 @@ class Tagger:
         self.batch_size = batch_size
 
     @classmethod
-    def load(cls, path: str | Path, device: str | None = None, batch_size: int = 32) -> "Tagger":
-        """Load a tagger saved by :func:`xlie.selftrain.train` (a plain transformers dir)."""
+    def load(cls, path: str | Path, device: str | None = None, batch_size: int = 32,
+             dtype: str | None = None) -> "Tagger":
+        """Load a tagger saved by :func:`xlie.selftrain.train` (a plain transformers dir);
+        ``dtype`` bf16 or int8 for faster inference (``models.quantize.for_inference``)."""
         from transformers import AutoModelForTokenClassification
         from ..models import load_pretrained, load_tokenizer
         if Path(path).is_dir():   # a plain encoder would load with a random head
             check_tagger(path)
+        from ..models.quantize import for_inference
         model = load_pretrained(AutoModelForTokenClassification, path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        model.to(device).eval()
+        model = for_inference(model.to(device).eval(), dtype, device)
         task = getattr(model.config, TASK_KEY, None) or "ner"
         labels = LabelMap.from_id2label(task, model.config.id2label)
         return cls(model, load_tokenizer(path), labels,

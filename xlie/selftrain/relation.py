@@ -129,13 +129,15 @@ class RelationClassifier:
         return cls(RelationModel(enc, len(labels)), tok, labels, min(max_length or 256, limit))
 
     @classmethod
-    def load(cls, path: str | Path) -> "RelationClassifier":
+    def load(cls, path: str | Path, dtype: Optional[str] = None) -> "RelationClassifier":
         from transformers import AutoModel, AutoTokenizer
         meta = read_meta(path, META, "a relation classifier",
                          "train one with `xlie selftrain train --task relation`")
         enc = AutoModel.from_pretrained(path)
         model = RelationModel(enc, len(meta["labels"]))
         load_head(model.head, path, HEAD)
+        from ..models.quantize import for_inference   # bf16/int8 predict: the encoder only
+        model.encoder = for_inference(enc, dtype, "cpu", float_outputs=True)
         model.eval()
         clf = cls(model, AutoTokenizer.from_pretrained(path), meta["labels"], meta["max_length"])
         clf.frozen_layers = meta.get("frozen_layers", 0)

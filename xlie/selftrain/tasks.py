@@ -27,8 +27,8 @@ class Task:
     train: Callable                              # (source, out, config, silver=, dev=, test=,
                                                  #  init_model=, resume=, on_step=, pseudo=,
                                                  #  feature_cache=) -> TrainResult
-    load: Callable[..., object]                  # (model_dir, batch_size, feature_cache) ->
-                                                 #  a predictor with .predict(sentences)
+    load: Callable[..., object]                  # (model_dir, batch_size, feature_cache,
+                                                 #  dtype) -> a predictor: .predict(sentences)
     select: Callable[[list[Sentence], SelectConfig], tuple[list[Sentence], dict]]
     score: Callable[[list[Sentence], list[Sentence]], dict]   # gold, predicted (paired)
     unlabel: Callable[[Sentence], Sentence]      # the text without this task's labels
@@ -58,18 +58,18 @@ def _train_relation(*a, **kw):
 
 
 class _TaggerPredictor:
-    def __init__(self, path, batch_size: int = 32, feature_cache=None):
+    def __init__(self, path, batch_size: int = 32, feature_cache=None, dtype=None):
         from .predict import Tagger
-        self.model = Tagger.load(path, batch_size=batch_size)
+        self.model = Tagger.load(path, batch_size=batch_size, dtype=dtype)
 
     def predict(self, sents: Sequence[Sentence]) -> list[Sentence]:
         return self.model.predict(sents)
 
 
 class _ParserPredictor:
-    def __init__(self, path, batch_size: int = 16, feature_cache=None):
+    def __init__(self, path, batch_size: int = 16, feature_cache=None, dtype=None):
         from .parser import Parser
-        self.model, self.batch_size = Parser.load(path), batch_size
+        self.model, self.batch_size = Parser.load(path, dtype), batch_size
 
     def predict(self, sents: Sequence[Sentence]) -> list[Sentence]:
         long = [s.id for s in sents if not self.model.fits(s)]
@@ -81,12 +81,13 @@ class _ParserPredictor:
 
 
 class _RelationPredictor:
-    def __init__(self, path, batch_size: int = 32, feature_cache=None):
+    def __init__(self, path, batch_size: int = 32, feature_cache=None, dtype=None):
         from .frozen import encoder_layers
         from .relation import RelationClassifier
-        self.model, self.batch_size = RelationClassifier.load(path), batch_size
+        self.model, self.batch_size = RelationClassifier.load(path, dtype), batch_size
         k = self.model.frozen_layers   # frozen in training: their states may come from a cache
-        if feature_cache is not None and k and k <= len(encoder_layers(self.model.model.encoder)):
+        if (feature_cache is not None and k and dtype in (None, "fp32")
+                and k <= len(encoder_layers(self.model.model.encoder))):
             self.model.model.freeze_lower(k, self.model.tokenizer.pad_token_id or 0, feature_cache)
 
     def predict(self, sents: Sequence[Sentence]) -> list[Sentence]:
