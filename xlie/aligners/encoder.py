@@ -18,6 +18,7 @@ from ..batching import plan_batches
 from ..models import load_pretrained, load_tokenizer, resolve_model
 from ..models.builtin import align_defaults
 from ..models.quantize import check_dtype, for_inference, quantize_error, warn_line
+from .settings import TOKEN_BUDGET
 
 
 @dataclass
@@ -248,7 +249,7 @@ class Encoder:
             start = min(start + step, len(ids) - size)
 
     @torch.inference_mode()
-    def encode(self, sentences: Sequence[Sequence[str]], token_budget: int = 8192
+    def encode(self, sentences: Sequence[Sequence[str]], token_budget: int = TOKEN_BUDGET
                ) -> list[EncodedSentence]:
         """Encode word-split sentences; one forward pass per token-budget batch."""
         tokenized = self.tokenize(sentences)

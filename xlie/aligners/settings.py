@@ -15,6 +15,8 @@ from pydantic import Field
 
 from ..config import Settings, choice_validator
 
+TOKEN_BUDGET = 8192   # padded subword tokens per forward batch: the one place it is written
+
 EXTRACTIONS = ("softmax", "entmax", "ot", "argmax", "itermax", "match")
 THRESHOLD_EXTRACTIONS = ("softmax", "entmax")    # what calibration and training tune
 ThresholdExtraction = Literal["softmax", "entmax"]
@@ -43,7 +45,7 @@ class AlignerSettings(Settings):
     dtype: Optional[Literal["fp32", "fp16", "bf16", "int8"]] = Field(
         None, description="encoder precision: fp32 (default), bf16 (GPU, or a CPU with "
         "AMX/AVX512-BF16), fp16 (GPU), int8 (CPU: ONNX Runtime, the int8 extra)")
-    token_budget: int = Field(8192, ge=1, description="padded subword tokens per forward batch")
+    token_budget: int = Field(TOKEN_BUDGET, ge=1, description="padded subword tokens per forward batch")
     threads: Optional[int] = Field(None, ge=1, description="torch CPU threads")
 
     _extraction = choice_validator("extraction", "extraction method", EXTRACTIONS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from ..aligners.settings import EXTRACTIONS, SYMMETRIZATIONS, AlignerSettings
+from ..aligners.settings import EXTRACTIONS, SYMMETRIZATIONS, TOKEN_BUDGET, AlignerSettings
 from ._group import DefaultCommandGroup
 
 
@@ -58,7 +58,7 @@ def align_cli():
               help="Input is raw text: split words with this tokenizer (offsets go to --output-jsonl).")
 @click.option("--src-lang", default="en", show_default=True, help="Source language (for --tokenize).")
 @click.option("--tgt-lang", default="en", show_default=True, help="Target language (for --tokenize).")
-@click.option("--token-budget", type=int, default=8192, show_default=True,
+@click.option("--token-budget", type=int, default=TOKEN_BUDGET, show_default=True,
               help="Padded subword tokens per forward batch.")
 @click.option("--batch_size", "--batch-size", "batch_size", type=int, default=None,
               help="awesome-align's sentences per batch; mapped to a token budget of 128 per sentence.")
