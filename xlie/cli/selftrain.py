@@ -30,9 +30,8 @@ _COMMON = [
                       "held-out slice of the silver data, else of the source)."),
     click.option("--test", type=click.Path(exists=True, dir_okay=False),
                  help="Gold test corpus scored at the end."),
-    click.option("--log-with", type=click.Choice(["tensorboard", "wandb", "mlflow", "all"]),
-                 help="Also log loss, learning rate, dev scores and the settings to this "
-                      "tracker (TensorBoard: OUT/logs/)."),
+    setting_option("log_with", type=click.Choice(["tensorboard", "wandb", "mlflow", "all"]),
+                   extra=" (TensorBoard: OUT/logs/)"),
 ]
 
 
