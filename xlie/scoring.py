@@ -91,6 +91,8 @@ def main_score(task: str, scores: dict[str, Any]) -> float:
     macro F1 (relation)."""
     if task == "relation":
         return scores["macro_f1"]
+    if task == "event":
+        return scores["trigger_class"]["f1"]
     if task == "dep":
         return scores["las"]
     return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
@@ -159,9 +161,11 @@ def score_dep(pairs: Pairs) -> dict[str, Any]:
 def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence],
              task: str = "auto", gold_format: str | None = None,
              pred_format: str | None = None) -> dict[str, Any]:
-    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep or auto (what gold has)."""
-    if task not in ("ner", "pos", "dep", "auto"):
-        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep or auto")
+    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep, event or auto (what gold
+    has: event triggers where its records carry ``events``, scoring_events.py)."""
+    from .scoring_events import has_events, score_events
+    if task not in ("ner", "pos", "dep", "event", "auto"):
+        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep, event or auto")
     gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
     pred = list(read_any(pred, pred_format)) if isinstance(pred, (str, Path)) else list(pred)
     pairs = pair_sentences(gold, pred)
@@ -169,13 +173,16 @@ def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence
                            "sentences_missing": sum(p is None for _, p in pairs)}
     has_tags = any(g.tags for g in gold)
     has_trees = any(g.heads for g in gold)
-    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees)
-                                    or any(g.spans for g in gold)):
+    events_gold = has_events(gold)   # event spans are scored as events, not as entities
+    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees or events_gold)
+                                    or (any(g.spans for g in gold) and not events_gold)):
         out["ner"] = score_ner(pairs)
     if task in ("pos", "auto") and has_tags:
         out["pos"] = score_pos(pairs)
     if task == "dep" or (task == "auto" and has_trees):
         out["dep"] = score_dep(pairs)
+    if task == "event" or (task == "auto" and events_gold):
+        out["event"] = score_events(pairs)
     return out
 
 
@@ -200,4 +207,7 @@ def format_scores(scores: dict[str, Any]) -> str:
                      f"words with a head, coverage {percent(s['coverage']):.2f} of {s['words']} "
                      f"(all words: UAS {percent(s['uas_all_words']):.2f} "
                      f"LAS {percent(s['las_all_words']):.2f})")
+    if "event" in scores:
+        from .scoring_events import format_event_scores
+        lines += format_event_scores(scores["event"])
     return "\n".join(lines)
