@@ -162,3 +162,36 @@ def test_cli_by_document_needs_a_target(tmp_path):
     p.write_text(TML_EN, encoding="utf-8")
     r = CliRunner().invoke(cli, ["project", "--by-document", str(p), str(tmp_path / "o.jsonl")])
     assert r.exit_code == 2 and "--target" in r.output
+
+
+def test_pipeline_documents_then_project(tmp_path, tiny_xlmr):
+    import yaml
+
+    from xlie.pipeline import run_pipeline
+    from xlie.pipeline.config import load_config
+    en, pt = tmp_path / "d1.tml", tmp_path / "pt" / "d1.tml"
+    pt.parent.mkdir()
+    en.write_text(TML_EN, encoding="utf-8")
+    body = TML_EN.split("<TEXT>\n")[1].split("\n</TEXT>")[0]
+    pt.write_text(f'<?xml version="1.0" ?>\n<TempEval>\n<s>{body}</s>\n</TempEval>\n',
+                  encoding="utf-8")
+    r = CliRunner().invoke(cli, ["convert", str(en), str(tmp_path / "en.jsonl")])
+    assert r.exit_code == 0, r.output
+    cfg = tmp_path / "cfg.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "run_dir": str(tmp_path / "run"),
+        "input": {"corpus": str(tmp_path / "en.jsonl"), "src_lang": "en", "tgt_lang": "pt"},
+        "documents": {"target": str(pt.parent), "model": str(tiny_xlmr), "layer": 2,
+                      "extraction": "argmax"},
+        "project": {}}))
+    run_pipeline(load_config(cfg))
+    (silver,) = (tmp_path / "run").glob("*-project/silver.jsonl")
+    recs = [json.loads(x) for x in silver.read_text(encoding="utf-8").splitlines()]
+    gold = list(read_timeml(pt))
+    assert [x["id"] for x in recs] == [g.id for g in gold] and recs[0]["lang"] == "pt"
+    assert [x["tokens"] for x in recs] == [g.tokens for g in gold]
+    manifest = json.loads((silver.parent / "manifest.json").read_text())
+    assert manifest["counts"]["documents:documents"] == 1
+    assert manifest["counts"]["spans_in"] == 5
+    assert all({e["trigger"] for e in x.get("events", [])} == {s["id"] for s in x["spans"]}
+               for x in recs)

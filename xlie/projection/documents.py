@@ -137,24 +137,25 @@ def _joined_source(pair: DocumentPair) -> Sentence:
                     spans=spans, relations=relations or None, events=events)
 
 
-def _cut_back(pair: DocumentPair, projected: Sentence, lang: str | None,
+def _cut_back(targets: Sequence[Sentence], projected: Sentence, lang: str | None,
               counts: Counter) -> list[Sentence]:
     """The target sentences, each with the projected spans (and their events) inside it."""
-    per: list[list[Span]] = [[] for _ in pair.target]
+    starts = _starts(targets)
+    per: list[list[Span]] = [[] for _ in targets]
     lost: set[str] = set()
-    ends = [a + len(s.tokens) for s, a in zip(pair.target, pair.tgt_starts)]
+    ends = [a + len(s.tokens) for s, a in zip(targets, starts)]
     for s in projected.spans:
-        k = bisect.bisect_right(pair.tgt_starts, s.start) - 1
+        k = bisect.bisect_right(starts, s.start) - 1
         if s.end > ends[k]:
             counts["spans_lost_at_cuts"] += 1
             lost.add(str(s.id))
             continue
-        at = pair.tgt_starts[k]
+        at = starts[k]
         per[k].append(s.model_copy(update={"start": s.start - at, "end": s.end - at}))
     events = getattr(projected, "events", None) or []
     counts["events_lost_at_cuts"] += sum(str(e.get("trigger")) in lost for e in events)
     out = []
-    for sent, spans in zip(pair.target, per):
+    for sent, spans in zip(targets, per):
         ids = {str(s.id) for s in spans}
         rec = {k: v for k, v in sent.model_dump(exclude_none=True).items() if k not in GOLD_KEYS}
         rec["lang"] = lang or sent.lang
@@ -166,6 +167,43 @@ def _cut_back(pair: DocumentPair, projected: Sentence, lang: str | None,
         if rels:
             rec["relations"] = rels
         out.append(Sentence(**rec))
+    return out
+
+
+def document_records(pairs: Sequence[DocumentPair], links: Sequence[Sequence[tuple]]
+                     ) -> list[dict]:
+    """Each document pair as one aligned record (the shape ``xlie align`` writes: the joined
+    source with its spans, ``translation`` and ``alignment`` of the joined target), with the
+    target's sentences under ``target_sentences`` (their annotation left out) for
+    :func:`cut_documents`: how a pipeline projects by document."""
+    out = []
+    for pair, triples in zip(pairs, links):
+        rec = _joined_source(pair).to_json()
+        tgt = pair.tgt_tokens
+        rec["doc"] = pair.doc
+        rec["translation"] = {"lang": pair.target[0].lang, "text": " ".join(tgt), "tokens": tgt}
+        rec["alignment"] = [[int(i), int(j), float(p)] for i, j, p in triples]
+        rec["target_sentences"] = [{k: v for k, v in s.to_json().items() if k not in GOLD_KEYS}
+                                   for s in pair.target]
+        out.append(rec)
+    return out
+
+
+def cut_documents(records: Sequence[dict], projected: Sequence[Sentence], report: ProjectionReport,
+                  lang: str | None = None) -> list[Sentence]:
+    """Projected document records (:func:`document_records` through ``project``) cut back
+    into their target sentences; counts go to ``report.documents``."""
+    by_id = {s.id: s for s in projected}
+    out: list[Sentence] = []
+    for rec in records:
+        got = by_id.get(str(rec["id"]))
+        targets = [Sentence.model_validate(t) for t in rec.get("target_sentences") or []]
+        if got is None or not targets:
+            continue
+        report.documents["documents"] += 1
+        report.documents["target_sentences"] += len(targets)
+        out += _cut_back(targets, got, lang, report.documents)
+    report.sentences = len(out)
     return out
 
 
@@ -195,7 +233,7 @@ def project_documents(pairs: Sequence[DocumentPair], links: Sequence[Sequence[tu
         counts["documents"] += 1
         counts["source_sentences"] += len(pair.source)
         counts["target_sentences"] += len(pair.target)
-        out += _cut_back(pair, whole, lang, counts)
+        out += _cut_back(pair.target, whole, lang, counts)
     report.sentences = len(out)     # target sentences written (each document counted once above)
     return ProjectionResult(out, report)
 

@@ -4,6 +4,9 @@ Output: the silver target-language corpus (each span keeps its source span's id)
 of what was projected and what was dropped, by reason, go into the manifest. With
 ``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
 
+Records of the documents stage (one per document, with ``target_sentences``) are
+projected whole and cut back into the target's sentences (``projection.documents``).
+
 Edge-trimming function words are learnt once, in a streaming pass over the whole aligned
 corpus before the first batch, so every batch trims with the same words as a whole-file
 ``xlie project`` would.
@@ -43,6 +46,7 @@ def _counts(report: dict) -> dict[str, int]:
     counts.update({f"spans_dropped:{k}": v for k, v in spans.get("dropped", {}).items()})
     counts.update({f"sentences_skipped:{k}": v
                    for k, v in report.get("sentences_skipped", {}).items()})
+    counts.update({f"documents:{k}": v for k, v in report.get("documents", {}).items()})
     return counts
 
 
@@ -50,7 +54,11 @@ def process_batch(state, records: list[dict]) -> BatchResult:
     from ...projection.api import project
     opts, lang, edge_words = state
     result = project(records, options=opts, lang=lang, edge_words=edge_words)
-    return BatchResult([s.to_json() for s in result.sentences], _counts(result.report.to_dict()))
+    sentences = result.sentences
+    if any("target_sentences" in r for r in records):   # whole documents (the documents stage)
+        from ...projection.documents import cut_documents
+        sentences = cut_documents(records, sentences, result.report, lang)
+    return BatchResult([s.to_json() for s in sentences], _counts(result.report.to_dict()))
 
 
 def finalize(ctx: StageContext, output: Path) -> dict:
