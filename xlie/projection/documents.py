@@ -195,6 +195,7 @@ def cut_documents(records: Sequence[dict], projected: Sequence[Sentence], report
     into their target sentences; counts go to ``report.documents``."""
     by_id = {s.id: s for s in projected}
     out: list[Sentence] = []
+    report.documents.update(dict.fromkeys(("spans_lost_at_cuts", "events_lost_at_cuts"), 0))
     for rec in records:
         got = by_id.get(str(rec["id"]))
         targets = [Sentence.model_validate(t) for t in rec.get("target_sentences") or []]
@@ -219,6 +220,7 @@ def project_documents(pairs: Sequence[DocumentPair], links: Sequence[Sequence[tu
                                fixed_pairs((s.tokens for p in pairs for s in p.target), tgt_fw))
     report = ProjectionReport(method=opts.method)
     counts = report.documents
+    counts.update(dict.fromkeys(("spans_lost_at_cuts", "events_lost_at_cuts"), 0))
     out: list[Sentence] = []
     for pair, triples in zip(pairs, links):
         src = _joined_source(pair)
