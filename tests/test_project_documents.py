@@ -11,8 +11,7 @@ from xlie.cli import cli
 from xlie.corpus import Sentence, Span
 from xlie.formats.timeml import read_timeml
 from xlie.projection.api import make_options
-from xlie.projection.documents import (align_documents, pair_documents, project_by_document,
-                                       project_documents)
+from xlie.projection.documents import align_documents, pair_documents, project_documents
 from xlie.scoring import evaluate, main_score
 from xlie.scoring_events import score_events, trigger_scores
 

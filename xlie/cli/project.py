@@ -83,6 +83,11 @@ def run_cmd(input, output, target, by_document, model, align_sets, alignment, al
                                      report_path=report_path, **apply_overrides({}, sets))
         click.echo(result.report.summary(), err=True)
         return
+    from pathlib import Path
+    for name, p in (("INPUT", input), ("--target", target)):
+        if p is not None and Path(p).is_dir():
+            raise click.UsageError(f"{name} {p} is a folder: folders of documents need "
+                                   "--by-document")
     from ..projection.api import project
     result = project(input, output, target=target, alignment=alignment,
                      alignment_probs=alignment_probs, method=method, threshold=threshold,
