@@ -163,7 +163,7 @@ def main() -> None:
     import torch
     torch.set_num_threads(args.threads)
     from xlie.scoring import main_score, percent
-    from xlie.selftrain import SelectConfig, SelfTrainConfig, TaggerTrainConfig, train
+    from xlie.selftrain import SelectConfig, SelfTrainConfig, train_settings, train
     from xlie.selftrain.rounds import self_train
 
     t_start = time.time()
@@ -175,7 +175,7 @@ def main() -> None:
     assert args.pool + args.test <= len(pairs), "pool and test overlap"
 
     info, cost_mt, cost_h = prepare(pairs, pool, test, work)
-    base = TaggerTrainConfig(model="e5-small", task="pos", labels=UPOS, epochs=args.epochs,
+    base = train_settings(model="e5-small", task="pos", labels=UPOS, epochs=args.epochs,
                              batch_size=args.batch_size, lr=args.lr, head_lr=args.head_lr,
                              freeze_embeddings=True, freeze_layers=args.freeze_layers,
                              patience=None, checkpoint_every=10_000, silver_ratio=1.0)

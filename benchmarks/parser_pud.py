@@ -103,7 +103,7 @@ def main() -> None:
     from xlie.corpus import Sentence
     from xlie.scoring import pair_sentences, score_dep
     from xlie.selftrain.parser import Parser
-    from xlie.selftrain.parser_train import confident_arcs, self_train_parser, train_parser
+    from xlie.selftrain.parser_train import confident_arcs, train_parser
     lang = args.lang
     pairs = load(lang, None)
     links, _ = links_for([(e.tokens, d.tokens) for e, d in pairs], None, f"pud-{lang}",
@@ -162,10 +162,8 @@ def main() -> None:
             if not args.rounds:
                 continue
             t = time.time()
-            summary = self_train_parser(en, unlabeled, Path(tmp) / "st", args.model,
-                                        silver=base, rounds=args.rounds,
-                                        threshold=args.threshold, test=test_gold,
-                                        epochs=args.epochs, seed=seed, **kw)
+            summary = self_train_files(en, unlabeled, Path(tmp) / "st", base, test_gold,
+                                       args, seed, kw)
             st_secs.append(time.time() - t)
             n0 = len(en) + len(base)
             for r in summary["rounds"]:
@@ -186,10 +184,10 @@ def main() -> None:
                                        max_steps=steps, seed=seed, **kw)), t)
             # how good the first round's pseudo-arcs are (human text only: MT has no gold)
             info = {"round 1 pseudo-sentences": summary["rounds"][1]["pseudo_sentences"],
-                    "pseudo_arcs": summary["rounds"][1]["pseudo_arcs"],
+                    "pseudo_arcs": summary["rounds"][1]["selection"]["kept_units"],
                     "unlabeled_words": sum(len(s.tokens) for s in unlabeled)}
             if not args.mt:
-                p0 = Parser.load(Path(tmp) / "st" / "round-0")
+                p0 = Parser.load(Path(tmp) / "st" / "round-0" / "model")
                 p0.feature_cache = kw["feature_cache"]
                 gold = [pairs[k][1] for k in rest if p0.fits(pairs[k][1])]
                 pred = p0.predict(gold)
@@ -198,6 +196,28 @@ def main() -> None:
                     gold, confident_arcs(pred, args.threshold)))
             pseudo_info.append(info)
     report(args, rows, secs, costs, pseudo_info, st_name, len(test_gold), st_secs, ctl_steps)
+
+
+def self_train_files(en, unlabeled, run_dir: Path, silver, test_gold, args, seed: int,
+                     kw: dict) -> dict:
+    """Self-training rounds through the one rounds driver of every task (``rounds.self_train``,
+    files in, as `xlie selftrain run`): pseudo-arcs kept at ``--threshold``."""
+    from xlie.formats.jsonl import write_jsonl
+    from xlie.selftrain.config import SelfTrainConfig
+    from xlie.selftrain.rounds import self_train
+    run_dir.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for name, sents in (("en", en), ("unlabeled", unlabeled), ("silver", silver),
+                        ("test", test_gold)):
+        files[name] = run_dir / f"{name}.jsonl"
+        write_jsonl(files[name], sents)
+    settings = {k: v for k, v in kw.items() if k != "feature_cache"}
+    cfg = SelfTrainConfig.model_validate({
+        "train": {"task": "dep", "model": args.model, "epochs": args.epochs, "seed": seed,
+                  **settings},
+        "rounds": args.rounds, "select": {"mode": "threshold", "threshold": args.threshold}})
+    return self_train([files["en"]], [files["unlabeled"]], run_dir, cfg,
+                      silver=[files["silver"]], test=files["test"])
 
 
 def report(args, rows, secs, costs, pseudo_info, st_name, n_test, st_secs, ctl_steps) -> None:

@@ -71,8 +71,10 @@ def run(args) -> None:
     import torch
     torch.set_num_threads(args.threads)
     from xlie.formats.relx import read_relx
-    from xlie.selftrain.config import TaggerTrainConfig
-    from xlie.selftrain.relation import RelationClassifier, _read, relx_f1, train_relation
+    from xlie.selftrain.config import train_settings
+    from xlie.scoring import relx_f1
+    from xlie.selftrain.relation import RelationClassifier
+    from xlie.selftrain.relation_train import _read, train_relation
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -83,12 +85,11 @@ def run(args) -> None:
     for kv in args.set:
         k, v = kv.split("=", 1)
         settings[k] = json.loads(v)
-    from xlie.selftrain.relation import frozen_layers
-    k = frozen_layers(TaggerTrainConfig(**settings), 12)     # e5-small: 12 layers
+    k = train_settings(**settings).frozen_layers(12)       # e5-small: 12 layers
     cache_file = work / f"cache-{k}.pt"                      # states under the k frozen layers
     cache = load_cache(cache_file)
     for seed in args.seeds:
-        cfg = TaggerTrainConfig(**settings, seed=seed)
+        cfg = train_settings(**settings, seed=seed)
         out = work / f"{args.condition}-{args.tag}-{seed}"
         t = time.perf_counter()
         extra: dict = {}
@@ -97,12 +98,14 @@ def run(args) -> None:
             extra["init_model"] = work / f"{args.init_from}-{seed}" / "model"
         if args.unlabeled:   # a round: confident predictions of the init model as pseudo-labels
             from xlie.selftrain.config import SelectConfig
-            from xlie.selftrain.relation_rounds import select_pairs
+            from xlie.selftrain.relation_train import select_pairs
             base = RelationClassifier.load(extra["init_model"])
             base.model.freeze_lower(k, base.tokenizer.pad_token_id or 0, cache)
             text = [s.model_copy(update={"relations": []}) for s in _read(args.unlabeled)]
-            extra["pseudo"], sel = select_pairs(base.predict(text),
-                                                SelectConfig(threshold=args.threshold))
+            pseudo, sel = select_pairs(base.predict(text), SelectConfig(threshold=args.threshold))
+            from xlie.formats.jsonl import write_jsonl
+            extra["pseudo"] = [work / f"pseudo-{args.condition}-{args.tag}-{seed}.jsonl"]
+            write_jsonl(extra["pseudo"][0], pseudo)
             print(json.dumps({"seed": seed, "selection": sel}), flush=True)
         model_dir, m = train_relation([train], out, cfg, silver=args.silver, dev=dev,
                                       feature_cache=cache, **extra)

@@ -143,9 +143,9 @@ def run_job(job: dict, work: Path, runs: Path) -> list[dict]:
     """Train one condition (or a self-training chain); one result row per trained tagger."""
     import torch
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
-    from xlie.selftrain import TaggerTrainConfig, train
+    from xlie.selftrain import train_settings, train
     # fp32 everywhere, as on CPU, so a GPU run scores what a CPU run would
-    cfg = TaggerTrainConfig(model=job["model"], task="ner", seed=job["seed"], mixed_precision="no",
+    cfg = train_settings(model=job["model"], task="ner", seed=job["seed"], mixed_precision="no",
                       **job["over"])
     d, lang = work / job["lang"], job["lang"]
     tag = f"{job['setting']}-{lang}-{job['cond']}-s{job['seed']}"

@@ -105,7 +105,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     from xlie.formats.conll import read_conll
     from xlie.formats.jsonl import write_jsonl
-    from xlie.selftrain import SelectConfig, SelfTrainConfig, TaggerTrainConfig, train
+    from xlie.selftrain import SelectConfig, SelfTrainConfig, train_settings, train
     from xlie.selftrain.rounds import self_train
 
     t_start = time.time()
@@ -123,7 +123,7 @@ def main() -> None:
                                       work, args.model)
     print("silver:", json.dumps(silver_info, default=str)[:400], flush=True)
 
-    base = TaggerTrainConfig(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
+    base = train_settings(model=args.model, epochs=args.epochs, batch_size=args.batch_size,
                              lr=args.lr, head_lr=args.head_lr, freeze_layers=args.freeze_layers,
                              freeze_embeddings=True,
                              patience=None, max_steps=None, dev_fraction=0.0,  # fixed epochs

@@ -239,13 +239,13 @@ def test_config_errors_name_the_key(tmp_path):
 
 def test_mixed_precision_no_survives_yaml(tmp_path):
     """YAML reads a bare `no` as false; both trainers' configs take it as "no mixed precision"."""
-    from xlie.selftrain import TaggerTrainConfig
+    from xlie.selftrain import train_settings
     f = tmp_path / "c.yaml"
     f.write_text("mixed_precision: no\n")
     assert load_train_config(f).mixed_precision == "no"
     assert load_train_config(None, ["mixed_precision=no"]).mixed_precision == "no"
     assert load_train_config(None, ["mixed_precision=bf16"]).mixed_precision == "bf16"
-    assert TaggerTrainConfig(mixed_precision=False).mixed_precision == "no"
+    assert train_settings(mixed_precision=False).mixed_precision == "no"
     with pytest.raises(ConfigError):
         load_train_config(None, ["mixed_precision=yes"])   # true is not a precision
 

@@ -19,17 +19,59 @@ mangled or left behind). Each case was reproduced by its test before the fix.
 | a hub id with no network | 27-50 s of retry lines before the message | one quick connection check, a clear error in seconds |
 | three-column TSV given to `xlie translate` | a tag error; nothing said of the guessed format | the error says the format was guessed and names `--input-format` |
 | `xlie run --set align.layer=99` | failed inside the stage after the model loaded, key unnamed, `config.yaml` left | a config error naming `align.layer`, before anything is written (`test_pipeline_e2e.py`) |
+
+## Second sweep (issue 33)
+
+Each case below failed its test before the fix (checked by running the test against the code
+before the change). Defect 6 (the parser's uncounted training sentences) is the lead's, in
+the trainer refactor.
+
+| # | case | command | before | after |
+|---|---|---|---|---|
+| 1 | language pair changed | `xlie run CFG --until translate`, then `--set input.tgt_lang=fr` | every stage "up to date, skipped", exit 0 | a stage's fingerprint holds src/tgt language, seed and what each named model (local dir, built e5-small) holds now: every stage reruns (`test_pipeline.py`) |
+| 1 | failed batch stage | a pipeline translate that fails | `.01-translate.tmp` left | removed; finished shards stay in `.partial` (`test_pipeline.py`) |
+| 2 | FIFO output | `mkfifo f; xlie translate b.txt f ...` | `f` replaced by a plain file, exit 0 | written through; `f` is still a FIFO |
+| 2 | device output | `xlie convert a.conll /dev/null --to jsonl` (as root) | `/dev/null` replaced by a regular file | written through (the test makes its own null node) |
+| 3 | RELX sentence lost E1/E2 or its relation | `xlie project ... --to relx`, `selftrain predict --format relx`, `convert --to relx` | `<input>: expected two spans…`, nothing written | the rest written; a warning names the file, the count and the ids left out; an entity read empty is written as an empty pair again |
+| 4 | empty target line | `xlie project en.conllu out.conllu --target t.txt --alignment a.txt` | a CoNLL-U block with no words; report: complete tree | the sentence left out with a warning naming file and id; report `empty`, not complete |
+| 5 | input edited between runs | translate, interrupt, edit line 1, translate again | old translation kept ("kept from an interrupted run") | the partial output is keyed by the input's SHA-256: starts over |
+| 7 | missing input | `xlie translate no.jsonl ...` (every format) | FileNotFoundError traceback, exit 1 | `no.jsonl: no such file`, exit 2 |
+| 7 | unwritable output / parent is a file | `translate`, `convert`, `project` to `/proc/x/o.jsonl` or `a.conll/o.jsonl` | traceback, exit 1 | `cannot write ...`, exit 2, before any model loads |
+| 7 | unwritable output of training and runs | `selftrain train -o ro/R`, `selftrain predict -o ro/p.jsonl`, `xlie run` with such a run_dir | traceback, train after 23 s of loading | `cannot write ...`, exit 2, before loading |
+| 7 | plain encoder as tagger | `selftrain predict x --model e5-small` | `ValueError: could not broadcast` | "is not a trained tagger, parser or relation classifier", exit 2 |
+| 8 | invalid source tree | `xlie project` of a CoNLL-U source with a cycle, a self-loop, two roots | accepted; `xlie` wrote `root` on a non-root arc, `heuristic` copied the cycle | the reader refuses a cycle or self-loop at FILE:LINE; projection refuses two roots (or none in a complete tree) naming the file and sentence |
+| 9 | parser root label | `selftrain predict x.conllu --model PARSER` | the root word labelled e.g. `case`; gold DEPS kept | HEAD 0 gets `root`, no other word does; DEPS `_` where the tree differs from the one read (`test_selftrain_parser.py`) |
+| 10 | literal marker text | a source token `<m1>` (xml) or `[1 Mary 1]` (brackets) | the text vanished, the span lost | markers numbered above the source's own; the text kept, the span found |
+| 11 | `--report` = OUTPUT | `xlie project ... OUT --report OUT` | projection replaced by the report, exit 0 | refused before anything is written, exit 2 |
+| 12 | model weights mode | `selftrain train`, the parser, checkpoints, the pipeline's model, umask 022 | `model.safetensors` 0600 | the umask's mode (0644) |
+| - | Apertium length warning | a sentence over the limit with `--backend apertium` | "N model tokens" | "N characters" (the backend's unit) |
+| - | combining marks, ZWJ emoji | translation words of `cafe` + U+0301, a family emoji | split into separate tokens | one word each |
+| - | decomposed text to Apertium | `cafe` + U+0301 | "cafeteríá" | NFC before Apertium |
+| - | CoNLL-U multiword tokens | translate a sentence with `1-2 Vámonos` | MT got "Vamos nos a el mar" | MT gets `# text`, words placed through the multiword tokens |
+| - | `--set nosuch.key=1` | `xlie run CFG --set nosuch.key=1` | blamed the YAML file | names the `--set` item |
+| - | `--max-input-tokens 0` | `xlie translate ... --max-input-tokens 0` | "fix the key in the config file" | names the option |
+| - | `project eval` mismatch | counts or tokens differ | no file named | gold and predicted files named |
+| - | duplicate predicted ids | `project eval g.jsonl p.jsonl` with an id twice | accepted, one dropped | error naming the file |
+| - | bad link probabilities | `--alignment-probs` with `nan`, `1.5`, `-0.2` (or in JSONL) | clamped or taken | FILE:LINE error |
+| - | relation to a missing span | JSONL relation with `tail` not a span id | accepted | FILE:LINE error |
+| - | `--score` without gold heads | `selftrain predict x.jsonl --model PARSER --score` | UAS 0.0 | "nothing to score" |
+| - | RELX CRLF and BOM | `convert crlf-bom.txt back.txt --to relx` | README said byte for byte | README and docs say a BOM is dropped and lines end LF |
+| - | output format after loading | `selftrain predict x -o p.conll --model POS_TAGGER` | found after the model loaded | checked from the model's small files first |
 """
 from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from xlie.cli import cli
 from xlie.fileio import atomic_write
+
+
+RELX_EN = Path(__file__).parent / "data" / "relx" / "en.txt"
 
 
 def invoke(*args):
@@ -207,3 +249,412 @@ def test_a_failed_ct2_conversion_of_a_hub_id_leaves_no_folder(monkeypatch, tmp_p
     with pytest.raises(XlieError, match="could not convert"):
         ct2.convert_to_ct2("some-org/some-model")
     assert list((tmp_path / "home" / "ct2").iterdir()) == []
+
+
+# --- issue 33, second sweep ----------------------------------------------------------------
+
+def _read_fifo_in_background(path):
+    """Open ``path`` for reading in a thread (a writer blocks until a reader opens a FIFO)."""
+    import threading
+    got = []
+    thread = threading.Thread(target=lambda: got.append(open(path, "rb").read()), daemon=True)
+    thread.start()
+    return thread, got
+
+
+@pytest.mark.parametrize("write", ["atomic", "translate"])
+def test_a_fifo_output_is_written_through_not_replaced(tmp_path, write):
+    """#2: the temp-and-rename write left a plain file where the FIFO was."""
+    from translate_helpers import EchoBackend, write_corpus
+    from xlie.translation import translate
+    fifo = tmp_path / "f"
+    os.mkfifo(fifo)
+    thread, got = _read_fifo_in_background(fifo)
+    if write == "atomic":
+        with atomic_write(fifo) as f:
+            f.write("one\ntwo\n")
+    else:
+        src = write_corpus(tmp_path / "in.jsonl", ["Anna runs .", "Bo sleeps ."])
+        translate(src, fifo, backend=EchoBackend(), cache=False)
+    thread.join(10)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+    assert len(got[0].decode().splitlines()) == 2
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="making a device node needs root")
+def test_a_device_output_is_written_through(tmp_path):
+    """#2: as root, `xlie convert x /dev/null` replaced /dev/null. The test makes its own
+    null device node: the real one must never be put at risk by a regression."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\n\n", encoding="utf-8")
+    null = tmp_path / "null"
+    os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    before = os.stat(null)
+    assert invoke("convert", tmp_path / "a.conll", null, "--to", "jsonl").exit_code == 0
+    after = os.stat(null)
+    assert stat.S_ISCHR(after.st_mode) and after.st_ino == before.st_ino
+
+
+def test_translate_resume_notices_an_edited_input(tmp_path):
+    """#5: the partial output was keyed by path and settings, so an edited line 1 came out
+    as the old translation ("kept from an interrupted run")."""
+    from translate_helpers import EchoBackend, KilledAfter, kill_after, write_corpus
+    from xlie.translation import translate
+    src = write_corpus(tmp_path / "in.jsonl", ["Anna runs .", "Bo sleeps .", "Cy eats ."])
+    out = tmp_path / "out.jsonl"
+    with pytest.raises(KilledAfter):
+        translate(src, out, backend=kill_after(EchoBackend(), calls=1), cache=False,
+                  sort_window=1)
+    write_corpus(src, ["Dana swims .", "Bo sleeps .", "Cy eats ."])
+    rep = translate(src, out, backend=EchoBackend(), cache=False, sort_window=1)
+    import json
+    assert rep.resumed == 0
+    assert json.loads(out.read_text().splitlines()[0])["translation"]["text"].startswith("Dana")
+
+
+@pytest.mark.parametrize("output", ["parent-is-file", "unwritable"])
+@pytest.mark.parametrize("command", ["translate", "convert", "project"])
+def test_outputs_that_cannot_be_written_are_clear_errors(tmp_path, command, output):
+    """#7: a traceback (exit 1) for an output in an unwritable folder or under a file."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Anna corre\n", encoding="utf-8")
+    (tmp_path / "links.txt").write_text("0-0 1-1\n", encoding="utf-8")
+    out = (tmp_path / "a.conll" / "o.jsonl" if output == "parent-is-file"
+           else "/proc/xlie-no-such/o.jsonl")    # no one can create files there, root neither
+    args = {"translate": ["translate", tmp_path / "a.conll", out, "-s", "en", "-t", "es",
+                          "--backend", "apertium"],
+            "convert": ["convert", tmp_path / "a.conll", out, "--to", "jsonl"],
+            "project": ["project", tmp_path / "a.conll", out, "--target", tmp_path / "t.txt",
+                        "--alignment", tmp_path / "links.txt"]}[command]
+    res = invoke(*args)
+    assert res.exit_code == 2, res.output
+    assert "cannot write" in res.output and str(out) in res.output
+
+
+def test_translate_of_a_missing_input_is_a_clear_error(tmp_path):
+    """#7: FileNotFoundError traceback for every input format."""
+    for name in ("no.jsonl", "no.conll", "no.conllu", "no.txt"):
+        res = invoke("translate", tmp_path / name, tmp_path / "o.jsonl", "-s", "en", "-t", "es",
+                     "--backend", "apertium")
+        assert res.exit_code == 2 and "no such file" in res.output, res.output
+
+
+def test_a_report_that_names_the_output_is_refused(tmp_path):
+    """#11: `--report OUT` with OUTPUT OUT replaced the projection with the report, exit 0."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Anna corre\n", encoding="utf-8")
+    (tmp_path / "links.txt").write_text("0-0 1-1\n", encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    res = invoke("project", tmp_path / "a.conll", out, "--target", tmp_path / "t.txt",
+                 "--alignment", tmp_path / "links.txt", "--report", out)
+    assert res.exit_code == 2 and "--report" in res.output, res.output
+    assert not out.exists()
+
+
+def test_saved_models_follow_the_umask(tiny_bert, tmp_path, umask_022):
+    """#12: model.safetensors (and accelerate's checkpoint files) were written 0600 whatever
+    the umask, so other users could not read a shared model."""
+    from xlie.selftrain.checkpoint import _replace_dir
+    from xlie.selftrain.parser import Parser
+    Parser.from_encoder(tiny_bert, ["root", "nsubj"]).save(tmp_path / "parser")
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "parser").iterdir()}
+    assert modes["model.safetensors"] == 0o644 and set(modes.values()) == {0o644}
+    from safetensors.torch import save_file
+    import torch
+    (tmp_path / "model.tmp").mkdir()
+    save_file({"w": torch.zeros(2)}, tmp_path / "model.tmp" / "model.safetensors")
+    _replace_dir(tmp_path / "model.tmp", tmp_path / "model")   # every tagger and checkpoint
+    assert stat.S_IMODE((tmp_path / "model" / "model.safetensors").stat().st_mode) == 0o644
+
+
+def _fake_model(folder, **config):
+    """A model folder with only its small files: enough for the checks made before loading."""
+    import json
+    folder.mkdir()
+    for name, data in config.items():
+        (folder / name).write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
+def test_predict_checks_the_model_and_output_before_loading(tmp_path, tiny_bert):
+    """#7 and smaller: `selftrain predict --model e5-small` (a plain encoder) failed with
+    `ValueError: could not broadcast`; a wrong output format or an unwritable output was
+    found only after the model had loaded."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", tmp_path / "p.jsonl",
+                 "--model", tiny_bert)
+    assert res.exit_code == 2 and "not a trained tagger" in res.output, res.output
+    pos = _fake_model(tmp_path / "pos", **{"config.json": {
+        "xlie_task": "pos", "id2label": {"0": "NOUN", "1": "VERB"}}})   # no weights: never loaded
+    res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", tmp_path / "p.conll",
+                 "--model", pos)
+    assert res.exit_code == 2 and "CoNLL NER output needs an NER tagger" in res.output, res.output
+    parser = _fake_model(tmp_path / "parser", **{"parser.json": {"rels": ["root"]}})
+    for out in (tmp_path / "p.spacy", tmp_path / "a.conll" / "p.conllu"):
+        res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", out, "--model", parser)
+        assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    res = invoke("selftrain", "predict", tmp_path / "a.conll", "-o", "/proc/xlie-no/p.jsonl",
+                 "--model", pos)
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output
+
+
+def test_selftrain_train_and_run_refuse_an_unwritable_output_before_loading(tmp_path):
+    """#7: `selftrain train -o ro/R` failed only after 23 s of loading; `xlie run` with a
+    run_dir that cannot be made gave a traceback."""
+    import yaml
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    res = invoke("selftrain", "train", tmp_path / "a.conll", "-o", tmp_path / "a.conll" / "R",
+                 "--model", "no-such-org/no-such-model")
+    assert res.exit_code == 2 and "is a file, not a folder" in res.output, res.output
+    res = invoke("selftrain", "train", tmp_path / "a.conll", "-o", "/proc/xlie-no/R",
+                 "--model", "no-such-org/no-such-model")
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output
+    (tmp_path / "c.jsonl").write_text('{"id": "1", "tokens": ["Anna"], "spans": []}\n')
+    cfg = tmp_path / "run.yaml"
+    cfg.write_text(yaml.safe_dump({"run_dir": "/proc/xlie-no/R", "input": {
+        "corpus": str(tmp_path / "c.jsonl"), "src_lang": "en", "tgt_lang": "es"}}))
+    res = invoke("run", cfg)
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output
+
+
+def test_relx_output_writes_what_it_can_and_names_what_it_left_out(tmp_path, caplog):
+    """#3: one sentence without E1 (lost in projection) or without a relation (no pair for
+    the classifier) aborted the whole file with `<input>: expected two spans…`."""
+    import json
+    from xlie.formats.relx import read_relx
+    sents = list(read_relx(RELX_EN))
+    lost_e1 = sents[0].model_copy(update={"spans": [s for s in sents[0].spans
+                                                    if s.label == "E2"], "relations": []})
+    no_rel = sents[1].model_copy(update={"relations": []})
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps(s.to_json()) + "\n"
+                           for s in [lost_e1, no_rel, *sents[2:]]), encoding="utf-8")
+    out = tmp_path / "out.txt"
+    with caplog.at_level("WARNING"):
+        res = invoke("convert", src, out, "--to", "relx")
+    assert res.exit_code == 0, res.output
+    back = list(read_relx(out))
+    assert [s.id for s in back] == [s.id for s in sents[2:]]
+    assert str(out) in caplog.text and "2 of 10 sentences left out" in caplog.text
+    assert sents[0].id in caplog.text and sents[1].id in caplog.text
+
+
+def test_relx_writes_an_entity_read_empty_even_without_its_markers(tmp_path):
+    """#3: the bundled 17785 has `<e1> </e1>`; once its words changed (projected,
+    re-tokenized), writing it raised instead of writing the empty pair again."""
+    from xlie.formats.relx import format_relx, read_relx
+    s = next(x for x in read_relx(RELX_EN) if x.id == "17785")
+    moved = s.model_copy(update={"tokens": ["Sehgal", "got", "it", "at", "Art", "Basel", "."],
+                                 "spans": [s.spans[0].model_copy(update={"start": 4, "end": 5})],
+                                 "text": None, "offsets": None, "markers": None})
+    (tmp_path / "o.txt").write_text(format_relx(moved) + "\n\n\n", encoding="utf-8")
+    back = next(read_relx(tmp_path / "o.txt"))
+    assert back.tokens == moved.tokens and back.empty == ["e1"]
+    assert [(x.start, x.end, x.label) for x in back.spans] == [(4, 5, "E2")]
+
+
+def test_projection_onto_an_empty_target_line_writes_conllu_xlie_reads(tmp_path, caplog):
+    """#4: an empty target line gave a CoNLL-U block with no words (which the reader
+    refuses), and the report called it a complete tree."""
+    import json
+    from xlie.formats.conllu import read_conllu
+    src = tmp_path / "en.conllu"
+    one = ("1\tHe\the\tPRON\t_\t_\t2\tnsubj\t_\t_\n2\twent\tgo\tVERB\t_\t_\t0\troot\t_\t_\n\n")
+    src.write_text(f"# sent_id = a\n{one}# sent_id = b\n{one}", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Er ging\n\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("0-0 1-1\n\n", encoding="utf-8")
+    out = tmp_path / "out.conllu"
+    with caplog.at_level("WARNING"):
+        res = invoke("project", src, out, "--target", tmp_path / "t.txt", "--alignment",
+                     tmp_path / "a.txt")
+    assert res.exit_code == 0, res.output
+    assert [s.id for s in read_conllu(out)] == ["a"]
+    assert "1 of 2 sentences left out" in caplog.text and str(out) in caplog.text
+    trees = json.loads((tmp_path / "out.conllu.report.json").read_text())["trees"]
+    assert trees["complete_trees"] == 1 and trees["empty"] == 1
+
+
+@pytest.mark.parametrize("heads, problem", [([2, 1], "cycle"), ([1, 0], "HEAD other than"),
+                                            ([2, 0, 0], "multiple_roots"),
+                                            ([2, 3, 1], "cycle"), ([0, 0], "multiple_roots")])
+@pytest.mark.parametrize("method", ["xlie", "heuristic"])
+def test_an_invalid_source_tree_is_an_error_naming_file_and_line(tmp_path, heads, problem,
+                                                                method):
+    """#8: a cycle, no root, two roots or a self-loop passed the reader; `--method xlie` then
+    wrote DEPREL root on a non-root arc, and `heuristic` copied the cycle."""
+    words = "".join(f"{k}\tw{k}\tw\tX\t_\t_\t{h}\tdep\t_\t_\n" for k, h in enumerate(heads, 1))
+    src = tmp_path / "en.conllu"
+    src.write_text(f"# sent_id = a\n{words}\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text(" ".join(f"v{k}" for k in range(len(heads))) + "\n")
+    (tmp_path / "a.txt").write_text(" ".join(f"{k}-{k}" for k in range(len(heads))) + "\n")
+    out = tmp_path / "out.conllu"
+    res = invoke("project", src, out, "--target", tmp_path / "t.txt", "--alignment",
+                 tmp_path / "a.txt", "--method", method)
+    assert res.exit_code == 2, res.output
+    assert f"{src}:" in res.output and problem in res.output and not out.exists()
+
+
+@pytest.mark.parametrize("markers, literal", [("xml", "<m1>"), ("brackets", "[1 Mary 1]")])
+def test_source_text_that_looks_like_a_marker_is_kept_and_the_span_found(tmp_path, markers,
+                                                                         literal):
+    """#10: a source token `<m1>` (xml) or `[1 Mary 1]` (brackets) vanished from the
+    translation, and the span it collided with was lost."""
+    import json
+    from translate_helpers import EchoBackend, write_corpus
+    from xlie.translation import translate
+    words = f"Anna wrote {literal} today ."
+    src = write_corpus(tmp_path / "in.jsonl", [words],
+                       {0: [{"start": 0, "end": 1, "label": "PER"}]})
+    rep = translate(src, tmp_path / "o.jsonl", backend=EchoBackend(), cache=False,
+                    markers=markers)
+    tr = json.loads((tmp_path / "o.jsonl").read_text())["translation"]
+    assert literal in tr["text"]
+    assert rep.counts.markers_lost == 0
+    assert [(s["start"], s["end"]) for s in tr["spans"]] == [(0, 1)]
+    assert tr["tokens"][0] == "Anna"
+
+
+def test_a_length_warning_counts_in_the_backends_unit(tmp_path):
+    """Smaller: the Apertium length warning said "model tokens" for characters."""
+    from translate_helpers import EchoBackend, write_corpus
+    from xlie.translation import translate
+
+    class Chars(EchoBackend):
+        length_unit = "characters"
+        max_input_tokens = 3
+
+    src = write_corpus(tmp_path / "in.jsonl", ["Anna runs very far away ."])
+    rep = translate(src, tmp_path / "o.jsonl", backend=Chars(), cache=False, too_long="skip")
+    shown = " ".join(rep.counts.warnings)
+    assert "5 characters, over the model's 3" in shown and "model tokens" not in shown
+
+
+def test_combining_marks_and_zwj_emoji_stay_one_word():
+    """Smaller: `cafe` + U+0301 and a ZWJ family emoji were split into separate tokens."""
+    from xlie.translation.wordtok import get_word_tokenizer
+    family = "\U0001F468\u200d\U0001F469\u200d\U0001F467"
+    text = f"cafe\u0301 {family} ok"
+    for name in ("moses", "punct", "whitespace"):
+        tokens, offsets = get_word_tokenizer(name, "en")(text)
+        assert tokens == ["cafe\u0301", family, "ok"], name
+        assert [text[a:b] for a, b in offsets] == tokens
+
+
+def test_apertium_gets_composed_text():
+    """Smaller: text was not NFC-normalised before Apertium (`cafe\u0301` -> "cafeteríá")."""
+    from xlie.translation.backends.apertium import ApertiumBackend
+    be = ApertiumBackend.__new__(ApertiumBackend)   # no apertium program needed to encode
+    assert "".join(map(chr, be.encode(["cafe\u0301"])[0])) == "caf\u00e9"
+
+
+def test_a_conllu_sentence_with_multiword_tokens_is_translated_from_its_text(tmp_path):
+    """Smaller: "Vámonos al mar" went to MT as its syntactic words, "Vamos nos a el mar"."""
+    import json
+    from translate_helpers import EchoBackend
+    from xlie.translation import translate
+    src = tmp_path / "es.conllu"
+    src.write_text("# sent_id = a\n# text = Vámonos al mar\n"
+                   "1-2\tVámonos\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                   "1\tVamos\tir\tVERB\t_\t_\t0\troot\t_\t_\n"
+                   "2\tnos\tnosotros\tPRON\t_\t_\t1\tobj\t_\t_\n"
+                   "3-4\tal\t_\t_\t_\t_\t_\t_\t_\t_\n"
+                   "3\ta\ta\tADP\t_\t_\t5\tcase\t_\t_\n"
+                   "4\tel\tel\tDET\t_\t_\t5\tdet\t_\t_\n"
+                   "5\tmar\tmar\tNOUN\t_\t_\t1\tobl\t_\t_\n\n", encoding="utf-8")
+    translate(src, tmp_path / "o.jsonl", None, "es", "en", backend=EchoBackend(), cache=False,
+              markers="xml")
+    rec = json.loads((tmp_path / "o.jsonl").read_text())
+    assert rec["translation"]["text"] == "Vámonos al mar"
+    assert rec["tokens"] == ["Vamos", "nos", "a", "el", "mar"]   # the record keeps its words
+
+
+def test_config_errors_blame_where_the_value_came_from(tmp_path):
+    """Smaller: `--set nosuch.key=1` blamed the YAML file; `--max-input-tokens 0` said "fix
+    the key in the config file" where there was none."""
+    (tmp_path / "b.txt").write_text("Anna runs\n", encoding="utf-8")
+    res = invoke("translate", tmp_path / "b.txt", tmp_path / "o.jsonl", "-s", "en", "-t", "es",
+                 "--backend", "apertium", "--max-input-tokens", "0")
+    assert res.exit_code == 2 and "--max-input-tokens" in res.output
+    assert "config file" not in res.output
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"run_dir: {tmp_path / 'R'}\ninput: {{corpus: {tmp_path / 'b.txt'}, "
+                   "src_lang: en, tgt_lang: es}\n", encoding="utf-8")
+    res = invoke("run", cfg, "--set", "nosuch.key=1")
+    assert res.exit_code == 2 and "(--set nosuch.key=1)" in res.output, res.output
+    assert "fix or drop that --set item" in res.output
+
+
+def test_project_eval_names_its_files_and_refuses_duplicate_predicted_ids(tmp_path):
+    """Smaller: mismatch errors named no file; a predicted id given twice was accepted (one
+    of the two silently dropped)."""
+    gold, pred = tmp_path / "g.jsonl", tmp_path / "p.jsonl"
+    rec = '{{"id": "{}", "tokens": ["Anna", "runs"], "spans": []}}\n'
+    gold.write_text(rec.format("1") + rec.format("2"), encoding="utf-8")
+    pred.write_text(rec.format("1") + rec.format("1"), encoding="utf-8")
+    res = invoke("project", "eval", gold, pred)
+    assert res.exit_code == 2 and str(pred) in res.output and "twice" in res.output, res.output
+    pred.write_text(rec.format("x") + rec.format("y") + rec.format("z"), encoding="utf-8")
+    res = invoke("project", "eval", gold, pred)
+    assert res.exit_code == 2 and str(pred) in res.output and str(gold) in res.output
+    pred.write_text(rec.format("1") + '{"id": "2", "tokens": ["Anna"], "spans": []}\n')
+    res = invoke("project", "eval", gold, pred)
+    assert res.exit_code == 2 and str(pred) in res.output and str(gold) in res.output
+
+
+def test_parser_score_without_gold_heads_says_there_is_nothing_to_score(tiny_bert, tmp_path):
+    """Smaller: `--score` on inputs with no gold heads reported UAS 0.0."""
+    from xlie.selftrain.output import predict_file
+    from xlie.selftrain.parser import Parser
+    Parser.from_encoder(tiny_bert, ["root", "nsubj"]).save(tmp_path / "parser")
+    (tmp_path / "in.jsonl").write_text('{"id": "1", "tokens": ["Anna", "runs"]}\n')
+    report = predict_file(tmp_path / "parser", [tmp_path / "in.jsonl"], tmp_path / "o.conllu",
+                          score=True)
+    assert report["scores"] == "nothing to score: no input sentence has gold heads"
+
+
+def test_a_relation_naming_a_span_that_does_not_exist_is_an_error(tmp_path):
+    """Smaller: a JSONL relation whose tail span did not exist was accepted silently."""
+    import json
+    rec = {"id": "s", "tokens": ["Anna", "met", "Bo"],
+           "spans": [{"start": 0, "end": 1, "label": "PER", "id": "a"},
+                     {"start": 2, "end": 3, "label": "PER", "id": "b"}],
+           "relations": [{"label": "met", "head": "a", "tail": "c"}]}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = invoke("convert", src, tmp_path / "o.conllu")
+    assert res.exit_code == 2 and f"{src}:1" in res.output and "'c'" in res.output, res.output
+    rec["relations"][0]["tail"] = "b"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    assert invoke("convert", src, tmp_path / "o.conllu").exit_code == 0
+
+
+@pytest.mark.parametrize("prob", ["nan", "1.5", "-0.2"])
+def test_link_probabilities_outside_zero_to_one_are_errors(tmp_path, prob):
+    """Smaller: link probabilities of nan, above 1 or below 0 were taken (clamped)."""
+    (tmp_path / "a.conll").write_text("Anna\tB-PER\nruns\tO\n\n", encoding="utf-8")
+    (tmp_path / "t.txt").write_text("Anna corre\n", encoding="utf-8")
+    (tmp_path / "links.txt").write_text("0-0 1-1\n", encoding="utf-8")
+    (tmp_path / "p.txt").write_text(f"0.9 {prob}\n", encoding="utf-8")
+    res = invoke("project", tmp_path / "a.conll", tmp_path / "o.jsonl", "--target",
+                 tmp_path / "t.txt", "--alignment", tmp_path / "links.txt",
+                 "--alignment-probs", tmp_path / "p.txt")
+    assert res.exit_code == 2 and f"{tmp_path / 'p.txt'}:1" in res.output, res.output
+    import json
+    rec = {"id": "s", "tokens": ["Anna"], "spans": [],
+           "translation": {"lang": "es", "text": "Anna", "tokens": ["Anna"]},
+           "alignment": [[0, 0, float(prob)]]}
+    (tmp_path / "c.jsonl").write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = invoke("project", tmp_path / "c.jsonl", tmp_path / "o2.jsonl")
+    assert res.exit_code == 2 and f"{tmp_path / 'c.jsonl'}:1" in res.output, res.output
+
+
+def test_relx_round_trip_normalises_only_what_the_readme_says(tmp_path):
+    """Smaller: the README promised byte for byte, but CRLF came back LF and a BOM was
+    dropped. It now says so; nothing else changes."""
+    original = RELX_EN.read_bytes()
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(b"\xef\xbb\xbf" + original.replace(b"\n", b"\r\n"))
+    assert invoke("convert", crlf, tmp_path / "back.txt", "--to", "relx").exit_code == 0
+    assert (tmp_path / "back.txt").read_bytes() == original
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "a CRLF file comes back with LF" in readme

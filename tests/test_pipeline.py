@@ -38,10 +38,12 @@ def make_config(tmp_path: Path, run_dir: str = "run", stages=None, n: int = 10,
 
 
 def outputs(run_dir: Path) -> dict[str, bytes]:
-    """Every stage output file (not manifests, whose timings differ) by relative path."""
+    """Every stage output file (not manifests or the report, whose timings differ) by
+    relative path."""
     files = {}
     for p in sorted(run_dir.rglob("*")):
-        if p.is_file() and p.name not in ("manifest.json", ".lock", "config.yaml"):
+        if p.is_file() and p.name not in ("manifest.json", ".lock", "config.yaml",
+                                          "report.html"):
             files[str(p.relative_to(run_dir))] = p.read_bytes()
     return files
 
@@ -108,6 +110,7 @@ def test_interrupted_run_resumes_with_identical_output_and_no_rework(tmp_path):
     run = tmp_path / "run"
     assert (run / "11-ftranslate" / "DONE").exists()
     assert not (run / "12-falign").exists()            # no half stage under the final name
+    assert not (run / ".12-falign.tmp").exists()       # nor a half folder beside it
     status = {s.name: s for s in run_status(run)}
     assert status["ftranslate"].state == "done"
     assert status["falign"].state == "partial" and status["falign"].shards_done == 2
@@ -226,3 +229,30 @@ def test_an_interrupted_whole_stage_resumes_in_its_work_folder(tmp_path):
     fakes.CALLS.clear()
     run_pipeline(load_config(path, ["ftrain.epochs=3"]))
     assert fakes.CALLS["ftrain"] == 1 and fakes.CALLS["ftrain_resumed"] == 0
+
+
+def test_a_changed_language_pair_or_seed_reruns_every_stage(tmp_path):
+    """Issue 33 #1: `input.tgt_lang` changed left every stage "up to date, skipped"."""
+    path = make_config(tmp_path)
+    run_pipeline(load_config(path))
+    for override in ("input.tgt_lang=yy", "input.src_lang=de", "seed=7"):
+        result = run_pipeline(load_config(path, [override]))
+        assert [s.status for s in result.stages] == ["ran"] * 4, override
+
+
+def test_a_model_rebuilt_under_the_same_name_reruns_its_stage(tmp_path):
+    """A local model directory retrained in place changes the stage's fingerprint."""
+    from xlie.pipeline.runner import run_settings
+    from xlie.pipeline.stages import StageContext
+    model = tmp_path / "mt"
+    model.mkdir()
+    (model / "config.json").write_text("{}")
+    (model / "model.safetensors").write_bytes(b"a" * 10)
+    ctx = StageContext("translate", None, {}, tmp_path, src_lang="en", tgt_lang="es")
+    cfg = {"backend": "hf", "model": str(model)}
+    before = run_settings(ctx, cfg)
+    assert run_settings(ctx, cfg) == before
+    (model / "model.safetensors").write_bytes(b"b" * 10)
+    assert run_settings(ctx, cfg) != before
+    assert run_settings(ctx, {"backend": "hf", "model": "org/name"})["models"] == {
+        "model": "name:org/name"}

@@ -33,6 +33,7 @@ def test_tree_problems_name_what_is_wrong():
     assert tree_problems([None, 0, 2]) == ["partial"]
     assert is_partial_tree([None, 0, 2]) and not is_partial_tree([None, 0, 0])
     assert tree_problems([4, 0, 2]) == ["head_out_of_range"]
+    assert tree_problems([]) == ["empty"] and not is_tree([])   # issue 33 #4
 
 
 def test_mst_breaks_the_cycle_that_greedy_heads_make():

@@ -12,7 +12,7 @@ from tiny_models import build_tiny_encoder
 from xlie.config import load_settings
 from xlie.errors import ConfigError
 from xlie.formats.jsonl import write_jsonl
-from xlie.selftrain import SelfTrainConfig, TaggerTrainConfig, train
+from xlie.selftrain import SelfTrainConfig, train_settings, train
 from xlie.selftrain.health import collapse_report, collapsed, label_shares
 
 
@@ -35,7 +35,7 @@ def data(tmp_path_factory):
 def test_the_defaults_learn_and_report_the_held_out_dev_choice(small_xlmr, data, tmp_path,
                                                                capfd):
     # everything default but the encoder and a short budget (tiny model, few seconds)
-    config = TaggerTrainConfig(model=str(small_xlmr), max_steps=30)
+    config = train_settings(model=str(small_xlmr), max_steps=30)
     m = train([data / "source.jsonl"], tmp_path / "t", config,
               silver=[data / "silver.jsonl"]).metrics
     losses = m["losses"]
@@ -61,7 +61,7 @@ def test_a_collapsed_tagger_is_reported_loudly(tiny_xlmr, data, tmp_path, caplog
     # training sentences that are all O (a silver file without projected spans, say): the
     # tagger learns to say O, and the gold dev set has entities
     write_jsonl(tmp_path / "all-o.jsonl", toy_corpus(48, 3, labeled=False))
-    config = TaggerTrainConfig(model=str(tiny_xlmr), max_steps=6, labels=["PER", "LOC", "ORG"])
+    config = train_settings(model=str(tiny_xlmr), max_steps=6, labels=["PER", "LOC", "ORG"])
     with caplog.at_level(logging.WARNING, logger="xlie.selftrain.trainer"):
         m = train([tmp_path / "all-o.jsonl"], tmp_path / "t", config,
                   dev=data / "source.jsonl").metrics
@@ -83,17 +83,17 @@ def test_collapse_rule_on_label_shares():
     assert not collapsed(label_shares(gold, gold))
     # gold that is itself all O: predicting O is right, not a collapse
     assert not collapsed(label_shares(all_o, all_o))
-    report = collapse_report(shares, "dev", [2.0, 1.5, 1.0, 0.5], TaggerTrainConfig())
+    report = collapse_report(shares, "dev", [2.0, 1.5, 1.0, 0.5], train_settings())
     assert "still falling" in report["cause"] and "train.max_steps" in report["fix"]
-    report = collapse_report(shares, "dev", [1.0, 1.0, 1.0, 1.0], TaggerTrainConfig())
+    report = collapse_report(shares, "dev", [1.0, 1.0, 1.0, 1.0], train_settings())
     assert "stalled" in report["cause"] and "train.head_lr" in report["fix"]
-    report = collapse_report(shares, "dev", [1.0, 0.5], TaggerTrainConfig(), train_share=0.99)
+    report = collapse_report(shares, "dev", [1.0, 0.5], train_settings(), train_share=0.99)
     assert "99.0% of its words 'O'" in report["cause"]
 
 
 def test_defaults_have_an_end_and_no_rounds(tmp_path):
     assert SelfTrainConfig().rounds == 0
-    c = TaggerTrainConfig()
+    c = train_settings()
     assert c.head_lr > c.lr and c.freeze_embeddings and c.max_steps and c.epochs is None
     with pytest.raises(ConfigError, match="train"):
         load_settings(SelfTrainConfig, overrides=["train.max_steps=null"])

@@ -13,8 +13,8 @@ from xlie.formats.jsonl import write_jsonl
 
 SCRIPT = """
 import sys
-from xlie.selftrain import TrainConfig, train
-cfg = TrainConfig(model=sys.argv[1], epochs=1, batch_size=4, lr=1e-3, checkpoint_every=2)
+from xlie.selftrain import train_settings, train
+cfg = train_settings(model=sys.argv[1], epochs=1, batch_size=4, lr=1e-3, checkpoint_every=2)
 train([sys.argv[2]], sys.argv[3], cfg, dev=sys.argv[4])
 """
 

@@ -110,7 +110,7 @@ def test_cli_selftrain_run_task_dep(tiny_bert, test_data, tmp_path):
     summary = json.loads((tmp_path / "st" / "summary.json").read_text())
     assert [x["round"] for x in summary["rounds"]] == [0, 1]
     assert summary["rounds"][1]["pseudo_sentences"] == 3  # threshold 0 keeps every arc
-    assert (tmp_path / "st" / "round-1" / "parser.json").exists()
+    assert (tmp_path / "st" / "round-1" / "model" / "parser.json").exists()   # one layout for every task
 
 
 def test_pipeline_selftrain_stage_runs_the_parser_for_task_dep(tiny_bert, test_data, tmp_path):
@@ -152,12 +152,12 @@ def test_frozen_encoder_trains_the_head_on_cached_states(tiny_bert, test_data, t
 def test_default_config_keeps_word_embeddings_fixed_and_trains_the_layers(tiny_bert, test_data,
                                                                           tmp_path):
     from xlie.formats.conllu import write_conllu
-    from xlie.selftrain.config import TaggerTrainConfig
+    from xlie.selftrain.config import train_settings
     from xlie.selftrain.parser_train import train_parser_files
     sents = sorted(_gold(test_data, 60), key=lambda s: len(s.tokens))[:4]
     write_conllu(tmp_path / "en.conllu", sents)
     base = Parser.from_encoder(tiny_bert, ["root"]).encoder.state_dict()
-    cfg = TaggerTrainConfig(model=str(tiny_bert), task="dep", max_steps=2)  # defaults else
+    cfg = train_settings(model=str(tiny_bert), task="dep", max_steps=2)  # defaults else
     train_parser_files([tmp_path / "en.conllu"], tmp_path / "run", cfg)
     after = Parser.load(tmp_path / "run" / "model").encoder.state_dict()
     emb = [k for k in base if k.endswith("word_embeddings.weight")]
@@ -234,3 +234,37 @@ def test_a_finished_parser_run_is_reused_only_for_the_same_data(tiny_bert, test_
     from xlie.errors import XlieError
     with pytest.raises(XlieError, match="other settings"):       # other data: not reused
         train_parser(sents[:4], tmp_path / "p", tiny_bert, silver=sents[4:], **kw)
+
+
+def test_predicted_root_is_labelled_root_and_only_it(tiny_bert, test_data):
+    """Issue 33 #9: an unconstrained argmax labelled the root word `case`, and could label
+    a non-root word `root`; UD validation rejects both."""
+    parser = Parser.from_encoder(tiny_bert, ["case", "nsubj", "root"])
+    sents = sorted(_gold(test_data, 30), key=lambda s: len(s.tokens))[:3]
+    real = parser.head.rel_scores
+    for favoured in ("case", "root"):
+        k = parser.rels.index(favoured)
+
+        def skewed(rd, rh, heads, k=k):
+            scores = real(rd, rh, heads)
+            scores[..., k] += 1e4
+            return scores
+        parser.head.rel_scores = skewed
+        for p in parser.predict(sents):
+            assert [r == "root" for r in p.deprels] == [h == 0 for h in p.heads], favoured
+            if favoured == "case":
+                assert set(p.deprels) == {"root", "case"}
+
+
+def test_a_predicted_tree_voids_the_kept_enhanced_dependencies(tmp_path):
+    """Issue 33 #9: predicted CoNLL-U kept the gold DEPS column, which contradicts HEAD."""
+    src = tmp_path / "g.conllu"
+    src.write_text("# sent_id = a\n# text = Er schläft\n"
+                   "1\tEr\ter\tPRON\t_\t_\t2\tnsubj\t2:nsubj\t_\n"
+                   "2\tschläft\tschlafen\tVERB\t_\t_\t0\troot\t0:root\t_\n\n", encoding="utf-8")
+    gold = next(read_conllu(src))
+    same = format_conllu(gold)
+    assert "2:nsubj" in same and "0:root" in same           # the tree read: DEPS still true
+    other = gold.model_copy(update={"heads": [0, 1], "deprels": ["root", "dep"]})
+    lines = [ln.split("\t") for ln in format_conllu(other).splitlines() if ln[:1].isdigit()]
+    assert [ln[6:9] for ln in lines] == [["0", "root", "_"], ["1", "dep", "_"]]

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from xlie.cli import cli as main
 from xlie.corpus import Sentence, Span
 from xlie.formats.relx import read_relx
-from xlie.selftrain.config import TaggerTrainConfig
-from xlie.selftrain.relation import (RelationClassifier, directed_label, marked_words,
-                                     relx_f1, train_relation)
+from xlie.selftrain.config import train_settings
+from xlie.selftrain.relation import RelationClassifier, directed_label, marked_words, relx_f1
+from xlie.selftrain.relation_train import train_relation
 
 NAMES = ["Anna", "Boris", "Clara", "David", "Erik", "Fiona"]
 ORGS = ["Acme", "Globex", "Initech", "Umbrella", "Hooli", "Vandelay"]
@@ -71,7 +71,7 @@ def test_saved_classifier_loads_to_the_same_outputs(tiny_xlmr, tmp_path):
 def test_training_learns_and_predict_adds_a_scored_relation(tiny_xlmr, tmp_path):
     toy_relx(tmp_path / "train.txt", 48, 0)
     toy_relx(tmp_path / "dev.txt", 12, 1)
-    cfg = TaggerTrainConfig(model=str(tiny_xlmr), task="relation", epochs=6, batch_size=8,
+    cfg = train_settings(model=str(tiny_xlmr), task="relation", epochs=6, batch_size=8,
                             lr=2e-3, warmup_ratio=0.0, max_length=64)
     model_dir, m = train_relation([tmp_path / "train.txt"], tmp_path / "out", cfg,
                                   dev=tmp_path / "dev.txt", test=tmp_path / "dev.txt")
@@ -93,7 +93,7 @@ def test_training_learns_and_predict_adds_a_scored_relation(tiny_xlmr, tmp_path)
 
 def test_select_pairs_by_threshold_and_by_share_of_each_label():
     from xlie.selftrain.config import SelectConfig
-    from xlie.selftrain.relation_rounds import select_pairs
+    from xlie.selftrain.relation_train import select_pairs
     def scored(label, score, head_is_e2=False):
         s = sent(label, head_is_e2)
         return s.model_copy(update={"relations": [{**s.relations[0], "score": score}]})
@@ -147,14 +147,13 @@ def test_split_encoder_equals_the_whole_encoder_and_computes_each_input_once(tin
 
 
 def test_freeze_layers_default_and_explicit(tiny_xlmr):
-    from xlie.selftrain.relation import frozen_layers, relation_settings
-    assert frozen_layers(TaggerTrainConfig(task="relation"), 12) == 6      # all but the top 6
-    assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=0), 12) == 0
-    assert frozen_layers(TaggerTrainConfig(task="relation", freeze_layers=30), 12) == 12
-    assert frozen_layers(TaggerTrainConfig(task="relation"), 2) == 0
+    assert train_settings(task="relation").frozen_layers(12) == 6      # all but the top 6
+    assert train_settings(task="relation", freeze_layers=0).frozen_layers(12) == 0
+    assert train_settings(task="relation", freeze_layers=30).frozen_layers(12) == 12
+    assert train_settings(task="relation").frozen_layers(2) == 0
     # the relation task's own learning rate unless the user gives one
-    assert relation_settings(TaggerTrainConfig(task="relation")).lr == 3e-4
-    assert relation_settings(TaggerTrainConfig(task="relation", lr=1e-5)).lr == 1e-5
+    assert train_settings(task="relation").lr == 3e-4
+    assert train_settings(task="relation", lr=1e-5).lr == 1e-5
 
 
 def test_frozen_training_learns_and_leaves_the_lower_layers_as_they_were(tiny_xlmr, tmp_path):
@@ -163,7 +162,7 @@ def test_frozen_training_learns_and_leaves_the_lower_layers_as_they_were(tiny_xl
     toy_relx(tmp_path / "dev.txt", 12, 1)
     cache: dict = {}
     # no epochs: the step budget sets them (the default settings have max_steps only)
-    cfg = TaggerTrainConfig(model=str(tiny_xlmr), task="relation", max_steps=36, batch_size=8,
+    cfg = train_settings(model=str(tiny_xlmr), task="relation", max_steps=36, batch_size=8,
                             lr=2e-3, warmup_ratio=0.0, max_length=64, freeze_layers=3)
     model_dir, m = train_relation([tmp_path / "train.txt"], tmp_path / "out", cfg,
                                   test=tmp_path / "dev.txt", feature_cache=cache)
@@ -211,10 +210,10 @@ def test_the_default_command_learns(tiny_xlmr, tmp_path):
 
 
 def test_without_dev_a_slice_of_the_source_chooses_the_epoch(tiny_bert, tmp_path):
-    from xlie.selftrain.config import TaggerTrainConfig
-    from xlie.selftrain.relation import train_relation
+    from xlie.selftrain.config import train_settings
+    from xlie.selftrain.relation_train import train_relation
     toy_relx(tmp_path / "train.txt", 120, 0)
-    cfg = TaggerTrainConfig(model=str(tiny_bert), task="relation", epochs=2, batch_size=16)
+    cfg = train_settings(model=str(tiny_bert), task="relation", epochs=2, batch_size=16)
     _, m = train_relation([tmp_path / "train.txt"], tmp_path / "out", cfg)
     assert m["dev_set"] == {"kind": "held-out", "from": "source", "sentences": 30, "of": 120}
     assert m["data"]["source"] == 90

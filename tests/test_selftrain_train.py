@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from xlie.formats.jsonl import read_corpus, write_jsonl
-from xlie.selftrain import RunConfig, SelectConfig, Tagger, TrainConfig, train
+from xlie.selftrain import SelfTrainConfig, SelectConfig, Tagger, train_settings, train
 from xlie.selftrain.pseudo import select_pseudo_labels
 from xlie.selftrain.rounds import self_train
 
@@ -36,11 +36,11 @@ def toy_corpus(n: int, seed: int = 0, labeled: bool = True) -> list[dict]:
     return out
 
 
-def cfg(model, **kw) -> TrainConfig:
+def cfg(model, **kw) -> "TrainSettings":
     base = dict(model=str(model), epochs=2, batch_size=8, lr=2e-3, head_lr=None, warmup_ratio=0.0,
                 freeze_embeddings=False, checkpoint_every=1000, patience=None)
     base.update(kw)
-    return TrainConfig(**base)
+    return train_settings(**base)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,7 @@ def test_one_round_selects_exactly_what_the_threshold_says(tiny_xlmr, toy, tmp_p
     predicted = tagger.predict(pool)
     scores = sorted(x for s in predicted for x in s.tag_scores)
     t = scores[len(scores) // 2]
-    rc = RunConfig(train=c, rounds=1, select=SelectConfig(mode="threshold", threshold=t))
+    rc = SelfTrainConfig(train=c, rounds=1, select=SelectConfig(mode="threshold", threshold=t))
     summary = self_train([toy / "train.jsonl"], [toy / "pool.jsonl"], tmp_path / "run", rc)
     assert [r["round"] for r in summary["rounds"]] == [0, 1]
     # recompute round 1's pseudo-labels from the round-0 tagger's predictions

@@ -8,7 +8,7 @@ import pytest
 from xlie.corpus import Sentence
 from xlie.errors import ConfigError, InputFormatError
 from xlie.config import load_settings
-from xlie.selftrain import LabelMap, SelectConfig, SelfTrainConfig, TaggerTrainConfig
+from xlie.selftrain import LabelMap, SelectConfig, SelfTrainConfig, train_settings
 from xlie.selftrain.data import DataReport, ExampleBuilder, load_examples
 from xlie.selftrain.encode import WindowEncoder, model_limit
 from xlie.formats.iob import spans_to_tags, tags_to_spans
@@ -68,7 +68,7 @@ def test_word_without_subwords_still_gets_a_position(tiny_xlmr):
 
 def _builder(task="ner", types=("LOC", "PER"), **cfg):
     report = DataReport()
-    builder = ExampleBuilder(LabelMap.build(task, types), TaggerTrainConfig(task=task, **cfg), report)
+    builder = ExampleBuilder(LabelMap.build(task, types), train_settings(task=task, **cfg), report)
     return builder, report
 
 
@@ -179,7 +179,7 @@ def test_freeze_layers_fixes_embeddings_and_the_lowest_layers(tiny_bert):
     from transformers import AutoModelForTokenClassification
     from xlie.selftrain.trainer import freeze
     model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
-    freeze(model, TaggerTrainConfig(model=str(tiny_bert), freeze_layers=2))
+    freeze(model, train_settings(model=str(tiny_bert), freeze_layers=2))
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert not any(".embeddings." in n or ".layer.0." in n or ".layer.1." in n for n in trainable)
     assert any(".layer.2." in n for n in trainable) and "classifier.weight" in trainable
@@ -189,7 +189,7 @@ def test_head_learning_rate_applies_to_the_new_head_only(tiny_bert):
     from transformers import AutoModelForTokenClassification
     from xlie.selftrain.trainer import param_groups
     model = AutoModelForTokenClassification.from_pretrained(tiny_bert, num_labels=3)
-    groups = param_groups(model, TaggerTrainConfig(model=str(tiny_bert), lr=1e-4, head_lr=1e-2))
+    groups = param_groups(model, train_settings(model=str(tiny_bert), lr=1e-4, head_lr=1e-2))
     head = {id(model.classifier.weight), id(model.classifier.bias)}
     for g in groups:
         ids = {id(p) for p in g["params"]}
@@ -202,7 +202,7 @@ def test_nothing_usable_to_train_on_is_a_clear_error(tmp_path):
     from xlie.selftrain import train
     path = write(tmp_path / "empty.jsonl", [{"id": "a", "tokens": []}, {"id": "b", "tokens": []}])
     with pytest.raises(XlieError) as e:
-        train([path], tmp_path / "out", TaggerTrainConfig(model="unused", labels=["PER"]))
+        train([path], tmp_path / "out", train_settings(model="unused", labels=["PER"]))
     assert "no usable training sentence" in str(e.value) and '"skipped_empty": 2' in e.value.hint
     with pytest.raises(XlieError, match="no such file"):
-        train([tmp_path / "missing.jsonl"], tmp_path / "out", TaggerTrainConfig(model="unused"))
+        train([tmp_path / "missing.jsonl"], tmp_path / "out", train_settings(model="unused"))

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Tag, ValidationError, field_validator
 
 from .errors import ConfigError, InputFormatError
 
@@ -128,17 +128,63 @@ def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
     return None
 
 
-def known_keys(model: type[BaseModel], loc: Iterable[str | int]) -> list[str]:
-    """The keys a settings model accepts at the section ``loc`` (empty if not a section)."""
+def _tagged_models(annotation: Any) -> dict[str, type[BaseModel]]:
+    """Tag -> model of a discriminated union (``Annotated[Union[Annotated[M, Tag(t)], ...],
+    Discriminator(...)]``); empty for any other annotation."""
+    found: dict[str, type[BaseModel]] = {}
+    for arg in typing.get_args(annotation):
+        meta = getattr(arg, "__metadata__", ())
+        tag = next((m.tag for m in meta if isinstance(m, Tag)), None)
+        model = _model_of(arg)
+        if tag is not None and model is not None:
+            found[tag] = model
+        else:
+            found.update(_tagged_models(arg))
+    return found
+
+
+def resolve_loc(model: type[BaseModel], loc: Iterable[str | int]) -> tuple[list[str | int],
+                                                                          Optional[type[BaseModel]]]:
+    """``loc`` without the tags pydantic puts in it for a discriminated union (a user never
+    writes them), and the settings model at its end (None past a plain value)."""
     parent: Optional[type[BaseModel]] = model
+    clean: list[str | int] = []
+    pending: dict[str, type[BaseModel]] = {}
     for part in loc:
+        if str(part) in pending:
+            parent, pending = pending[str(part)], {}
+            continue
+        clean.append(part)
         if isinstance(part, int) or str(part).isdigit():
             continue  # an item of a list of sections
         field = parent.model_fields.get(str(part)) if parent is not None else None
+        pending = _tagged_models(field.annotation) if field is not None else {}
         parent = _model_of(field.annotation) if field is not None else None
-        if parent is None:
-            return []
-    return sorted(parent.model_fields)
+    return clean, parent
+
+
+def union_models(model: type[BaseModel], loc: Iterable[str | int]) -> list[type[BaseModel]]:
+    """The models of the discriminated union that ``loc`` (as pydantic gives it) passes
+    last: the other choices of a tagged section, e.g. the other tasks' settings."""
+    parent: Optional[type[BaseModel]] = model
+    found: list[type[BaseModel]] = []
+    pending: dict[str, type[BaseModel]] = {}
+    for part in loc:
+        if str(part) in pending:
+            found, parent, pending = list(pending.values()), pending[str(part)], {}
+            continue
+        if isinstance(part, int) or str(part).isdigit():
+            continue
+        field = parent.model_fields.get(str(part)) if parent is not None else None
+        pending = _tagged_models(field.annotation) if field is not None else {}
+        parent = _model_of(field.annotation) if field is not None else None
+    return found
+
+
+def known_keys(model: type[BaseModel], loc: Iterable[str | int]) -> list[str]:
+    """The keys a settings model accepts at the section ``loc`` (empty if not a section)."""
+    parent = resolve_loc(model, loc)[1]
+    return sorted(parent.model_fields) if parent is not None else []
 
 
 def config_error(err: ValidationError, model: type[BaseModel], path: str | None = None,
@@ -146,20 +192,36 @@ def config_error(err: ValidationError, model: type[BaseModel], path: str | None 
     """The first pydantic error as a :class:`ConfigError` naming the dotted key, the file
     (and the override that set it) and, for an unknown key, the keys known there."""
     e = err.errors()[0]
-    loc = list(e["loc"])
+    loc, _ = resolve_loc(model, e["loc"])
     parts = [str(p) for p in loc]
     key = ".".join([prefix, *parts] if prefix else parts) or prefix or "<top>"
     if e["type"] == "extra_forbidden":
-        known = known_keys(model, loc[:-1])
-        problem = "unknown key" + (f"; known keys here: {', '.join(known)}" if known else "")
+        section = resolve_loc(model, e["loc"][:-1])[1]
+        known = sorted(section.model_fields) if section is not None else []
+        kind = getattr(section, "kind", None)
+        others = {k for m in union_models(model, e["loc"][:-1]) for k in m.model_fields}
+        problem = (f"not a setting of {kind}" if kind and parts[-1] in others
+                   else "unknown key")
+        problem += f"; known keys here: {', '.join(known)}" if known else ""
     elif e["type"] == "missing":
         problem = "is required but missing"
     elif e["type"] == "value_error":
         problem = e["msg"].removeprefix("Value error, ")
     else:
         problem = f"{e['msg']} (got {e.get('input')!r})"
-    hit = next((o for o in overrides if o.partition("=")[0].strip() == key), None)
+    hit = _override_of(key, overrides)
     return ConfigError(where(path, hit), key, problem)
+
+
+def _override_of(key: str, overrides: Iterable[str]) -> Optional[str]:
+    """The ``--set`` item that set ``key``, or a key inside it (``--set nosuch.key=1`` makes
+    the unknown section ``nosuch``), or a section holding it; the last one wins, as it did."""
+    hit = None
+    for item in overrides:
+        k = item.partition("=")[0].strip()
+        if k == key or k.startswith(key + ".") or key.startswith(k + "."):
+            hit = item
+    return hit
 
 
 def validate_settings(model: type[S], data: dict, path: str | None = None,

@@ -91,7 +91,18 @@ class ConfigError(XlieError):
 
     def __init__(self, path: str | Path | None, key: str, problem: str):
         where = f"{path}: " if path else ""
-        super().__init__(f"{where}config key {key!r}: {problem}",
-                         "fix the key in the config file or override it with --set KEY=VALUE")
+        super().__init__(f"{where}config key {key!r}: {problem}", self.hint_for(path, key))
         self.path, self.key, self.problem = path, key, problem
+
+    @staticmethod
+    def hint_for(path: str | Path | None, key: str) -> str:
+        """What to fix, by where the value came from: a ``--set`` item (``path`` reads
+        ``--set ITEM`` or ``FILE (--set ITEM)``), a config file, or a command's option."""
+        origin = str(path) if path else ""
+        if "--set " in origin:
+            return "fix or drop that --set item"
+        if origin:
+            return f"fix the key in {origin} or override it with --set KEY=VALUE"
+        option = "--" + key.rsplit(".", 1)[-1].replace("_", "-")
+        return f"fix the value given for it (the command's option {option})"
 

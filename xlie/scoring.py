@@ -98,21 +98,31 @@ def main_score(task: str, scores: dict[str, Any]) -> float:
     return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
 
 
-def pair_sentences(gold: list[Sentence], pred: list[Sentence]) -> list[tuple[Sentence, Sentence | None]]:
+def pair_sentences(gold: list[Sentence], pred: list[Sentence], gold_name: str = "gold",
+                   pred_name: str = "predictions") -> list[tuple[Sentence, Sentence | None]]:
+    """Pair each gold sentence with its prediction: by id when the gold ids are distinct and
+    every predicted id is one of them, else by position when the counts agree. A predicted id
+    given twice is an error (one would be scored, the other dropped). ``gold_name`` and
+    ``pred_name`` (the files) are what the errors name."""
     by_id = {s.id: s for s in gold}
     if len(by_id) == len(gold) and all(p.id in by_id for p in pred):
-        found = {p.id: p for p in pred}
+        found: dict[str, Sentence] = {}
+        for k, p in enumerate(pred, 1):
+            if p.id in found:
+                raise XlieError(f"{pred_name}: sentence id {p.id!r} appears twice (again as "
+                                f"sentence {k})", "give each predicted sentence its own id")
+            found[p.id] = p
         pairs = [(g, found.get(g.id)) for g in gold]
     elif len(gold) == len(pred):
         pairs = list(zip(gold, pred))
     else:
-        raise XlieError(f"cannot pair {len(pred)} predicted sentences with {len(gold)} gold "
-                        "ones: the ids differ and so do the counts",
+        raise XlieError(f"cannot pair the {len(pred)} sentences of {pred_name} with the "
+                        f"{len(gold)} of {gold_name}: the ids differ and so do the counts",
                         "score files made from the same sentences, in the same order")
     for g, p in pairs:
         if p is not None and len(p.tokens) != len(g.tokens):
-            raise XlieError(f"sentence {g.id}: {len(p.tokens)} predicted tokens but "
-                            f"{len(g.tokens)} gold tokens",
+            raise XlieError(f"sentence {g.id}: {len(p.tokens)} tokens in {pred_name} but "
+                            f"{len(g.tokens)} in {gold_name}",
                             "project onto the gold tokenization to score")
     return pairs
 
@@ -158,21 +168,75 @@ def score_dep(pairs: Pairs) -> dict[str, Any]:
             "words": total, "covered": covered}
 
 
+# Relations (KBP37/RELX): each sentence holds one marked pair (spans E1, E2) and one relation.
+NONE_LABELS = ("no_relation", "Other")
+
+
+def directed_label(sent: Sentence) -> Optional[str]:
+    """The sentence's relation as one directed label (``rel(e1,e2)``, ``rel(e2,e1)`` or a
+    label without direction), or None when it has no relation or no E1/E2 pair."""
+    by = {s.label: str(s.id) for s in sent.spans}
+    rel = next(iter(sent.relations or []), None)
+    if rel is None or "E1" not in by or "E2" not in by:
+        return None
+    if rel.get("directed") is False or rel["label"] in NONE_LABELS:
+        return rel["label"]
+    return f"{rel['label']}(e2,e1)" if str(rel.get("head")) == by["E2"] else f"{rel['label']}(e1,e2)"
+
+
+def split_label(label: str) -> tuple[str, Optional[str]]:
+    """``per:x(e2,e1)`` -> (``per:x``, ``e2``): the relation and which entity is the head."""
+    if label.endswith(")") and "(" in label:
+        base, args = label[:-1].split("(", 1)
+        return base, args.split(",")[0]
+    return label, None
+
+
+def relx_f1(gold: Sequence[Sentence], pred: Sequence[Optional[Sentence]]) -> dict[str, Any]:
+    """The RELX metric: for each relation (not ``no_relation``), micro-F1 over its two
+    directed labels; ``macro_f1`` is their mean over the relations seen in gold or
+    prediction. ``per_relation`` holds each relation's F1, ``rows`` its P/R/F1 and counts."""
+    tp, n_pred, n_gold = Counter(), Counter(), Counter()
+    for g, p in zip(gold, pred):
+        gl, pl = directed_label(g), directed_label(p) if p is not None else None
+        if gl is not None and split_label(gl)[0] not in NONE_LABELS:
+            n_gold[split_label(gl)[0]] += 1
+        if pl is not None and split_label(pl)[0] not in NONE_LABELS:
+            n_pred[split_label(pl)[0]] += 1
+            tp[split_label(pl)[0]] += pl == gl
+    rows = {r: _prf(tp[r], n_pred[r], n_gold[r]) for r in sorted(set(n_gold) | set(n_pred))}
+    per = {r: row["f1"] for r, row in rows.items()}
+    return {"macro_f1": sum(per.values()) / len(per) if per else 0.0, "per_relation": per,
+            "rows": rows, "sentences": len(gold)}
+
+
+def score_relations(pairs: Pairs) -> dict[str, Any]:
+    pairs = list(pairs)
+    return relx_f1([g for g, _ in pairs], [p for _, p in pairs])
+
+
 def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence],
              task: str = "auto", gold_format: str | None = None,
              pred_format: str | None = None) -> dict[str, Any]:
-    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep, event or auto (what gold
-    has: event triggers where its records carry ``events``, scoring_events.py)."""
+    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep, relation, event or auto
+    (what gold has: event triggers where its records carry ``events``, scoring_events.py)."""
     from .scoring_events import has_events, score_events
-    if task not in ("ner", "pos", "dep", "event", "auto"):
-        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep, event or auto")
+    if task not in ("ner", "pos", "dep", "relation", "event", "auto"):
+        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep, relation, event or auto")
+    names = [str(x) if isinstance(x, (str, Path)) else default
+             for x, default in ((gold, "gold"), (pred, "predictions"))]
     gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
     pred = list(read_any(pred, pred_format)) if isinstance(pred, (str, Path)) else list(pred)
-    pairs = pair_sentences(gold, pred)
+    pairs = pair_sentences(gold, pred, *names)
     out: dict[str, Any] = {"sentences": len(pairs),
                            "sentences_missing": sum(p is None for _, p in pairs)}
     has_tags = any(g.tags for g in gold)
     has_trees = any(g.heads for g in gold)
+    has_relations = any(g.relations for g in gold)
+    if task == "relation" or (task == "auto" and has_relations):
+        out["relation"] = score_relations(pairs)
+        if task == "relation" or all(s.label in ("E1", "E2") for g in gold for s in g.spans):
+            return out   # E1/E2 are argument markers, not entities to score
     events_gold = has_events(gold)   # event spans are scored as events, not as entities
     if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees or events_gold)
                                     or (any(g.spans for g in gold) and not events_gold)):
@@ -207,6 +271,14 @@ def format_scores(scores: dict[str, Any]) -> str:
                      f"words with a head, coverage {percent(s['coverage']):.2f} of {s['words']} "
                      f"(all words: UAS {percent(s['uas_all_words']):.2f} "
                      f"LAS {percent(s['las_all_words']):.2f})")
+    if "relation" in scores:
+        s = scores["relation"]
+        lines.append(f"{'relation':<32} {'P':>6} {'R':>6} {'F1':>6} {'gold':>6} {'pred':>6}")
+        for r, row in s["rows"].items():
+            lines.append(f"{r:<32} {100 * row['precision']:6.2f} {100 * row['recall']:6.2f} "
+                         f"{100 * row['f1']:6.2f} {row['support']:6d} {row['predicted']:6d}")
+        lines.append(f"RELX macro F1 {percent(s['macro_f1']):.2f} over {len(s['rows'])} relations "
+                     f"(no_relation excluded)")
     if "event" in scores:
         from .scoring_events import format_event_scores
         lines += format_event_scores(scores["event"])

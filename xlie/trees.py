@@ -42,8 +42,11 @@ def cycle_words(heads: Heads) -> set[int]:
 
 def tree_problems(heads: Heads) -> list[str]:
     """What keeps ``heads`` from being a well-formed tree: ``partial`` (a word without a
-    head), ``no_root``, ``multiple_roots``, ``cycle``, ``head_out_of_range``."""
+    head), ``no_root``, ``multiple_roots``, ``cycle``, ``head_out_of_range``; ``empty``
+    for no words at all (no tree, and no CoNLL-U sentence either)."""
     n = len(heads)
+    if n == 0:
+        return ["empty"]
     out = []
     if any(h is not None and not 0 <= h <= n for h in heads):
         return ["head_out_of_range"]

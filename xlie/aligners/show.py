@@ -24,7 +24,8 @@ def _cell_colour(v: float) -> str:
 
 
 def render_html(src: Sequence[str], tgt: Sequence[str], sim: np.ndarray,
-                links: Sequence[tuple[int, int, float]], title: str = "") -> str:
+                links: Sequence[tuple[int, int, float]], title: str = "",
+                legend: str = "shade: cosine similarity") -> str:
     linked = {(i, j): p for i, j, p in links}
     lo, hi = float(sim.min()), float(sim.max())
     scale = (sim - lo) / (hi - lo) if hi > lo else np.zeros_like(sim)
@@ -52,7 +53,7 @@ th.t {{ height: 7em; vertical-align: bottom; font-weight: normal; }}
 th.t div {{ writing-mode: vertical-rl; transform: rotate(180deg); }}
 </style></head><body>
 <h2>{html.escape(title)}</h2>
-<p>Rows: source words; columns: target words; shade: cosine similarity; ● a link.</p>
+<p>Rows: source words; columns: target words; {html.escape(legend)}; ● a link.</p>
 <table><tr><th></th>{head}</tr>{"".join(rows)}</table>
 <h3>Links</h3><ul>{pairs}</ul>
 </body></html>

@@ -12,6 +12,7 @@ from .convert import convert_cmd
 from .demo import demo_cmd
 from .models import models_cli
 from .project import project_cli
+from .report import report_cmd
 from .run import run_cmd
 from .selftrain import selftrain_cli
 from .status import status_cmd
@@ -29,7 +30,7 @@ def cli():
 
 
 for command in (models_cli, align_cli, demo_cmd, translate_cli, project_cli, convert_cmd,
-                selftrain_cli, run_cmd, status_cmd):
+                selftrain_cli, run_cmd, status_cmd, report_cmd):
     cli.add_command(command)
 
 

@@ -32,7 +32,10 @@ from ._group import XlieGroup
                    "at the threshold and long-pair band chosen for it on this gold (recorded "
                    "with the model; --set calibrate=false keeps the model's), the best kept in "
                    "OUTPUT/best.")
-def train_cmd(data, model, output, config_file, overrides, eval_data, eval_gold):
+@click.option("--log-with", type=click.Choice(["tensorboard", "wandb", "mlflow", "all"]),
+              help="Also log the losses, learning rate, evaluations and settings to this "
+                   "tracker (TensorBoard: OUTPUT/logs/).")
+def train_cmd(data, model, output, config_file, overrides, eval_data, eval_gold, log_with):
     """Fine-tune an encoder for word alignment (MLM, TLM, SO, PSI, CO).
 
     The defaults learn on a thousand pairs and on a million: two epochs (100 to 8,000 steps),
@@ -45,7 +48,7 @@ def train_cmd(data, model, output, config_file, overrides, eval_data, eval_gold)
     from ..aligners.training import load_train_config, train_aligner
 
     cfg = load_train_config(config_file, list(overrides), model=model, data=data, output=output,
-                            eval_data=eval_data, eval_gold=eval_gold)
+                            eval_data=eval_data, eval_gold=eval_gold, log_with=log_with)
     result = train_aligner(cfg)
     msg = (f"trained {result.steps} steps on {result.pairs} pairs "
            f"({result.skipped} skipped as too long) in {result.seconds:.1f}s "

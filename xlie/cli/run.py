@@ -42,3 +42,5 @@ def run_cmd(obj, config, overrides, start, until, force, as_json):
     for line in format_metrics(result.metrics):
         click.echo(line)
     click.echo(f"run directory: {result.run_dir}  (xlie status {result.run_dir})")
+    if result.report is not None:
+        click.echo(f"report: {result.report}  (open it in a browser)")

@@ -6,36 +6,33 @@ from pathlib import Path
 
 import click
 
+from ..selftrain.config import TASK_NAMES
 from ._group import XlieGroup
+from ._settings import setting_option
 
 _COMMON = [
     click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False),
                  help="YAML settings (see xlie/selftrain/config.py for the keys)."),
     click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
-    click.option("--model", help="Encoder: hub id, local directory or built-in name (e5-small)."),
-    click.option("--task", type=click.Choice(["ner", "pos", "dep", "relation"]),
-                 help="NER (spans, IOB2), POS (tags), dep (a biaffine dependency parser) "
-                      "or relation (of a marked E1/E2 pair)."),
-    click.option("--max-steps", type=int,
-                 help="Budget of optimizer steps (default 800); a dev score that stops rising "
-                      "ends training sooner."),
-    click.option("--epochs", type=int, help="At most this many epochs (default: the budget's)."),
-    click.option("--freeze-layers", type=int,
-                 help="Keep the lowest N encoder layers fixed (cheaper steps). Relations: "
-                      "their states are computed once; default all but the top 6."),
+    setting_option("model"),
+    setting_option("task", type=click.Choice(TASK_NAMES)),
+    setting_option("max_steps", type=int),
+    setting_option("epochs", type=int),
+    setting_option("freeze_layers", type=int),
     click.option("--silver", multiple=True, type=click.Path(exists=True, dir_okay=False),
                  help="Silver (projected) corpus; repeatable."),
-    click.option("--min-silver-score", type=float,
-                 help="Filter silver spans whose projection score is below this."),
-    click.option("--silver-weight", type=float, help="Loss weight of silver examples."),
-    click.option("--silver-ratio", type=float,
-                 help="Silver examples drawn per source example each epoch."),
+    setting_option("min_silver_score", type=float),
+    setting_option("silver_weight", type=float),
+    setting_option("silver_ratio", type=float),
     click.option("--dev", type=click.Path(exists=True, dir_okay=False),
                  help="Gold dev corpus for early stopping and model choice (default: a "
                       "held-out slice of the silver data, else of the source)."),
     click.option("--test", type=click.Path(exists=True, dir_okay=False),
                  help="Gold test corpus scored at the end."),
+    click.option("--log-with", type=click.Choice(["tensorboard", "wandb", "mlflow", "all"]),
+                 help="Also log loss, learning rate, dev scores and the settings to this "
+                      "tracker (TensorBoard: OUT/logs/)."),
 ]
 
 
@@ -76,24 +73,20 @@ selftrain_cli.name = "selftrain"
 def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume, **opts):
     """Train a tagger (ner, pos), a parser (dep) or a relation classifier (relation) on
     SOURCE gold corpora (JSONL, CoNLL, CoNLL-U, KBP37/RELX) and --silver data. An
-    interrupted tagger or parser run resumes from its last checkpoint."""
+    interrupted run resumes from its last checkpoint."""
+    from ..fileio import check_output; check_output(out, *source, folder=True)  # noqa: E702
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig, train
+    from ..selftrain.tasks import get_task
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=_train_values(**opts)).train
-    if cfg.task == "dep":
-        from ..selftrain.parser_train import train_parser_files
-        m = train_parser_files(list(source), out, cfg, list(silver), test, dev,
-                               resume=not no_resume)
-        click.echo(json.dumps({"parser": m["model"], "steps": m["step"], "best_dev_las": m["best"],
-                               "model_choice": m["model_choice"]["text"],
-                               "test": m.get("test")}))
-        return
     result = train(list(source), out, cfg, silver=list(silver), dev=dev, test=test,
                    resume=not no_resume)
     m = result.metrics
-    kind = "relation classifier" if cfg.task == "relation" else "tagger"
-    click.echo(f"{kind}: {result.model_dir} ({m['step']} steps; best dev "
+    click.echo(f"{get_task(cfg.task).what}: {result.model_dir} ({m['step']} steps; best dev "
                f"{_shown(cfg.task, m.get('best'))}; test {_shown(cfg.task, m.get('test'))})")
+    if m.get("test"):
+        click.echo(json.dumps({"test": {k: v for k, v in m["test"].items()
+                                        if k != "top_label"}}))
 
 
 @selftrain_cli.command("predict")
@@ -106,16 +99,15 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")
 def predict_cmd(inputs, output, model, fmt, batch_size, score):
-    """Tag INPUTS with a trained tagger: spans with scores (NER) or tags (POS), and a
-    confidence per word (tag_scores)."""
-    if (Path(model) / "parser.json").exists():  # a parser: trees into the inputs' words
-        from ..selftrain.parser import parse_files
-        click.echo(json.dumps(parse_files(model, list(inputs), output, fmt, batch_size, score)),
-                   err=True)
-        return
+    """Label INPUTS with a model that `xlie selftrain train` wrote: spans with scores (NER),
+    tags (POS), trees (a parser), a relation per marked pair (relation), with confidences."""
     from ..selftrain.output import predict_file
     report = predict_file(model, list(inputs), output, fmt, batch_size, score)
     click.echo(json.dumps(report), err=True)
+    if isinstance(report.get("scores"), dict):   # the table `xlie project eval` prints
+        from ..scoring import format_scores
+        click.echo(format_scores({"sentences": report["sentences"],
+                                  report["task"]: report["scores"]}))
 
 
 @selftrain_cli.command("run")
@@ -126,7 +118,7 @@ def predict_cmd(inputs, output, model, fmt, batch_size, score):
               type=click.Path(exists=True, dir_okay=False),
               help="Target-language text to pseudo-label (labels in it are ignored); repeatable.")
 @_common
-@click.option("--rounds", type=int, help="Self-training rounds after round 0.")
+@click.option("--rounds", type=int, help="Self-training rounds after round 0 (default 0: off).")
 @click.option("--threshold", type=float, help="Keep pseudo-labels with confidence >= this.")
 @click.option("--top-fraction", type=float,
               help="Instead keep the most confident fraction of each label's pseudo-labels.")
@@ -143,14 +135,10 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
     if top_fraction is not None:
         values.update({"select.mode": "top", "select.top_fraction": top_fraction})
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
-    if cfg.train.task == "dep":
-        from ..selftrain.parser_train import self_train_parser_files
-        click.echo(json.dumps(self_train_parser_files(list(source), list(unlabeled), run_dir,
-                                                      cfg, list(silver), test)))
-        return
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)
     for r in summary["rounds"]:
         click.echo(f"round {r['round']}: best dev {_shown(cfg.train.task, r['best_dev'])}, "
                    f"test {_shown(cfg.train.task, r.get('test'))}")
-    click.echo(f"final tagger: {Path(run_dir) / summary['final_model']}")
+    from ..selftrain.tasks import get_task
+    click.echo(f"final {get_task(cfg.train.task).what}: {Path(run_dir) / summary['final_model']}")

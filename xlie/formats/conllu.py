@@ -28,6 +28,7 @@ is written with ``_`` in the columns it lacks. Errors name file and line.
 """
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -41,11 +42,12 @@ from ..errors import InputFormatError
 from ..fileio import iter_lines, write_each
 from .iob import TagError, spans_to_tags, tags_to_spans
 
+log = logging.getLogger(__name__)
 _ID = re.compile(r"^(\d+|\d+-\d+|\d+\.\d+)$")
 _REST = ("lemma", "xpos", "feats", "head", "deprel", "deps", "misc")  # kept columns, in order
 _NER = "NER="
 _ARC = "ArcScore="
-_HEAD, _DEPREL = _REST.index("head"), _REST.index("deprel")
+_HEAD, _DEPREL, _DEPS = _REST.index("head"), _REST.index("deprel"), _REST.index("deps")
 
 
 def _misc_ner(misc: str) -> str:
@@ -84,6 +86,23 @@ def _tree(path, line: int, cols: list[list[str]]) -> dict[str, Any]:
     if any(x is not None for x in scores):
         out["arc_scores"] = scores
     return out
+
+
+def _check_no_cycle(path, heads: list[int | None], lines: list[str], numbers: list[int]) -> None:
+    """A word that is its own head, or heads that lead round in a circle, make no tree nor
+    part of one (silver trees may lack arcs, never that): the error names the first word's
+    line."""
+    from ..trees import cycle_words
+    on_cycle = cycle_words(heads)
+    if not on_cycle:
+        return
+    word_lines = [n for n, ln in zip(numbers, lines) if ln.split("\t", 1)[0].isdigit()]
+    first = min(on_cycle)
+    what = ("a HEAD other than the word itself" if heads[first - 1] == first else
+            f"heads that reach the root (words {', '.join(map(str, sorted(on_cycle)))} "
+            "form a cycle)")
+    raise InputFormatError(path, word_lines[first - 1], what, lines[numbers.index(
+        word_lines[first - 1])], hint="a dependency tree has no cycles; fix HEAD")
 
 
 def _blocks(path: str | Path) -> Iterator[tuple[int, list[str], list[int]]]:
@@ -161,10 +180,13 @@ def read_conllu(path: str | Path, lang: str | None = None, id_prefix: str = "") 
             spans = tags_to_spans(ner)
         except TagError as e:
             raise InputFormatError(path, first, f"NER tags in MISC like NER=B-PER ({e})") from None
+        tree = _tree(path, first, keep["columns"])
+        if tree:
+            _check_no_cycle(path, tree["heads"], lines, numbers)
         yield Sentence(id=sid, lang=lang, tokens=[w["form"] for w in words],
                        tags=[w["upos"] or "_" for w in words], conllu=keep,
                        spans=[{"start": s, "end": e, "label": lab} for s, e, lab in spans],
-                       **_tree(path, first, keep["columns"]))
+                       **tree)
 
 
 def format_conllu(sentence: Sentence) -> str:
@@ -184,14 +206,20 @@ def format_conllu(sentence: Sentence) -> str:
         extra.setdefault(pos, []).append(line)
     ner = spans_to_tags(len(sentence.tokens), [(s.start, s.end, s.label) for s in sentence.spans])
     heads, rels, arcs = sentence.heads, sentence.deprels, sentence.arc_scores
+    if heads is not None:   # the sentence's own tree wins over kept columns
+        tree = [["_" if h is None else str(h), "_" if h is None or not rels else rels[i]]
+                for i, h in enumerate(heads)]
+        # enhanced dependencies (DEPS) describe the kept tree: another tree voids them all
+        stale = any([c[_HEAD], c[_DEPREL]] != t for c, t in zip(cols, tree))
     for i, (form, upos, rest, tag) in enumerate(zip(sentence.tokens, tags, cols, ner)):
         out += extra.get(i, [])
         misc = _with_ner(rest[-1], tag) if tag != "O" or _NER in rest[-1] else rest[-1]
-        if heads is not None:  # the sentence's own tree wins over kept columns
+        if heads is not None:
             h = heads[i]
             rest = list(rest)
-            rest[_HEAD] = "_" if h is None else str(h)
-            rest[_DEPREL] = "_" if h is None or not rels else rels[i]
+            rest[_HEAD], rest[_DEPREL] = tree[i]
+            if stale:
+                rest[_DEPS] = "_"
             score = arcs[i] if arcs and h is not None else None
             if score is not None or _ARC in misc:
                 misc = _with_item(misc, _ARC, None if score is None else f"{score:.3g}")
@@ -201,5 +229,21 @@ def format_conllu(sentence: Sentence) -> str:
 
 
 def write_conllu(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None) -> int:
-    """Write sentences atomically (never over ``inputs``); returns the count."""
-    return write_each(path, sentences, format_conllu, *inputs)
+    """Write sentences atomically (never over ``inputs``); returns the count. A sentence
+    with no words has no CoNLL-U form (a block needs a word; the reader refuses one without):
+    it is left out, and a warning names the file, how many and which."""
+    empty: list[str] = []
+
+    def with_words() -> Iterator[Sentence]:
+        for s in sentences:
+            if s.tokens:
+                yield s
+            else:
+                empty.append(s.id)
+
+    n = write_each(path, with_words(), format_conllu, *inputs)
+    if empty:
+        shown = ", ".join(empty[:5]) + (", ..." if len(empty) > 5 else "")
+        log.warning("%s: %d of %d sentences left out, with no words to write as CoNLL-U: %s",
+                    path, len(empty), n + len(empty), shown)
+    return n

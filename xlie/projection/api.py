@@ -17,6 +17,7 @@ from .options import ProjectionOptions
 from .phrases import fixed_pairs
 from .report import ProjectionReport
 from .sentence import project_sentence
+from .type_constraints import TypeEvidence, evidence_of_pairs, uses_evidence
 
 
 @dataclass
@@ -35,11 +36,16 @@ def make_options(options: ProjectionOptions | dict | None = None, **overrides: A
 
 
 def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | None = None,
-                  edge_words: EdgeWords | tuple | None = None) -> ProjectionResult:
+                  edge_words: EdgeWords | tuple | None = None,
+                  evidence: TypeEvidence | None = None) -> ProjectionResult:
     """Project loaded pairs. Edge function words (target, source) and the target's fixed
     word pairs are learnt from these pairs unless ``edge_words`` gives them (learnt once
-    from a whole corpus; a (target, source) tuple has no fixed pairs)."""
+    from a whole corpus; a (target, source) tuple has no fixed pairs). Likewise the type
+    evidence that corrects tags (``type_constraints``): a first pass over these pairs
+    unless ``evidence`` gives it."""
     pairs = list(pairs)
+    if evidence is None and uses_evidence(opts):
+        evidence = evidence_of_pairs(pairs, opts)
     if edge_words is None:
         tgt_fw = function_words((p.tgt_tokens for p in pairs if p.tgt_tokens), opts.function_words)
         edge_words = EdgeWords(tgt_fw,
@@ -58,7 +64,7 @@ def project_pairs(pairs: Iterable[Pair], opts: ProjectionOptions, lang: str | No
         tl = lang or getattr(p.translation, "lang", None)
         sent = project_sentence(p.source, p.tgt_tokens, p.links, opts, report,
                                 translation=p.translation, src_fw=src_fw, tgt_fw=tgt_fw, lang=tl,
-                                pairs=fixed)
+                                pairs=fixed, evidence=evidence)
         if p.target_surface is not None:
             sent.conllu = p.target_surface
         out.append(sent)
@@ -73,6 +79,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
             scheme: str = "iob2", src_lang: str | None = None, lang: str | None = None,
             report_path: str | Path | None = None,
             edge_words: EdgeWords | tuple | None = None,
+            evidence: TypeEvidence | None = None,
             **overrides: Any) -> ProjectionResult:
     """Project span annotations, UPOS tags, relations and events onto the target side.
 
@@ -82,15 +89,20 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
     and the report beside it as ``OUTPUT.report.json`` (or ``report_path``). ``edge_words``:
     function words to trim at span edges and fixed pairs to grow over, when the sentences
     given are one batch of a larger corpus (``projection.edges.edge_words_of``); else
-    learnt from them.
+    learnt from them. ``evidence``: the whole corpus's type evidence for such a batch
+    (``type_constraints.evidence_of_records``); else counted from the sentences given.
     """
     opts = make_options(options, method=method, threshold=threshold, **overrides)
     if output is not None:  # fail before any work on a bad output path
-        from ..fileio import check_not_input
+        from ..fileio import check_distinct_outputs, check_output
         from ..formats.detect import detect_format
         detect_format(output, out_format)
-        check_not_input(output, *[x for x in (input, target, alignment, alignment_probs)
-                                  if isinstance(x, (str, Path))])
+        named = [x for x in (input, target, alignment, alignment_probs)
+                 if isinstance(x, (str, Path))]
+        check_output(output, *named)
+        if report_path is not None:
+            check_distinct_outputs({"OUTPUT": output, "--report": report_path})
+            check_output(report_path, *named)
     if isinstance(input, (str, Path)):
         pairs = load_pairs(input, target, alignment, alignment_probs, src_format, src_lang, lang)
         inputs = [input, target, alignment, alignment_probs]
@@ -103,7 +115,7 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
             links = (make_links(s.alignment, len(s.tokens), len(toks), "<sentences>", k + 1)
                      if toks is not None and s.alignment is not None else None)
             pairs.append(Pair(s, toks, tr, links, f"sentence {k + 1}"))
-    result = project_pairs(pairs, opts, lang, edge_words)
+    result = project_pairs(pairs, opts, lang, edge_words, evidence)
     if output is not None:
         from ..formats.detect import write_any
         write_any(output, result.sentences, *inputs, fmt=out_format, scheme=scheme)

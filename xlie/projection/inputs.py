@@ -53,9 +53,28 @@ def make_links(triples, n_src: int, n_tgt: int, path, line) -> Links:
                                hint="was the alignment made for these tokens?") from None
 
 
+def check_source_tree(sent: Sentence, path, line: int | None) -> None:
+    """A source tree must be one, or part of one: projection builds on its root (MST would
+    label a non-root arc ``root``) and the heuristic copies its arcs (a cycle included)."""
+    from ..trees import tree_problems
+    if sent.heads is None:
+        return
+    problems = set(tree_problems(sent.heads))
+    if "partial" in problems:   # silver: arcs may be unknown, so the root may be too
+        problems.discard("no_root")
+    problems.discard("partial")
+    if problems:
+        where = "" if line is not None else f" (sentence {sent.id})"
+        raise InputFormatError(path, line, f"a source dependency tree{where}: one root, no "
+                               "cycle, no word its own head",
+                               f"{', '.join(sorted(problems))}; heads {sent.heads}",
+                               hint="fix the HEAD column of the source")
+
+
 def _from_corpus(path: str | Path) -> Iterator[Pair]:
     for line, rec in read_jsonl(path):
         sent = validate_sentence(rec, path, line)
+        check_source_tree(sent, path, line)
         tr = sent.translation
         toks = (tr.tokens or tr.text.split()) if tr is not None else None
         links = None
@@ -99,6 +118,9 @@ def _pharaoh_lines(path, probs) -> Iterator[tuple[int, list[tuple[int, int, floa
             if len(ps) != len(pairs):
                 raise InputFormatError(probs, line, f"{len(pairs)} probabilities, one per link "
                                        f"of {path}:{line}", got[1])
+            bad = next((p for p in ps if not 0.0 <= p <= 1.0), None)   # nan is not either
+            if bad is not None:
+                raise InputFormatError(probs, line, "probabilities between 0 and 1", str(bad))
         yield line, [(i, j, p) for (i, j), p in zip(pairs, ps)]
 
 
@@ -109,6 +131,7 @@ def _from_files(source, target, alignment, probs, src_format, lang, tgt_lang) ->
     k = 0
     for sent in sources:
         k += 1
+        check_source_tree(sent, source, None)
         tgt, al = next(targets, None), next(aligns, None)
         if tgt is None or al is None:
             short = target if tgt is None else alignment

@@ -24,6 +24,8 @@ class Links:
             if not (0 <= i < n_src and 0 <= j < n_tgt):
                 raise ValueError(f"link {i}-{j} is outside the {n_src} source and {n_tgt} "
                                  "target words")
+            if not -1e-6 <= p <= 1 + 1e-6:   # nan fails too; float rounding is let through
+                raise ValueError(f"link {i}-{j} has probability {p}, not between 0 and 1")
             p = max(0.0, min(1.0, p))
             if p > links.fwd.get(i, {}).get(j, -1.0):
                 links.fwd.setdefault(i, {})[j] = p

@@ -47,5 +47,28 @@ class ProjectionOptions(Settings):
                             "phrase beside it) instead of through its links")
     dep_threshold: float = Field(0.0, ge=0, le=1, description="leave out projected arcs whose "
                                  "confidence is below this (HEAD _ in the output)")
+    dep_types: bool = Field(True, description="a word no link-borne arc reaches attaches as "
+                            "its type usually does in the corpus's projected trees "
+                            "(projection.type_constraints; needs source tags)")
+    dep_type_fill_share: float = Field(0.5, ge=0, le=1, description="... when that attachment "
+                                       "(relation, side, head tag) has at least this share of "
+                                       "the type's projected arcs")
+    dep_type_min_count: int = Field(3, ge=1, description="types with fewer projected arcs "
+                                    "than this attach nothing by type")
+    dep_relabel: bool = Field(True, description="make relations agree with the target's tags "
+                              "and word order by UD's definitions (projection.tree_labels)")
     # POS
     pos_rules: bool = Field(True, description="tag unlinked punctuation PUNCT and numbers NUM")
+    pos_types: bool = Field(True, description="correct and fill token-level tags with each "
+                            "target word type's projected tags over the whole corpus "
+                            "(projection.type_constraints; xlie's method)")
+    pos_type_min_share: float = Field(0.2, ge=0, le=1, description="a projected tag with less "
+                                      "than this share of its type's projections takes the "
+                                      "type's most frequent tag")
+    pos_type_fill_share: float = Field(0.6, ge=0, le=1, description="an untagged word gets its "
+                                       "type's most frequent tag when that tag has at least "
+                                       "this share of the type's projections")
+    pos_type_min_count: int = Field(3, ge=1, description="types projected fewer times than "
+                                    "this are left as the tokens give them")
+    pos_casing: bool = Field(True, description="a lowercase word (in a script with case) is "
+                             "not PROPN: it takes its type's most frequent other tag, else NOUN")

@@ -10,6 +10,8 @@ from .relations import order_entities, project_relations
 from .report import ProjectionReport
 from .result import LOW_CONFIDENCE, Projected
 from .trees import project_tree_heuristic, project_tree_mst
+from .tree_labels import agree_relations
+from .type_constraints import TypeEvidence, arc_types, constrain_tags
 
 
 def with_span_ids(sent: Sentence) -> list[Span]:
@@ -22,7 +24,8 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
                      opts: ProjectionOptions, report: ProjectionReport, translation=None,
                      src_fw: frozenset[str] = frozenset(), tgt_fw: frozenset[str] = frozenset(),
                      lang: str | None = None,
-                     pairs: frozenset[tuple[str, str]] = frozenset()) -> Sentence:
+                     pairs: frozenset[tuple[str, str]] = frozenset(),
+                     evidence: TypeEvidence | None = None) -> Sentence:
     spans = with_span_ids(src)
     method = get_method(opts.method)
     results: list[Projected] = []
@@ -36,10 +39,15 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
     kept = sorted((r for r in results if r.ok), key=lambda r: (r.start, r.end))
     out = {"id": src.id, "lang": lang, "tokens": tgt_tokens,
            "spans": order_entities(spans, [r.to_span() for r in kept])}
+    tags = None
     if src.tags is not None and links is not None:
         heuristic = opts.method == "heuristic"
         tags = project_tags(src.tags, links, tgt_tokens, vote=not heuristic,
                             rules=opts.pos_rules and not heuristic)
+        if evidence is not None and opts.pos_types:
+            tags = constrain_tags(tgt_tokens, tags, evidence, opts.pos_type_min_share,
+                                  opts.pos_type_fill_share, opts.pos_type_min_count,
+                                  opts.pos_casing)
         report.pos["tokens"] += len(tags)
         report.pos["labeled"] += sum(t != UNLABELED for t in tags)
         out["tags"] = tags
@@ -49,7 +57,9 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
         else:
             tree = project_tree_mst(src.heads, src.deprels, links, tgt_tokens,
                                     decay=opts.dep_decay, threshold=opts.dep_threshold,
-                                    punct=opts.dep_punct)
+                                    punct=opts.dep_punct, types=arc_types(evidence, tags, opts))
+            if opts.dep_relabel and tags is not None:
+                tree.deprels = agree_relations(tags, tree.heads, tree.deprels)
         report.add_tree(tree)
         out.update(heads=tree.heads, deprels=tree.deprels, arc_scores=tree.scores)
     if src.relations:

@@ -159,10 +159,16 @@ def punct_heads(heads: list[int], tokens: list[str]) -> dict[int, int]:
 
 def project_tree_mst(src_heads: list[Optional[int]], src_rels: list[str], links: Links,
                      tgt_tokens: list[str], decay: float = 0.0, threshold: float = 0.0,
-                     punct: bool = True) -> ProjectedTree:
-    """xlie's method (module docstring); ``punct``: punctuation by rule (``punct_heads``)."""
+                     punct: bool = True, types=None) -> ProjectedTree:
+    """xlie's method (module docstring); ``punct``: punctuation by rule (``punct_heads``).
+    ``types``: type-level arc evidence (``type_constraints.ArcTypes`` bound to this
+    sentence's target tags), which adds arcs for the words the links say nothing about."""
     m = len(tgt_tokens)
     scores, rels = arc_evidence(src_heads, src_rels, links, m, decay)
+    if types is not None:
+        for d, (h, rel, w) in types.fill(tgt_tokens, scores).items():
+            scores[h, d] += w
+            rels[(h, d)][rel] += w
     idx = np.arange(m + 1)
     near = _NEAR / (1.0 + np.abs(idx[:, None] - idx[None, :]))
     near[0, :] = _NEAR / (m + 1)
@@ -182,14 +188,14 @@ def project_tree_mst(src_heads: list[Optional[int]], src_rels: list[str], links:
         linked = links.bwd.get(j)
         if d in by_rule:
             continue
-        if not linked:
+        if not linked and not (types is not None and scores[h, d] > 0):
             out.dropped[UNALIGNED] += 1
             continue
         total = scores[:, d].sum()
         if scores[h, d] <= 0:
             out.dropped[NO_EVIDENCE] += 1
             continue
-        conf = float(scores[h, d] / total * min(1.0, max(linked.values())))
+        conf = float(scores[h, d] / total * min(1.0, max(linked.values()) if linked else 1.0))
         conf_of[d] = conf
         if conf < threshold:
             out.dropped[LOW_CONFIDENCE] += 1

@@ -8,12 +8,13 @@ from __future__ import annotations
 from ..lazy import lazy_exports
 
 _WHERE = {
-    "SelfTrainConfig": "config", "SelectConfig": "config", "TaggerTrainConfig": "config",
-    "RunConfig": "config", "TrainConfig": "config", "load_config": "config",
+    "SelfTrainConfig": "config", "SelectConfig": "config", "TrainSettings": "config",
+    "TaggerSettings": "config", "ParserSettings": "config", "RelationSettings": "config",
+    "train_settings": "config", "get_task": "tasks", "task_of_model": "tasks", "TASKS": "tasks",
     "LabelMap": "labels",
     "evaluate": "metrics", "predict_file": "output", "Tagger": "predict",
     "select_pseudo_labels": "pseudo", "self_train": "rounds", "TrainResult": "trainer",
-    "train": "trainer",
+    "train": "tasks",
 }
 
 __getattr__ = lazy_exports(__name__, _WHERE)

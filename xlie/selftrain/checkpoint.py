@@ -2,7 +2,7 @@
 
 Layout of ``OUT/``::
 
-    settings.json        the TaggerTrainConfig; a checkpoint resumes only under the same settings
+    settings.json        the training settings (and data digest); a checkpoint resumes only under the same settings
     checkpoint/          accelerate state (model, optimizer, scheduler, RNG) + trainer_state.json
     model/               the tagger: a plain transformers token-classification directory
     metrics.json         losses, dev and test scores, data report; ``finished: true`` at the end
@@ -18,6 +18,8 @@ import shutil
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
+
+from ..fileio import apply_umask
 
 STATE_FILE = "trainer_state.json"
 
@@ -37,6 +39,7 @@ class TrainerState:
 
 
 def _replace_dir(tmp: Path, final: Path) -> None:
+    apply_umask(tmp)   # safetensors and accelerate write 0600 whatever the umask
     old = final.with_name(final.name + ".old")
     if final.exists():
         if old.exists():

@@ -4,8 +4,7 @@ Sample ``selftrain.yaml`` for ``xlie selftrain run --config``::
 
     train:
       model: xlm-roberta-base
-      task: ner
-      max_steps: 800               # budget; early stopping on a dev set ends it sooner
+      task: ner                    # ner, pos, dep, relation: picks the settings model below
       min_silver_score: 0.5
     rounds: 2
     select: {mode: top, top_fraction: 0.5}
@@ -13,67 +12,58 @@ Sample ``selftrain.yaml`` for ``xlie selftrain run --config``::
       - {mode: threshold, threshold: 0.95}
       - {mode: threshold, threshold: 0.9}
 
-Unknown keys and wrong types are errors naming the key and the file.
+Each task has its own settings model (:data:`TASK_SETTINGS`): the fields every model kind's
+training loop uses (:class:`TrainSettings`) plus the task's own, with the task's defaults as
+plain field defaults, so a config dumped and read back (the pipeline does) keeps them. A
+setting the task does not use is an error naming the setting and the task. Unknown keys and
+wrong types are errors naming the key and the file.
 """
 from __future__ import annotations
 
-from typing import Literal, Optional
+from typing import Annotated, Any, ClassVar, Literal, Optional, Union
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, TypeAdapter, field_validator, model_validator
 
-from ..config import Settings, load_settings
+from ..config import Settings, check_choice
 from ..precision import MixedPrecision
+from ..tracking import LogWith
+
+TASK_NAMES = ("ner", "pos", "dep", "relation")
 
 
-class TaggerTrainConfig(Settings):
-    """How one tagger is trained."""
+class TrainSettings(Settings):
+    """How one model is trained: what the shared loop (``loop.py``) and optimizer read."""
+
+    kind: ClassVar[str] = "a model"     # what the task trains, for error messages
 
     model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
-    task: Literal["ner", "pos", "dep", "relation"] = Field(
-        "ner", description="ner, pos, dep (a biaffine parser: selftrain/parser.py) or relation "
-        "(a marked E1/E2 pair's relation: selftrain/relation.py)")
-    min_arc_score: Optional[float] = Field(None, ge=0, le=1, description="dep: silver arcs "
-                                           "whose arc_scores is below this are left out of "
-                                           "the loss")
-    labels: Optional[list[str]] = Field(None, description="entity types (NER) or tags (POS); "
-                                        "default: those of the source data")
-    unknown_labels: Literal["error", "skip"] = Field(
-        "error", description="a silver/pseudo label outside the label set: stop, or skip the "
-                             "sentence and count it")
+    task: str = Field("ner", description="ner, pos (taggers), dep (a biaffine parser) or "
+                                         "relation (a marked E1/E2 pair's relation)")
     epochs: Optional[int] = Field(None, ge=1, description="at most this many epochs "
                                   "(default: as many as max_steps allows)")
     max_steps: Optional[int] = Field(800, ge=1, description="budget of optimizer steps; "
                                      "training stops sooner when the dev score stops rising")
-    batch_size: int = Field(16, ge=1)
-    grad_accum: int = Field(1, ge=1)
+    batch_size: int = Field(16, ge=1, description="examples per optimizer step (per process)")
+    grad_accum: int = Field(1, ge=1, description="batches accumulated per optimizer step")
     lr: float = Field(1e-4, gt=0, description="learning rate of the pretrained encoder")
     head_lr: Optional[float] = Field(3e-3, gt=0, description="learning rate of the new "
-                                     "classification head (null: lr); it starts from random "
-                                     "weights, so it needs a higher one than the encoder")
-    weight_decay: float = Field(0.01, ge=0)
-    warmup_ratio: float = Field(0.1, ge=0, lt=1)
-    max_grad_norm: float = Field(1.0, gt=0)
+                                     "head (null: lr); it starts from random weights, so it "
+                                     "needs a higher one than the encoder")
+    weight_decay: float = Field(0.01, ge=0, description="AdamW weight decay")
+    warmup_ratio: float = Field(0.1, ge=0, lt=1, description="share of the steps warming up")
+    max_grad_norm: float = Field(1.0, gt=0, description="gradient clipping norm")
     freeze_embeddings: bool = Field(True, description="keep the input embeddings fixed: "
                                     "much cheaper steps, and the target language's word "
                                     "vectors stay where pretraining put them")
     freeze_layers: int = Field(0, ge=0, description="also keep the lowest N encoder layers "
-                               "fixed (backward stops above them: cheaper CPU training); "
-                               "relation: unset means all but the top 6, their states "
-                               "computed once per sentence")
-    group_by_length: bool = Field(True, description="batch windows of similar length (less "
+                               "fixed (cheaper CPU training)")
+    group_by_length: bool = Field(True, description="batch examples of similar length (less "
                                   "padding); batches are still drawn in random order")
     max_length: Optional[int] = Field(None, ge=8, description="subwords per window, specials "
                                       "included; default: the model's limit")
-    window_context: bool = Field(True, description="give split windows context words on both "
-                                 "sides (labels only on each window's own words)")
     silver_weight: float = Field(1.0, ge=0, description="loss weight of silver/pseudo examples")
     silver_ratio: Optional[float] = Field(None, gt=0, description="silver examples drawn per "
                                           "source example each epoch (default: all, once)")
-    min_silver_score: Optional[float] = Field(None, description="silver spans scored below this "
-                                              "are filtered")
-    low_score: Literal["mask", "drop"] = Field(
-        "mask", description="a filtered silver span: ignore its tokens in the loss, or drop the "
-                            "whole sentence")
     patience: Optional[int] = Field(3, ge=1, description="dev evaluations without gain "
                                     "before stopping, not before a quarter of the budget "
                                     "(null: train the whole budget)")
@@ -88,15 +78,111 @@ class TaggerTrainConfig(Settings):
                                      "progress lines when stderr is not a terminal "
                                      "(default: about 20 lines a run, at least one a minute)")
     checkpoint_every: int = Field(200, ge=1, description="optimizer steps between checkpoints")
-    batch_predict: int = Field(32, ge=1)
-    mixed_precision: MixedPrecision = "auto"
-    seed: int = 0
+    batch_predict: int = Field(32, ge=1, description="examples per forward pass when predicting")
+    mixed_precision: MixedPrecision = Field("auto", description="bf16/fp16 on a GPU that "
+                                            "supports it (auto), or no")
+    seed: int = Field(0, description="seed of initialization, example order and dev slice")
+
+    @field_validator("task", mode="before")
+    @classmethod
+    def _known_task(cls, v: Any) -> Any:
+        return check_choice("task", v, TASK_NAMES)
+    log_with: Optional[LogWith] = Field(None, exclude=True, description="also log training to "
+                                        "tensorboard, wandb, mlflow or all (xlie/tracking.py); "
+                                        "not a setting of the model: left out of its record")
 
     @model_validator(mode="after")
-    def _has_an_end(self) -> "TaggerTrainConfig":
+    def _has_an_end(self) -> "TrainSettings":
         if self.epochs is None and self.max_steps is None:
             raise ValueError("set epochs or max_steps: training needs an end")
         return self
+
+    def effective(self) -> dict:
+        """The settings as JSON, as ``metrics.json`` records them (``settings``)."""
+        return self.model_dump(mode="json")
+
+
+class TaggerSettings(TrainSettings):
+    """A token tagger: NER spans (IOB2) or POS tags."""
+
+    kind: ClassVar[str] = "the taggers (ner, pos)"
+    task: Literal["ner", "pos"] = Field("ner", description="ner (spans, IOB2) or pos (tags)")
+    labels: Optional[list[str]] = Field(None, description="entity types (NER) or tags (POS); "
+                                        "default: those of the source data")
+    unknown_labels: Literal["error", "skip"] = Field(
+        "error", description="a silver/pseudo label outside the label set: stop, or skip the "
+                             "sentence and count it")
+    window_context: bool = Field(True, description="give split windows context words on both "
+                                 "sides (labels only on each window's own words)")
+    min_silver_score: Optional[float] = Field(None, description="silver spans scored below this "
+                                              "are filtered")
+    low_score: Literal["mask", "drop"] = Field(
+        "mask", description="a filtered silver span: ignore its tokens in the loss, or drop the "
+                            "whole sentence")
+
+
+class ParserSettings(TrainSettings):
+    """The biaffine dependency parser (``parser.py``)."""
+
+    kind: ClassVar[str] = "the parser (dep)"
+    task: Literal["dep"] = "dep"
+    min_arc_score: Optional[float] = Field(None, ge=0, le=1, description="silver arcs whose "
+                                           "arc_scores is below this are left out of the loss")
+    freeze_encoder: bool = Field(False, description="train the head alone on encoder states "
+                                 "computed once per sentence (far cheaper on a CPU, weaker)")
+    arc_dim: int = Field(256, ge=1, description="size of the biaffine arc scorer's projections")
+    rel_dim: int = Field(64, ge=1, description="size of the relation scorer's projections")
+
+
+class RelationSettings(TrainSettings):
+    """The relation classifier of a marked pair (``relation.py``). Its defaults were chosen
+    on KBP37's own English dev split (benchmarks/RESULTS.md, relation-relx)."""
+
+    kind: ClassVar[str] = "the relation classifier (relation)"
+    task: Literal["relation"] = "relation"
+    labels: Optional[list[str]] = Field(None, description="directed relation labels; "
+                                        "default: those of the source data")
+    lr: float = Field(3e-4, gt=0, description="learning rate of the trained encoder layers")
+    freeze_layers: Optional[int] = Field(None, ge=0, description="keep the lowest N layers "
+                                         "fixed, their states computed once per sentence "
+                                         "(null: all but the top `top_layers`)")
+    top_layers: int = Field(6, ge=0, description="with freeze_layers null, train this many "
+                            "top layers")
+
+    def frozen_layers(self, n_layers: int) -> int:
+        """Layers to freeze in an encoder of ``n_layers``."""
+        if self.freeze_layers is not None:
+            return min(self.freeze_layers, n_layers)
+        return max(0, n_layers - self.top_layers)
+
+
+# the task -> its settings model; the settings side of the task registry (selftrain/tasks)
+TASK_SETTINGS: dict[str, type[TrainSettings]] = {
+    "ner": TaggerSettings, "pos": TaggerSettings, "dep": ParserSettings,
+    "relation": RelationSettings}
+_TAGS = {TaggerSettings: "tagger", ParserSettings: "dep", RelationSettings: "relation"}
+
+
+def _tag_of(value: Any) -> str:
+    task = value.get("task", "ner") if isinstance(value, dict) else getattr(value, "task", "ner")
+    model = TASK_SETTINGS.get(task, TaggerSettings)   # an unknown task fails on its field
+    return _TAGS[model]
+
+
+AnyTrainSettings = Annotated[
+    Union[tuple(Annotated[m, Tag(t)] for m, t in _TAGS.items())],  # type: ignore[misc]
+    Discriminator(_tag_of)]
+_ADAPTER: TypeAdapter = TypeAdapter(AnyTrainSettings)
+
+
+def train_settings(**values: Any) -> TrainSettings:
+    """The settings model of ``values['task']`` (default ner) validated from ``values``."""
+    return _ADAPTER.validate_python(values)
+
+
+def settings_tags() -> dict[str, type[TrainSettings]]:
+    """Union tag -> settings model, for error messages (config.config_error)."""
+    return {t: m for m, t in _TAGS.items()}
 
 
 class SelectConfig(Settings):
@@ -113,15 +199,15 @@ class SelectConfig(Settings):
 class SelfTrainConfig(Settings):
     """Rounds of predict -> select -> retrain."""
 
-    train: TaggerTrainConfig = Field(default_factory=TaggerTrainConfig)
+    train: AnyTrainSettings = Field(default_factory=TaggerSettings)
     rounds: int = Field(0, ge=0, description="self-training rounds after round 0; off by "
-                        "default: on Europarl NER (benchmarks/RESULTS.md, selftrain_defaults) "
-                        "a round did not beat the same steps without pseudo-labels")
+                        "default: no task's round has beaten the same steps without "
+                        "pseudo-labels (benchmarks/RESULTS.md)")
     select: SelectConfig = Field(default_factory=SelectConfig)
     schedule: Optional[list[SelectConfig]] = None
     init: Literal["base", "previous"] = Field(
         "base", description="each round starts from the base encoder, or from the previous "
-                            "round's tagger")
+                            "round's model")
     keep_silver: bool = Field(True, description="train later rounds on source + silver + pseudo")
     round_epochs: Optional[int] = Field(None, ge=1, description="epochs of rounds >= 1")
 
@@ -129,9 +215,3 @@ class SelfTrainConfig(Settings):
         if self.schedule:
             return self.schedule[min(round_no, len(self.schedule)) - 1]
         return self.select
-
-
-# the former names (``TrainConfig`` also named the aligner's training settings)
-TrainConfig = TaggerTrainConfig
-RunConfig = SelfTrainConfig
-load_config = load_settings

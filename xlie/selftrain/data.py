@@ -18,7 +18,7 @@ from ..corpus import Sentence, has_tag
 from ..errors import InputFormatError, XlieError
 from ..formats.detect import read_numbered
 from ..formats.iob import overlapping, spans_to_tags
-from .config import TaggerTrainConfig
+from .config import TaggerSettings
 from .labels import LabelMap, OUTSIDE
 
 
@@ -63,7 +63,7 @@ def sentence_types(sent: Sentence, task: str) -> set[str]:
 class ExampleBuilder:
     """Turns sentences into examples under one label map and one filtering policy."""
 
-    def __init__(self, labels: LabelMap, config: TaggerTrainConfig, report: DataReport):
+    def __init__(self, labels: LabelMap, config: TaggerSettings, report: DataReport):
         self.labels, self.config, self.report = labels, config, report
 
     def build(self, path: str | Path, line: Optional[int], sent: Sentence,
@@ -136,7 +136,7 @@ class ExampleBuilder:
         return tags
 
 
-def load_label_map(config: TaggerTrainConfig, source: list[str | Path],
+def load_label_map(config: TaggerSettings, source: list[str | Path],
                    silver: list[str | Path]) -> LabelMap:
     """The label set: ``config.labels``, else the source data's, else the silver data's."""
     if config.labels:

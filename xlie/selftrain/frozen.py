@@ -84,11 +84,15 @@ class SplitEncoder:
         todo = [key for key in dict.fromkeys(keys) if key not in self.cache]
         if todo:
             width = max(len(key) for key in todo)
-            ids = torch.tensor([list(key) + [self.pad_id] * (width - len(key)) for key in todo])
-            mask = torch.tensor([[1] * len(key) + [0] * (width - len(key)) for key in todo])
+            device = self.encoder.embeddings.word_embeddings.weight.device
+            ids = torch.tensor([list(key) + [self.pad_id] * (width - len(key)) for key in todo],
+                               device=device)
+            mask = torch.tensor([[1] * len(key) + [0] * (width - len(key)) for key in todo],
+                                device=device)
             for key, h in zip(todo, self._compute(ids, mask)):
-                self.cache[key] = h[:len(key)].clone()
-        hidden = torch.zeros(input_ids.shape + (self.encoder.config.hidden_size,))
+                self.cache[key] = h[:len(key)].float().clone()
+        hidden = torch.zeros(input_ids.shape + (self.encoder.config.hidden_size,),
+                             device=input_ids.device)
         for b, key in enumerate(keys):
             hidden[b, :len(key)] = self.cache[key]
         return hidden

@@ -13,9 +13,10 @@ OTHER_RATIO = 0.2    # ... and the other labels under a fifth as often as in the
 def label_shares(gold: Sequence[Sequence[Optional[str]]],
                  pred: Sequence[Sequence[str]]) -> dict:
     """The most predicted label, its share of the predicted words and of the gold words
-    (words without a gold label are left out of both)."""
+    (words without a gold label are left out of both, and so are a parser's root words:
+    their ``root`` label comes with the tree, not from the relation classifier)."""
     pairs = [(g, p) for gs, ps in zip(gold, pred) for g, p in zip(gs, ps)
-             if g not in (None, "", "_")]
+             if g not in (None, "", "_") and "root" not in (g, p)]
     if not pairs:
         return {}
     pc = Counter(p for _, p in pairs)

@@ -18,8 +18,9 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from .. import tracking
 from .checkpoint import TrainerState, save_checkpoint
-from .config import TaggerTrainConfig
+from .config import TrainSettings
 from .encode import IGNORE
 from .health import collapsed
 from .steplog import StepLog
@@ -52,7 +53,7 @@ class LoopData:
     dev: list            # gold Sentences for early stopping (may be empty)
 
 
-def epoch_features(data: LoopData, config: TaggerTrainConfig, epoch: int) -> list[dict]:
+def epoch_features(data: LoopData, config: TrainSettings, epoch: int) -> list[dict]:
     """This epoch's features in this epoch's order."""
     rng = random.Random(config.seed * 1000 + epoch)
     silver = data.silver
@@ -98,7 +99,7 @@ class Plan:
         return self.total_steps // 4
 
     @classmethod
-    def make(cls, batches_per_epoch: int, config: TaggerTrainConfig) -> "Plan":
+    def make(cls, batches_per_epoch: int, config: TrainSettings) -> "Plan":
         spe = max(1, batches_per_epoch // config.grad_accum)
         epochs = config.epochs or math.ceil(config.max_steps / spe)
         total = spe * epochs
@@ -110,7 +111,7 @@ class Plan:
 MAX_EVAL_EVERY = 500
 
 
-def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerTrainConfig,
+def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TrainSettings,
              out: Path, state: TrainerState, optimizer, make_scheduler,
              on_step: Optional[StepHook] = None) -> TrainerState:
     """Train from ``state`` to the end: the step budget (``max_steps``), the epochs, or
@@ -133,6 +134,7 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerT
                 f"({plan.max_epochs} epochs); dev: "
                 + (f"{len(data.dev)} sentences, every {plan.eval_every} steps"
                    if data.dev else "none (the last step's model is kept)"))
+    tracking.start(accelerator, out.name, config.model_dump(mode="json"))
     try:
         while state.epoch < plan.max_epochs and state.stopped is None:
             if dl is None:
@@ -155,6 +157,8 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerT
                 state.step += 1
                 state.losses.append(round(accelerator.reduce(loss.detach(), "mean").item(), 5))
                 log.step(state.step, state.epoch, state.losses[-1])
+                tracking.log_step(accelerator, state.step, state.losses[-1],
+                                  scheduler.get_last_lr())
                 if state.step >= plan.total_steps:
                     state.stopped = "max_steps"
                     break
@@ -184,6 +188,7 @@ def run_loop(accelerator, model, task: LoopTask, data: LoopData, config: TaggerT
             task.save(accelerator, model, out)
     finally:
         log.close()
+        tracking.finish(accelerator)
     return state
 
 
@@ -194,6 +199,7 @@ def _evaluate(accelerator, model, task: LoopTask, data, config, out, state, log,
     top = scores.pop("top_label", {})
     state.dev.append({"epoch": state.epoch, "step": state.step, **scores,
                       "collapsed": collapsed(top), "top_label": top})
+    tracking.log_dev(accelerator, state.step, scores)
     if state.best is None or score > state.best:
         state.best, state.bad_epochs = score, 0
         task.save(accelerator, model, out)

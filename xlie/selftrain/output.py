@@ -1,8 +1,8 @@
 """Write tagged sentences and tag files with a saved tagger (``xlie selftrain predict``).
 
 Output goes through :func:`xlie.formats.detect.write_any`: corpus JSONL (spans with
-``score``, ``tags``, ``tag_scores`` per word), CoNLL NER, CoNLL-U (POS), or a spaCy
-DocBin (``.spacy``: entities in ``doc.ents``, spans with their scores in
+``score``, ``tags``, ``tag_scores`` per word; trees; relations), CoNLL NER, CoNLL-U (POS, trees), KBP37/RELX
+(relations), or a spaCy DocBin (``.spacy``: entities in ``doc.ents``, spans with their scores in
 ``doc.spans["xlie"]``, UPOS in ``token.pos_``), chosen by the suffix or named.
 """
 from __future__ import annotations
@@ -12,52 +12,57 @@ from typing import Optional, Sequence
 
 from ..corpus import Sentence
 from ..errors import XlieError
+from .tasks import TASKS, get_task, task_of_model
 
 
 def write_predictions(path: str | Path, sentences: Sequence[Sentence], task: str,
                       *inputs: str | Path, fmt: Optional[str] = None) -> int:
     """Write in the format of ``path`` (or ``fmt``); never over one of ``inputs``."""
-    from ..formats.detect import detect_format, write_any
+    from ..formats.detect import write_any
+    return write_any(path, sentences, *inputs, fmt=check_format(path, task, fmt))
+
+
+def check_format(path: str | Path, task: str, fmt: Optional[str] = None) -> str:
+    """The output format, checked against what the task's labels fit (before any loading)."""
+    from ..formats.detect import detect_format
     kind = detect_format(path, fmt)
-    if kind == "conll" and task != "ner":
-        raise XlieError("CoNLL NER output needs an NER tagger", "write .conllu or .jsonl for POS")
-    if kind == "conllu" and task != "pos":
-        raise XlieError("CoNLL-U output needs a POS tagger", "write .conll or .jsonl for NER")
-    return write_any(path, sentences, *inputs, fmt=kind)
+    allowed = get_task(task).formats
+    if allowed is not None and kind not in allowed:
+        fits = [t for t, x in TASKS.items() if x.formats is None or kind in x.formats]
+        raise XlieError(f"{kind} output cannot hold the labels of task {task} "
+                        f"(it holds those of: {', '.join(fits) or 'none'})",
+                        f"write one of: {', '.join('.' + f for f in allowed)}")
+    return kind
 
 
 def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
                  fmt: Optional[str] = None, batch_size: int = 32,
                  score: bool = False) -> dict:
-    """Tag the sentences of ``inputs`` with a saved tagger and write them to ``output``.
-    With ``score``, the inputs' own labels are taken as gold and the scores returned."""
+    """Label the sentences of ``inputs`` with a model `xlie selftrain train` wrote (any task)
+    and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
+    and the scores returned."""
     from .data import read_sentences
-    from .metrics import evaluate
-    from .predict import Tagger
-    from .relation import META
-    if (Path(model) / META).is_file():
-        return _predict_relations(model, inputs, output, fmt, batch_size, score)
-    tagger = Tagger.load(model, batch_size=batch_size)
+    task = get_task(check_prediction(model, inputs, output, fmt)[0])
+    predictor = task.load(model, batch_size)
     sents = [s for path in inputs for _, s in read_sentences(path)]
-    empty = sum(1 for s in sents if not s.tokens)
-    n = write_predictions(output, tagger.predict(sents), tagger.labels.task, *inputs, fmt=fmt)
-    report = {"sentences": n, "empty": empty, "task": tagger.labels.task}
+    pred = predictor.predict(sents)
+    n = write_predictions(output, pred, task.name, *inputs, fmt=fmt)
+    report: dict = {"sentences": n, "empty": sum(1 for s in sents if not s.tokens),
+                    "task": task.name}
+    if task.name == "relation":
+        report["with_pair"] = sum(1 for p in pred if p.relations)
     if score:
-        report["scores"] = evaluate(tagger, sents)
+        report["scores"] = task.score(sents, pred)
     return report
 
 
-def _predict_relations(model, inputs, output, fmt, batch_size: int, score: bool) -> dict:
-    """A relation classifier: a relation and its score on each marked pair."""
-    from ..formats.detect import write_any
-    from .data import read_sentences
-    from .relation import RelationClassifier, relx_f1
-    clf = RelationClassifier.load(model)
-    sents = [s for path in inputs for _, s in read_sentences(path)]
-    pred = clf.predict(sents, batch_size)
-    n = write_any(output, pred, *inputs, fmt=fmt)
-    report = {"sentences": n, "task": "relation",
-              "with_pair": sum(1 for p in pred if p.relations)}
-    if score:
-        report["scores"] = relx_f1(sents, pred)
-    return report
+def check_prediction(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
+                     fmt: Optional[str] = None) -> tuple[str, str]:
+    """What ``predict`` checks before any weights load: the model is a trained one (the task
+    registry's answer, from its small files), the output format suits its task, the output
+    can be written and is not an input. Returns (task, output format)."""
+    from ..fileio import check_output
+    task = task_of_model(model).name
+    kind = check_format(output, task, fmt)
+    check_output(output, *inputs)
+    return task, kind

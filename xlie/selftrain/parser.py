@@ -13,7 +13,6 @@ The model directory holds the encoder (``save_pretrained``), its tokenizer, ``pa
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Optional, Sequence
@@ -22,12 +21,14 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .headfiles import load_head, read_meta, save_encoder_and_head
 from ..corpus import Sentence
 from ..errors import XlieError
 from ..models import load_pretrained, load_tokenizer
 from ..trees import max_spanning_tree
+from .modelcheck import PARSER_CONFIG
 
-CONFIG = "parser.json"
+CONFIG = PARSER_CONFIG
 WEIGHTS = "parser.pt"
 
 
@@ -204,37 +205,40 @@ class Parser(nn.Module):
                 scores = torch.full((n + 1, n + 1), float("-inf"))
                 scores[:, 1:] = logp[b, :n, :n + 1].T                   # [head, dependent]
                 trees[b, :n] = torch.tensor(max_spanning_tree(scores.numpy()))
-            labels = self.head.rel_scores(rd, rh, trees).argmax(-1)       # (B, N)
+            labels = self.label_arcs(self.head.rel_scores(rd, rh, trees), trees)
             probs = logp.gather(2, trees[..., None]).squeeze(2).exp()
             for b, s in enumerate(part):
                 n = len(s.tokens)
                 out.append(s.model_copy(update={
                     "heads": trees[b, :n].tolist(),
-                    "deprels": [self.rels[r] for r in labels[b, :n].tolist()],
+                    "deprels": labels[b][:n],
                     "arc_scores": [round(p, 4) for p in probs[b, :n].tolist()]}))
         self.train(was)
         return out
 
+    def label_arcs(self, rel_scores: torch.Tensor, trees: torch.Tensor) -> list[list[str]]:
+        """The best relation of each arc, as UD wants it: a word whose head is 0 is ``root``
+        and no other word is (an unconstrained argmax gave the root word ``case``, say). With
+        no relation but ``root`` learnt, another word gets UD's unspecified ``dep``."""
+        scores = rel_scores.clone()
+        if "root" in self.rels:
+            scores[..., self.rels.index("root")] = float("-inf")
+        rels = [r if r != "root" else "dep" for r in self.rels]
+        return [["root" if h == 0 else rels[r] for h, r in zip(hs, rs)]
+                for hs, rs in zip(trees.tolist(), scores.argmax(-1).tolist())]
+
     # --- files -----------------------------------------------------------------------
     def save(self, path: str | Path) -> None:
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        self.encoder.save_pretrained(path)
-        self.tokenizer.save_pretrained(path)
-        torch.save(self.head.state_dict(), path / WEIGHTS)
-        (path / CONFIG).write_text(json.dumps({"rels": self.rels, "max_length": self.max_length,
-                                               **self.sizes}, indent=1))
+        save_encoder_and_head(path, self.encoder, self.tokenizer, self.head, WEIGHTS, CONFIG,
+                              {"rels": self.rels, "max_length": self.max_length, **self.sizes})
 
     @classmethod
     def load(cls, path: str | Path) -> "Parser":
-        path = Path(path)
-        if not (path / CONFIG).exists():
-            raise XlieError(f"{path} is not a parser directory (no {CONFIG})",
-                            "give the model directory that `train_parser` wrote")
-        cfg = json.loads((path / CONFIG).read_text())
+        cfg = read_meta(path, CONFIG, "a parser directory",
+                        "give the model directory that `xlie selftrain train --task dep` wrote")
         rels = cfg.pop("rels")
         parser = cls.from_encoder(path, rels, **cfg)
-        parser.head.load_state_dict(torch.load(path / WEIGHTS, weights_only=True))
+        load_head(parser.head, path, WEIGHTS)
         parser.eval()
         return parser
 
@@ -243,23 +247,3 @@ def relations_of(sents: Iterable[Sentence]) -> list[str]:
     """The relations the training trees use, sorted."""
     return sorted({r for s in sents for h, r in zip(s.heads or [], s.deprels or [])
                    if h is not None and r not in (None, "_")})
-
-
-def parse_files(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
-                fmt: Optional[str] = None, batch_size: int = 16, score: bool = False) -> dict:
-    """``xlie selftrain predict`` with a parser: every sentence gets a tree (CoNLL-U HEAD,
-    DEPREL, ArcScore in MISC); with ``score``, UAS/LAS against the inputs' own trees."""
-    from ..formats.detect import read_any, write_any
-    from ..scoring import pair_sentences, score_dep
-    parser = Parser.load(model)
-    sents = [s for p in inputs for s in read_any(p)]
-    long = [s.id for s in sents if not parser.fits(s)]
-    if long:
-        raise XlieError(f"{len(long)} sentences are longer than the parser's {parser.max_length} "
-                        f"subwords (first: {long[0]})", "split them before parsing")
-    pred = parser.predict(sents, batch_size)
-    write_any(output, pred, *inputs, fmt=fmt)
-    report: dict = {"sentences": len(pred)}
-    if score:
-        report["dep"] = score_dep(pair_sentences(sents, pred))
-    return report

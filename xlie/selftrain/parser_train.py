@@ -7,15 +7,16 @@ lines, and checkpoints that an interrupted run resumes from. Only the batching, 
 dev score (LAS) and the saving are the parser's own (:class:`ParserTask`).
 
 ``OUT/`` holds ``settings.json``, ``checkpoint/`` and ``metrics.json`` as a tagger's run does;
-the parser itself goes to ``model_dir`` (``OUT/model`` from the CLI, ``OUT`` itself for
-:func:`train_parser` called alone and for the rounds of :func:`self_train_parser`).
+the parser itself goes to ``model_dir`` (``OUT/model`` from the CLI and the task registry,
+``OUT`` itself for :func:`train_parser` called alone). Self-training rounds are
+``rounds.self_train``'s, as for every task; :func:`select_arcs` picks the pseudo-arcs.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-import sys
-import time
+import math
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -25,13 +26,16 @@ from ..corpus import Sentence
 from ..errors import XlieError
 from ..fileio import atomic_write
 from ..scoring import pair_sentences, score_dep
-from .config import TaggerTrainConfig
+from .config import ParserSettings, SelectConfig, TrainSettings
+from .fit import Prepared, fit
 from .health import collapse_report, label_shares
 from .holdout import hold_out_training
-from .loop import LoopData, StepHook, run_loop
+from .loop import LoopData, StepHook
 from .parser import Batch, Parser, relations_of
-from .trainer import (finished_run, freeze, make_accelerator, model_choice, param_groups,
-                      scheduler_maker, start_state)
+from .trainer import TrainResult
+from .trainer_setup import freeze
+
+Paths = Sequence[str | Path]
 
 
 def known_deprels(sents: Sequence[Sentence]) -> list[list[Optional[str]]]:
@@ -78,103 +82,106 @@ class ParserTask:
         accelerator.wait_for_everyone()
 
 
-def _config(model: TaggerTrainConfig | str | Path, settings: dict) -> TaggerTrainConfig:
-    if isinstance(model, TaggerTrainConfig):
-        return model.model_copy(update={"task": "dep", **settings})
-    return TaggerTrainConfig(model=str(model), task="dep", **settings)
+def _config(model: ParserSettings | str | Path, settings: dict) -> ParserSettings:
+    if isinstance(model, TrainSettings):
+        return ParserSettings.model_validate({**model.model_dump(), **settings, "task": "dep"})
+    return ParserSettings(model=str(model), **settings)
 
 
-def _features(parser: Parser, sents: Sequence[Sentence], weight: float) -> list[dict]:
-    """Sentences with a (partial) tree that fit the encoder in one piece."""
+def _features(parser: Parser, sents: Sequence[Sentence], weight: float, report: Counter,
+              origin: str) -> list[dict]:
+    """Sentences with a (partial) tree that fit the encoder in one piece; the others are
+    counted by reason in ``report`` (never dropped silently)."""
     out = []
     for s in sents:
         if not s.heads or all(h is None for h in s.heads):
+            report[f"{origin}_without_tree"] += 1
             continue
         ids = parser.tokenizer(s.tokens, is_split_into_words=True)["input_ids"]
-        if len(ids) <= parser.max_length:   # too long for one piece: left out
-            out.append({"input_ids": ids, "sentence": s, "weight": weight})
+        if len(ids) > parser.max_length:   # too long for one piece: left out, counted
+            report[f"{origin}_longer_than_{parser.max_length}_subwords"] += 1
+            continue
+        out.append({"input_ids": ids, "sentence": s, "weight": weight})
+    report[origin] += len(out)
     return out
 
 
 def train_parser(source: Sequence[Sentence], out: str | Path,
-                 model: TaggerTrainConfig | str | Path, *, silver: Sequence[Sentence] = (),
+                 model: ParserSettings | str | Path, *, silver: Sequence[Sentence] = (),
                  pseudo: Sequence[Sentence] = (), dev: Optional[Sequence[Sentence]] = None,
                  model_dir: Optional[str | Path] = None, resume: bool = True,
-                 freeze_encoder: bool = False, feature_cache: Optional[dict] = None,
-                 arc_dim: int = 256, rel_dim: int = 64, on_step: Optional[StepHook] = None,
-                 **settings) -> Parser:
+                 feature_cache: Optional[dict] = None, init_model: Optional[str | Path] = None,
+                 on_step: Optional[StepHook] = None, **settings) -> Parser:
     """Train a parser on gold source trees plus partial silver trees (unknown and weak arcs
     left out of the loss) and ``pseudo`` trees; return the parser kept (the best on the dev
     set, else the last), saved in ``model_dir`` (default ``out``).
 
-    ``model`` is a :class:`TaggerTrainConfig` or an encoder name; ``settings`` are
-    TaggerTrainConfig fields (``epochs=10, lr=1e-3``...). ``freeze_encoder`` trains the head
+    ``model`` is a :class:`ParserSettings` or an encoder name; ``settings`` are its fields
+    (``epochs=10, lr=1e-3, freeze_encoder=True``...). With ``freeze_encoder`` the head trains
     alone on encoder states computed once per sentence (``feature_cache``, a dict that runs
-    on the same encoder may share): far cheaper on a CPU. ``on_step(step, loss)`` is called
-    after each optimizer step (an exception there stops training; the run resumes from its
-    last checkpoint)."""
+    on the same encoder may share). ``on_step(step, loss)`` is called after each optimizer
+    step (an exception there stops training; the run resumes from its last checkpoint)."""
     config = _config(model, settings)
     out = Path(out)
     model_dir = Path(model_dir) if model_dir is not None else out
-    extra = {"freeze_encoder": freeze_encoder, "arc_dim": arc_dim, "rel_dim": rel_dim,
-             "data": fingerprint(source, silver, pseudo, dev)}
-    run_settings = {**json.loads(config.model_dump_json()), **extra}
-    if finished_run(out, run_settings, resume) is not None:
-        return _with_cache(Parser.load(model_dir), freeze_encoder, feature_cache)
-    t0 = time.time()
-    accelerator = make_accelerator(config)
-    silver = [s for s in silver if s.heads]
-    held, source_kept, silver_kept, pseudo = None, list(source), silver, list(pseudo)
-    if dev is None:   # a slice of the silver trees (of the source's without silver)
-        held, source_kept, silver_kept, pseudo = hold_out_training(
-            source_kept, silver, pseudo, config.dev_fraction, config.seed)
-    rels = relations_of(source_kept + silver_kept + pseudo)
-    if not rels:
-        raise XlieError("no sentence with a tree to train the parser on",
-                        "give CoNLL-U (or JSONL with heads/deprels) source or silver data")
-    parser = Parser.from_encoder(config.model, rels, max_length=config.max_length,
-                                 arc_dim=arc_dim, rel_dim=rel_dim)
-    if freeze_encoder:
-        parser.encoder.requires_grad_(False)
-        parser.feature_cache = {} if feature_cache is None else feature_cache
-    else:
-        freeze(parser.encoder, config)
-    dev_sents = [s for s in (dev if dev is not None else held.sentences if held else [])
-                 if s.heads and parser.fits(s)]
-    data = LoopData(_features(parser, source_kept, 1.0),
-                    _features(parser, silver_kept, config.silver_weight)
-                    + _features(parser, pseudo, config.silver_weight), dev_sents)
-    if not data.source and not data.silver:
-        raise XlieError("no training sentence with a tree fits the encoder",
-                        f"split sentences longer than {parser.max_length} subwords")
-    optimizer = torch.optim.AdamW(param_groups(parser, config, body="encoder."), lr=config.lr)
-    wrapped, optimizer = accelerator.prepare(parser, optimizer)
-    state = start_state(accelerator, out, run_settings, resume)
-    resumed_at = state.step
-    task = ParserTask(parser, accelerator, model_dir, config.min_arc_score, config.batch_predict)
-    state = run_loop(accelerator, wrapped, task, data, config, out, state, optimizer,
-                     scheduler_maker(accelerator, optimizer, config), on_step)
-    dev_info = ({"kind": "given"} if dev is not None else
-                held.to_json() if held else {"kind": "none"})
-    if dev_sents or dev is not None:   # those that fit the encoder (and have a tree)
-        dev_info["sentences"] = len(dev_sents)
-    choice = model_choice(state, dev_info, "dep", "parser")
-    best = _with_cache(Parser.load(model_dir), freeze_encoder, parser.feature_cache)
-    metrics = {"finished": True, "task": "dep", "config": run_settings, "rels": rels,
-               "features": {"source": len(data.source), "silver": len(data.silver)},
-               "resumed_at_step": resumed_at, **{k: v for k, v in vars(state).items()
-                                                 if k != "batches_done"},
-               "dev_set": dev_info, "model_choice": choice,
-               "collapse": _collapse(best, state, data, config),
-               "seconds": round(time.time() - t0, 1)}
-    if accelerator.is_main_process:
-        print(f"train: {choice['text']}", file=sys.stderr, flush=True)
-        if metrics["collapse"]["collapsed"]:
-            print(f"WARNING: {metrics['collapse']['warning']}", file=sys.stderr, flush=True)
-        with atomic_write(out / "metrics.json") as f:
-            json.dump(metrics, f, indent=1)
-    accelerator.wait_for_everyone()
-    return best
+    run_settings = {**config.effective(), "data": fingerprint(source, silver, pseudo, dev),
+                    "init_model": str(init_model) if init_model else None}
+    cache = {} if feature_cache is None else feature_cache
+    kept: dict = {}
+
+    def prepare(accelerator) -> Prepared:
+        held, source_kept, silver_kept, pseudo_kept = None, list(source), \
+            [s for s in silver if s.heads], list(pseudo)
+        if dev is None:   # a slice of the silver trees (of the source's without silver)
+            held, source_kept, silver_kept, pseudo_kept = hold_out_training(
+                source_kept, silver_kept, pseudo_kept, config.dev_fraction, config.seed)
+        rels = relations_of(source_kept + silver_kept + pseudo_kept)
+        if not rels:
+            raise XlieError("no sentence with a tree to train the parser on",
+                            "give CoNLL-U (or JSONL with heads/deprels) source or silver data")
+        if init_model is not None:
+            parser = Parser.load(init_model)
+            missing = sorted(set(rels) - set(parser.rels))
+            if missing:
+                raise XlieError(f"the parser {init_model} has no relation {missing[0]!r} of the "
+                                f"training data", "start from the base encoder (init: base)")
+        else:
+            parser = Parser.from_encoder(config.model, rels, max_length=config.max_length,
+                                         arc_dim=config.arc_dim, rel_dim=config.rel_dim)
+        if config.freeze_encoder:
+            parser.encoder.requires_grad_(False)
+            parser.feature_cache = cache
+        else:
+            freeze(parser.encoder, config)
+        report: Counter = Counter()
+        given = list(dev) if dev is not None else held.sentences if held else []
+        dev_sents = [s for s in given if s.heads and parser.fits(s)]
+        if len(dev_sents) < len(given):
+            report["dev_without_tree_or_too_long"] += len(given) - len(dev_sents)
+        data = LoopData(_features(parser, source_kept, 1.0, report, "source"),
+                        _features(parser, silver_kept, config.silver_weight, report, "silver")
+                        + _features(parser, pseudo_kept, config.silver_weight, report, "pseudo"),
+                        dev_sents)
+        if not data.source and not data.silver:
+            raise XlieError("no training sentence with a tree fits the encoder",
+                            f"split sentences longer than {parser.max_length} subwords")
+        dev_info = ({"kind": "given"} if dev is not None else
+                    held.to_json() if held else {"kind": "none"})
+        if dev_sents or dev is not None:   # those that fit the encoder (and have a tree)
+            dev_info["sentences"] = len(dev_sents)
+        kept["parser"] = parser
+        task = ParserTask(parser, accelerator, model_dir, config.min_arc_score,
+                          config.batch_predict)
+        return Prepared(parser, task, data, dev_info, body="encoder.", report=dict(report),
+                        extra={"rels": parser.rels})
+
+    def finish(accelerator, state, p: Prepared) -> dict:
+        best = _with_cache(Parser.load(model_dir), config.freeze_encoder, cache)
+        kept["best"] = best
+        return {"collapse": _collapse(best, state, p.data, config)}
+
+    fit(config, out, run_settings, resume, prepare, finish, "parser", on_step)
+    return kept.get("best") or _with_cache(Parser.load(model_dir), config.freeze_encoder, cache)
 
 
 def fingerprint(*parts: Optional[Sequence[Sentence]]) -> str:
@@ -194,7 +201,7 @@ def _with_cache(parser: Parser, frozen: bool, cache: Optional[dict]) -> Parser:
     return parser
 
 
-def _collapse(parser: Parser, state, data: LoopData, config: TaggerTrainConfig) -> dict:
+def _collapse(parser: Parser, state, data: LoopData, config: ParserSettings) -> dict:
     """Does the parser kept give (almost) every word one relation? On the dev set, else on
     up to 200 training sentences."""
     train = [f["sentence"] for f in data.source + data.silver]
@@ -211,43 +218,7 @@ def _collapse(parser: Parser, state, data: LoopData, config: TaggerTrainConfig) 
 def confident_arcs(sents: Sequence[Sentence], threshold: float) -> list[Sentence]:
     """Pseudo-labels: predicted trees with the arcs under ``threshold`` left out (partial
     trees, each part of one well-formed tree); sentences with no arc left are dropped."""
-    out = []
-    for s in sents:
-        keep = [h if x is not None and x >= threshold else None
-                for h, x in zip(s.heads, s.arc_scores or [None] * len(s.heads))]
-        if any(h is not None for h in keep):
-            out.append(s.model_copy(update={
-                "heads": keep, "deprels": [r if h is not None else "_"
-                                           for r, h in zip(s.deprels, keep)]}))
-    return out
-
-
-def self_train_parser(source: Sequence[Sentence], unlabeled: Sequence[Sentence],
-                      out: str | Path, model: TaggerTrainConfig | str | Path, *,
-                      silver: Sequence[Sentence] = (), rounds: int = 2, threshold: float = 0.9,
-                      test: Sequence[Sentence] = (), **train_kw) -> dict:
-    """Round 0 on source + silver, then ``rounds`` of: parse ``unlabeled`` -> keep the
-    arcs whose head probability is >= ``threshold`` -> retrain from the base encoder on
-    source + silver + those pseudo-trees. Each round is a resumable run in ``OUT/round-N``
-    (a finished one is loaded, not trained again). Returns per-round counts (and test
-    UAS/LAS)."""
-    out = Path(out)
-    summary: dict = {"rounds": []}
-    pseudo: list[Sentence] = []
-    for r in range(rounds + 1):
-        parser = train_parser(source, out / f"round-{r}", model, silver=silver, pseudo=pseudo,
-                              **train_kw)
-        info: dict = {"round": r, "pseudo_sentences": len(pseudo),
-                      "pseudo_arcs": sum(h is not None for s in pseudo for h in s.heads)}
-        if test:
-            gold = [s for s in test if parser.fits(s)]
-            info["test"] = score_dep(pair_sentences(gold, parser.predict(gold)))
-        summary["rounds"].append(info)
-        if r < rounds:
-            text = [s for s in unlabeled if parser.fits(s)]
-            pseudo = confident_arcs(parser.predict(text), threshold)
-    summary["final_model"] = f"round-{rounds}"
-    return summary
+    return select_arcs(sents, SelectConfig(mode="threshold", threshold=threshold))[0]
 
 
 def _read(paths: Sequence[str | Path]) -> list[Sentence]:
@@ -255,35 +226,53 @@ def _read(paths: Sequence[str | Path]) -> list[Sentence]:
     return [s for p in paths for s in read_any(p)]
 
 
-def self_train_parser_files(source: Sequence[str | Path], unlabeled: Sequence[str | Path],
-                            out: str | Path, config, silver: Sequence[str | Path] = (),
-                            test: Optional[str | Path] = None) -> dict:
-    """``xlie selftrain run --task dep``: rounds as ``self_train_parser``, with the settings
-    of a ``SelfTrainConfig`` (pseudo-arcs kept at ``select.threshold``); OUT/summary.json."""
-    text = [s.model_copy(update={"heads": None, "deprels": None, "arc_scores": None})
-            for s in _read(unlabeled)]  # trees in the unlabeled text are ignored
-    summary = self_train_parser(_read(source), text, out, config.train, silver=_read(silver),
-                                rounds=config.rounds, threshold=config.select.threshold,
-                                test=_read([test]) if test else ())
-    with atomic_write(Path(out) / "summary.json") as f:
-        json.dump(summary, f, indent=1)
-    return summary
-
-
-def train_parser_files(source: Sequence[str | Path], out: str | Path, config: TaggerTrainConfig,
-                       silver: Sequence[str | Path] = (), test: Optional[str | Path] = None,
-                       dev: Optional[str | Path] = None, resume: bool = True) -> dict:
-    """``xlie selftrain train --task dep``: a parser in ``OUT/model`` from the files;
+def train_parser_files(source: Paths, out: str | Path, config: ParserSettings,
+                       silver: Paths = (), dev: Optional[str | Path] = None,
+                       test: Optional[str | Path] = None, init_model: Optional[str | Path] = None,
+                       resume: bool = True, on_step: Optional[StepHook] = None,
+                       pseudo: Paths = (), feature_cache: Optional[dict] = None) -> TrainResult:
+    """The parser's entry in the task registry: a parser in ``OUT/model`` from the files;
     ``OUT/metrics.json`` (with test UAS/LAS)."""
     out = Path(out)
-    parser = train_parser(_read(source), out, config, silver=_read(silver),
+    parser = train_parser(_read(source), out, config, silver=_read(silver), pseudo=_read(pseudo),
                           dev=_read([dev]) if dev else None, model_dir=out / "model",
-                          resume=resume)
+                          resume=resume, feature_cache=feature_cache, init_model=init_model,
+                          on_step=on_step)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    metrics["model"] = str(out / "model")
-    if test:
+    if test and "test" not in metrics:
         gold = [s for s in _read([test]) if parser.fits(s)]
         metrics["test"] = score_dep(pair_sentences(gold, parser.predict(gold)))
         with atomic_write(out / "metrics.json") as f:
             json.dump(metrics, f, indent=1)
-    return metrics
+    return TrainResult(out / "model", metrics)
+
+
+def select_arcs(pred: Sequence[Sentence], select: SelectConfig) -> tuple[list[Sentence], dict]:
+    """Pseudo-trees: the predicted arcs ``select`` keeps (``threshold`` on the arc score, or
+    ``top``: the most confident ``top_fraction`` of each relation's arcs), partial trees
+    that drop sentences with no arc (or fewer than ``min_labeled`` of their words) left."""
+    arcs = [(x, k, i, r) for k, s in enumerate(pred)
+            for i, (x, r) in enumerate(zip(s.arc_scores or [], s.deprels or []))
+            if x is not None and s.heads[i] is not None]
+    if select.mode == "threshold":
+        keep = {(k, i) for x, k, i, _ in arcs if x >= select.threshold}
+    else:
+        by: dict[str, list] = defaultdict(list)
+        for a in arcs:
+            by[a[3]].append(a)
+        keep = {(k, i) for group in by.values()
+                for x, k, i, _ in sorted(group, key=lambda a: -a[0])[
+                    :max(1, math.ceil(select.top_fraction * len(group)))]}
+    out = []
+    for k, s in enumerate(pred):
+        heads = [h if (k, i) in keep else None for i, h in enumerate(s.heads)]
+        n = sum(h is not None for h in heads)
+        if n and n >= select.min_labeled * len(heads):
+            out.append(s.model_copy(update={
+                "heads": heads, "deprels": [r if h is not None else "_"
+                                            for r, h in zip(s.deprels, heads)]}))
+    per = Counter(s.deprels[i] for s in out for i, h in enumerate(s.heads) if h is not None)
+    return out, {"units": len(arcs), "kept_units": sum(per.values()),
+                 "sentences": len(pred), "kept_sentences": len(out),
+                 "dropped_sentences": len(pred) - len(out),
+                 "per_label": dict(per.most_common()), "select": select.model_dump()}

@@ -18,7 +18,7 @@ from .encode import WindowEncoder, collate, model_limit
 from ..formats.iob import tags_to_spans
 from .labels import LabelMap
 
-TASK_KEY = "xlie_task"          # model config attribute naming the task
+from .modelcheck import TASK_KEY, check_tagger
 WINDOW_KEY = "xlie_max_length"  # the window length the tagger was trained with
 
 
@@ -44,6 +44,8 @@ class Tagger:
         """Load a tagger saved by :func:`xlie.selftrain.train` (a plain transformers dir)."""
         from transformers import AutoModelForTokenClassification
         from ..models import load_pretrained, load_tokenizer
+        if Path(path).is_dir():   # a plain encoder would load with a random head
+            check_tagger(path)
         model = load_pretrained(AutoModelForTokenClassification, path)
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         model.to(device).eval()

@@ -1,15 +1,20 @@
-"""Self-training: rounds of predict -> keep confident pseudo-labels -> retrain.
+"""Self-training, one driver for every task: rounds of predict -> keep confident
+pseudo-labels -> retrain.
 
 Run directory (each file written atomically; a finished step is not redone, so an
 interrupted run resumes)::
 
-    RUN/round-0/              tagger on source + silver (train's layout: model/, metrics.json)
-    RUN/round-1/predictions.jsonl   round-0 tagger on the unlabeled target text
+    RUN/round-0/              the model on source + silver (train's layout: model/, metrics.json)
+    RUN/round-1/predictions.jsonl   round-0 model on the unlabeled target text
     RUN/round-1/pseudo.jsonl        the kept pseudo-labels (label_mask marks labeled words)
     RUN/round-1/selection.json      candidates and kept units per label
     RUN/round-1/model/, metrics.json
     ...
     RUN/summary.json          dev/test scores and selection counts of every round
+
+The task (``config.train.task``) decides how a model is trained, predicts and which of its
+predictions are kept (:mod:`.tasks`); ``select``/``schedule``, ``init``, ``keep_silver``,
+``round_epochs`` and ``--dev`` mean the same for every task.
 """
 from __future__ import annotations
 
@@ -22,9 +27,7 @@ from ..fileio import atomic_write
 from ..formats.jsonl import write_jsonl
 from .config import SelfTrainConfig
 from .data import read_sentences
-from .predict import Tagger
-from .pseudo import select_pseudo_labels
-from .trainer import train, use_cpu
+from .tasks import Task, get_task
 
 Paths = Sequence[str | Path]
 
@@ -35,23 +38,25 @@ def _round_summary(k: int, metrics: dict, selection: Optional[dict] = None) -> d
     if "test" in metrics:
         row["test"] = metrics["test"]
     if selection is not None:
-        row["selection"] = {k2: selection[k2] for k2 in
-                            ("units", "kept_units", "kept_sentences", "dropped_sentences", "per_label")}
+        row["selection"] = selection
+        row["pseudo_sentences"] = selection.get("kept_sentences")
     return row
 
 
-def pseudo_label(model_dir: Path, unlabeled: Paths, out: Path, config: SelfTrainConfig,
-                 round_no: int) -> tuple[Path, dict]:
-    """Predict the unlabeled text with the tagger of ``model_dir`` and keep the confident
-    labels; returns the pseudo-labeled corpus and the selection counts."""
+def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
+                 config: SelfTrainConfig, round_no: int,
+                 feature_cache: Optional[dict] = None) -> tuple[Path, dict]:
+    """Predict the unlabeled text (its own labels of this task ignored) with the model of
+    ``model_dir`` and keep the confident predictions; returns the pseudo-labeled corpus and
+    the selection counts."""
     pseudo_path, sel_path = out / "pseudo.jsonl", out / "selection.json"
     if pseudo_path.exists() and sel_path.exists():
         return pseudo_path, json.loads(sel_path.read_text(encoding="utf-8"))
-    tagger = Tagger.load(model_dir, batch_size=config.train.batch_predict)
-    sents = [s for path in unlabeled for _, s in read_sentences(path) if s.tokens]
-    predicted = tagger.predict(sents)
+    model = task.load(model_dir, config.train.batch_predict, feature_cache)
+    sents = [task.unlabel(s) for path in unlabeled for _, s in read_sentences(path) if s.tokens]
+    predicted = model.predict(sents)
     write_jsonl(out / "predictions.jsonl", predicted, *unlabeled)
-    kept, stats = select_pseudo_labels(predicted, config.train.task, config.select_for(round_no))
+    kept, stats = task.select(predicted, config.select_for(round_no))
     write_jsonl(pseudo_path, kept, *unlabeled)
     with atomic_write(sel_path) as f:
         json.dump(stats, f, indent=1)
@@ -62,34 +67,35 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Sel
                silver: Paths = (), dev: Optional[str | Path] = None,
                test: Optional[str | Path] = None) -> dict:
     """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with
-    the previous tagger and retrains. Returns (and writes) the summary of all rounds."""
-    if config.train.task == "relation":  # a classifier of marked pairs, with its own rounds
-        from .relation_rounds import self_train_relation
-        return self_train_relation(source, unlabeled, run_dir, config, silver, dev, test)
+    the previous model and retrains. Returns (and writes) the summary of all rounds."""
     from accelerate import PartialState
+    from .trainer_setup import use_cpu
+    task = get_task(config.train.task)
     run_dir = Path(run_dir)
     state = PartialState(cpu=use_cpu())
-    result = train(source, run_dir / "round-0", config.train, silver=silver, dev=dev, test=test)
+    cache: dict = {}   # frozen lower layers' states, shared by every round of the run
+    result = task.train(source, run_dir / "round-0", config.train, silver=silver, dev=dev,
+                        test=test, feature_cache=cache)
     rounds = [_round_summary(0, result.metrics)]
     prev = result.model_dir
     for k in range(1, config.rounds + 1):
         out = run_dir / f"round-{k}"
         if state.is_main_process:
             out.mkdir(parents=True, exist_ok=True)
-            pseudo_label(prev, unlabeled, out, config, k)
+            pseudo_label(task, prev, unlabeled, out, config, k, cache)
         state.wait_for_everyone()
-        pseudo_path, stats = pseudo_label(prev, unlabeled, out, config, k)  # cached: read back
+        pseudo_path, stats = pseudo_label(task, prev, unlabeled, out, config, k)  # read back
         cfg = config.train
         if config.round_epochs:
             cfg = cfg.model_copy(update={"epochs": config.round_epochs})
-        result = train(source, out, cfg, silver=silver if config.keep_silver else (),
-                       pseudo=[pseudo_path], dev=dev, test=test,
-                       init_model=prev if config.init == "previous" else None)
+        result = task.train(source, out, cfg, silver=silver if config.keep_silver else (),
+                            pseudo=[pseudo_path], dev=dev, test=test, feature_cache=cache,
+                            init_model=prev if config.init == "previous" else None)
         rounds.append(_round_summary(k, result.metrics, stats))
         prev = result.model_dir
     # relative to run_dir: the pipeline renames its .partial folder when the stage finishes
-    summary = {"rounds": rounds, "final_model": os.path.relpath(prev, run_dir),
-               "config": config.model_dump()}
+    summary = {"task": task.name, "rounds": rounds, "final_model": os.path.relpath(prev, run_dir),
+               "config": config.model_dump(mode="json")}
     if state.is_main_process:
         with atomic_write(run_dir / "summary.json") as f:
             json.dump(summary, f, indent=1)

@@ -11,6 +11,7 @@ from typing import Any, Iterator, Optional
 from ..batching import chunked
 from ..config import validate_settings
 from ..errors import InputFormatError, XlieError
+from ..fileio import check_input, sha256_file
 from ..formats import detect
 from ..progress import progress
 from .backends import Backend, load_backend
@@ -117,6 +118,7 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
     ``too_long``, ...
     """
     t0 = time.perf_counter()
+    check_input(input)
     fmt = detect_format(input) if input_format == "auto" else input_format
     out = None if str(output) == "-" else PartialOutput(output, "", input)  # refuse input early
     total = _check_input(input, src_lang, fmt, guessed=input_format == "auto")
@@ -126,8 +128,10 @@ def translate(input: str | Path, output: str | Path, model: str | Path | None = 
     resumed = 0
     sink = sys.stdout
     if out is not None:
-        out.settings = json.dumps([session.settings_key(), fmt, str(Path(input).resolve())])
-        resumed = out.resumable() if resume else 0
+        stdin = str(input) == "-"   # the input's content, not only its path, keys a resume
+        out.settings = json.dumps([session.settings_key(), fmt, str(Path(input).resolve()),
+                                   None if stdin else sha256_file(input)])
+        resumed = out.resumable() if resume and not stdin else 0
         if resumed and not _skip_done(out, resumed, items):
             session.warn(f"{out.partial} does not match {input}; starting over")
             resumed, items = 0, read_source(input, src_lang, fmt)

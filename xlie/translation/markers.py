@@ -8,6 +8,10 @@ Two marker styles; both tolerate the spacing and case changes MT makes (``< M1 >
 
 A span is *lost* when its open or close marker is missing or repeated, when they come in the
 wrong order, or when they enclose no text. Reordered spans are fine: markers are numbered.
+
+Source text that already looks like a marker (a token ``<m1>``, a literal ``[1 Mary 1]``) is
+text, not a marker: the markers inserted are numbered above every number it uses
+(:func:`literal_numbers`, ``base``), and reading leaves those literal ones in the text.
 """
 from __future__ import annotations
 
@@ -40,17 +44,23 @@ def get_style(name: str) -> MarkerStyle:
     return MARKER_STYLES[name]
 
 
+def literal_numbers(text: str, style: MarkerStyle) -> frozenset[int]:
+    """The numbers of what already reads as a marker in ``text`` (source text, not markers)."""
+    return frozenset(int(m.group("o") or m.group("c")) for m in style.pattern.finditer(text))
+
+
 def insert_markers(text: str, offsets: Offsets, spans: list[tuple[int, int]],
-                   style: MarkerStyle) -> str:
+                   style: MarkerStyle, base: int = 0) -> str:
     """Wrap token span k (``(start, end)`` on the tokens whose character ``offsets`` in
-    ``text`` are given) in markers numbered k+1. Adjacent spans close before the next opens;
-    nested spans open outermost first and close innermost first."""
+    ``text`` are given) in markers numbered base+k+1 (``base``: above the numbers of
+    marker-like source text). Adjacent spans close before the next opens; nested spans open
+    outermost first and close innermost first."""
     events: list[tuple[int, int, int, str]] = []  # (char pos, order, tiebreak, marker)
     for k, (a, b) in enumerate(spans):
         if not 0 <= a < b <= len(offsets):
             continue
-        events.append((offsets[b - 1][1], 0, offsets[a][0], style.close.format(n=k + 1)))
-        events.append((offsets[a][0], 1, -offsets[b - 1][1], style.open.format(n=k + 1)))
+        events.append((offsets[b - 1][1], 0, offsets[a][0], style.close.format(n=base + k + 1)))
+        events.append((offsets[a][0], 1, -offsets[b - 1][1], style.open.format(n=base + k + 1)))
     # at one position: closes before opens; inner closes (later start) first; outer opens first
     events.sort(key=lambda e: (e[0], e[1], -e[2] if e[1] == 0 else e[2]))
     out, pos = [], 0
@@ -89,14 +99,19 @@ def _normalize_spaces(text: str) -> tuple[str, list[int]]:
     return "".join(out), [min(p, n) for p in pos]
 
 
-def read_markers(translated: str, count: int, style: MarkerStyle) -> MarkerReadout:
-    """Remove every marker from ``translated`` and find what markers 1..count enclose."""
+def read_markers(translated: str, count: int, style: MarkerStyle, base: int = 0,
+                 literal: frozenset[int] = frozenset()) -> MarkerReadout:
+    """Remove every marker from ``translated`` but the ``literal`` ones (the source's own
+    text) and find what markers base+1..base+count enclose; the readout numbers them
+    1..count."""
     clean: list[str] = []
     at: dict[tuple[str, int], list[int]] = {}
     last = 0
     length = 0
     where: list[int] = []   # position in the input -> in the text without markers
     for m in style.pattern.finditer(translated):
+        if int(m.group("o") or m.group("c")) in literal:
+            continue   # the source's own text: it stays
         clean.append(translated[last:m.start()])
         where.extend(range(length, length + m.start() - last))
         length += m.start() - last
@@ -109,7 +124,7 @@ def read_markers(translated: str, count: int, style: MarkerStyle) -> MarkerReado
     text, pos = _normalize_spaces("".join(clean))
     out = MarkerReadout(text, index=[pos[w] for w in where])
     for n in range(1, count + 1):
-        opens, closes = at.get(("o", n), []), at.get(("c", n), [])
+        opens, closes = at.get(("o", base + n), []), at.get(("c", base + n), [])
         if len(opens) != 1 or len(closes) != 1 or opens[0] > closes[0]:
             out.lost.append(n)
             continue

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from ..errors import UnknownNameError, XlieError
 from .backends.base import Backend, Hypothesis
 from .cache import NullCache, entry_key, namespace
-from .markers import get_style, insert_markers, read_markers, token_spans
+from .markers import get_style, insert_markers, literal_numbers, read_markers, token_spans
 from .options import BatchOptions, GenerationOptions
 from .segment import join_segments, split_to_fit
 from .sources import SourceItem, record_item
@@ -48,6 +48,7 @@ class _Job:
     text: str = ""                                   # the text sent (markers included)
     segments: list[str] = field(default_factory=list)
     error: str | None = None
+    literal: frozenset[int] = frozenset()            # numbers of marker-like source text
 
 
 class TranslationSession:
@@ -105,15 +106,18 @@ class TranslationSession:
                 if s["id"] is None:  # projection matches marker spans by source span id
                     s["id"] = f"{item.record['id']}-{k}"
             self.counts.spans += len(spans)
+            job.literal = literal_numbers(item.text, self.style)
             job.text = insert_markers(item.text, item.offsets or [],
-                                      [(s["start"], s["end"]) for s in spans], self.style)
+                                      [(s["start"], s["end"]) for s in spans], self.style,
+                                      base=max(job.literal, default=0))
         return job
 
     def _fit(self, job: _Job, n_tokens: int) -> None:
         if n_tokens <= self.limit:
             job.segments = [job.text]
             return
-        where, msg = job.item.where, f"{n_tokens} model tokens, over the model's {self.limit}"
+        unit = self.backend.length_unit
+        where, msg = job.item.where, f"{n_tokens} {unit}, over the model's {self.limit}"
         if self.too_long == "error":
             raise XlieError(f"{where}: sentence of {msg}",
                             "pass --too-long split to split it at sentence boundaries, or "
@@ -122,7 +126,7 @@ class TranslationSession:
         if self.too_long == "split":
             split = split_to_fit(job.text, lambda t: len(self.backend.encode([t])[0]), self.limit)
         if split is None or not split.ok:
-            job.error = f"longer than the model's {self.limit} tokens"
+            job.error = f"longer than the model's {self.limit} {self.backend.length_unit}"
             self.counts.skipped += 1
             why = "--too-long skip" if split is None else "a single word is over the limit"
             self.warn(f"{where}: sentence of {msg} left untranslated ({why})")
@@ -164,10 +168,12 @@ class TranslationSession:
         text = raw
         readout = None
         if self.style is not None:
-            readout = read_markers(raw, len(rec.get("spans") or []), self.style)
+            readout = read_markers(raw, len(rec.get("spans") or []), self.style,
+                                   max(job.literal, default=0), job.literal)
             text = readout.text
             if marks:  # marks on the markers themselves (Apertium: <*m1>) go with them
-                inside = [m.span() for m in self.style.pattern.finditer(raw)]
+                inside = [m.span() for m in self.style.pattern.finditer(raw)
+                          if int(m.group("o") or m.group("c")) not in job.literal]
                 marks = {readout.index[p]: k for p, k in marks.items()
                          if not any(a <= p < b for a, b in inside)}
         tokens, offsets = self.words(text)

@@ -88,12 +88,46 @@ def _conll(path, lang: str) -> Iterator[SourceItem]:
         yield _item(f"{path}: sentence {sent.id}", sent.to_json(), lang)
 
 
+def _multiword_offsets(rec: dict, text: str) -> Optional[Offsets]:
+    """Offsets of a CoNLL-U sentence's syntactic words in its ``# text`` through its
+    multiword tokens (``4-5 al`` covers ``a el``: both words get the span of ``al``), so MT
+    reads the sentence as written ("Vámonos al mar"), not its words ("Vamos nos a el mar")."""
+    tokens = rec.get("tokens") or []
+    ranges: dict[int, tuple[int, str]] = {}
+    for _, line in (rec.get("conllu") or {}).get("extra_lines") or []:
+        cols = line.split("\t")
+        first, _, last = cols[0].partition("-")
+        if first.isdigit() and last.isdigit() and len(cols) > 1:
+            ranges[int(first)] = (int(last), cols[1])
+    if not ranges:
+        return None
+    forms: list[str] = []
+    owner: list[int] = []   # word -> its surface form
+    i = 1
+    while i <= len(tokens):
+        last, form = ranges.get(i, (i, tokens[i - 1]))
+        if not i <= last <= len(tokens):
+            return None
+        forms.append(form)
+        owner += [len(forms) - 1] * (last - i + 1)
+        i = last + 1
+    found = locate(text, forms)
+    return None if found is None else [found[k] for k in owner]
+
+
 def _conllu(path, lang: str) -> Iterator[SourceItem]:
     from ..formats.conllu import read_conllu
     for sent in read_conllu(path, lang=lang):
         rec = sent.to_json()
         meta = (rec.get("conllu") or {}).get("meta") or {}
-        yield _item(f"{path}: sentence {sent.id}", rec, lang, meta.get("text"))
+        where = f"{path}: sentence {sent.id}"
+        text = meta.get("text")
+        offsets = _multiword_offsets(rec, text) if isinstance(text, str) and rec.get("tokens") \
+            else None
+        if offsets is not None:
+            yield SourceItem(where, rec, text, offsets)
+        else:
+            yield _item(where, rec, lang, text)
 
 
 def _relx(path, lang: str) -> Iterator[SourceItem]:

@@ -13,6 +13,7 @@ text, so every tokenizer returns ``(tokens, offsets)`` with ``text[s:e] == token
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 from typing import Callable
 
@@ -37,6 +38,30 @@ def locate(text: str, tokens: list[str]) -> Offsets | None:
     return out if not text[pos:].strip() else None
 
 
+_ZWJ = "\u200d"
+
+
+def _attaches(ch: str) -> bool:
+    """A character that belongs to the one before it: a combining mark (``e`` + U+0301), a
+    variation selector, an emoji skin tone, or the zero-width joiner of an emoji sequence."""
+    return ch == _ZWJ or unicodedata.category(ch)[0] == "M" or "\U0001F3FB" <= ch <= "\U0001F3FF"
+
+
+def join_clusters(tokens: list[str], offsets: Offsets) -> tuple[list[str], Offsets]:
+    """Glue back what a tokenizer split inside one user-perceived character: ``cafe`` +
+    U+0301, or the parts of a ZWJ emoji (man ZWJ woman ZWJ girl), when they touch."""
+    out_t: list[str] = []
+    out_o: list[tuple[int, int]] = []
+    for tok, (s, e) in zip(tokens, offsets):
+        if out_t and out_o[-1][1] == s and tok and (_attaches(tok[0]) or out_t[-1].endswith(_ZWJ)):
+            out_t[-1] += tok
+            out_o[-1] = (out_o[-1][0], e)
+        else:
+            out_t.append(tok)
+            out_o.append((s, e))
+    return out_t, out_o
+
+
 def whitespace_tokenize(text: str) -> tuple[list[str], Offsets]:
     ms = list(_NONSPACE.finditer(text))
     return [m.group() for m in ms], [m.span() for m in ms]
@@ -44,12 +69,12 @@ def whitespace_tokenize(text: str) -> tuple[list[str], Offsets]:
 
 def _regex_tokenize(text: str) -> tuple[list[str], Offsets]:
     ms = list(_FALLBACK.finditer(text))
-    return [m.group() for m in ms], [m.span() for m in ms]
+    return join_clusters([m.group() for m in ms], [m.span() for m in ms])
 
 
 def _punct_tokenize(text: str) -> tuple[list[str], Offsets]:
     from ..formats.relx import split_words
-    return split_words(text)
+    return join_clusters(*split_words(text))
 
 
 @lru_cache(maxsize=32)
@@ -65,7 +90,7 @@ def moses_tokenize(text: str, lang: str) -> tuple[list[str], Offsets]:
     offsets = locate(text, tokens)
     if offsets is None:
         return _regex_tokenize(text)
-    return tokens, offsets
+    return join_clusters(tokens, offsets)
 
 
 @lru_cache(maxsize=8)
@@ -84,7 +109,7 @@ def _spacy(lang: str):
 def spacy_tokenize(text: str, lang: str) -> tuple[list[str], Offsets]:
     doc = _spacy(lang).make_doc(text)
     toks = [(t.text, (t.idx, t.idx + len(t.text))) for t in doc if not t.is_space]
-    return [t for t, _ in toks], [o for _, o in toks]
+    return join_clusters([t for t, _ in toks], [o for _, o in toks])
 
 
 WORD_TOKENIZERS: dict[str, Callable[[str, str], tuple[list[str], Offsets]]] = {

@@ -21,7 +21,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ...fileio import make_temp_dir
+from ...fileio import apply_umask, make_temp_dir
 from ...models.builtin import align_defaults, known_defaults
 from ...models.resolve import resolve_model
 from .config import AlignTrainConfig
@@ -87,6 +87,7 @@ class CheckpointManager:
         record = {"config": self.cfg.model_dump(),
                   "align": {**self.align, **(align or self.uncalibrated())}, **extra}
         (directory / RECORD).write_text(json.dumps(record, indent=2))
+        apply_umask(directory)   # safetensors writes 0600 whatever the umask
 
     def uncalibrated(self) -> dict:
         """The settings a saved model gets when no gold chose them: a fine-tuned encoder
@@ -117,6 +118,7 @@ class CheckpointManager:
         if self.acc.is_main_process:
             (tmp / "trainer.json").write_text(json.dumps(
                 {"step": step, "epoch": epoch, "in_epoch": in_epoch}))
+            apply_umask(tmp)
             shutil.rmtree(final, ignore_errors=True)
             os.replace(tmp, final)
             for old in self._checkpoints()[:-self.cfg.keep_checkpoints]:

@@ -18,6 +18,7 @@ from pydantic import Field
 
 from ...config import Settings, load_settings
 from ...precision import MixedPrecision
+from ...tracking import LogWith
 from ..settings import ThresholdExtraction
 from .so import SOTargets
 
@@ -103,6 +104,8 @@ class AlignTrainConfig(Settings):
     max_pairs: Optional[int] = Field(None, ge=1, description="use only the first N usable pairs")
     log_every: int = Field(10, ge=1, description="steps between train-log.jsonl records and, "
                            "when stdout is no terminal, progress lines")
+    log_with: Optional[LogWith] = Field(None, exclude=True, description="also log training to "
+                                        "tensorboard, wandb, mlflow or all (xlie/tracking.py)")
 
     def selects_on(self) -> str:
         """The figure best/ is chosen by."""

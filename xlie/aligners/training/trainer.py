@@ -13,6 +13,7 @@ from pathlib import Path
 
 import torch
 
+from ... import tracking
 from ...errors import XlieError
 from ...precision import resolve_mixed_precision
 from ...models import load_tokenizer
@@ -48,7 +49,9 @@ class TrainResult:
 
 def _accelerator(cfg: AlignTrainConfig):
     from accelerate import Accelerator, DataLoaderConfiguration, DistributedDataParallelKwargs
+    from ...tracking import accelerator_kwargs
     return Accelerator(
+        **accelerator_kwargs(cfg.log_with, cfg.output),
         gradient_accumulation_steps=cfg.grad_accum,
         mixed_precision=resolve_mixed_precision(cfg.mixed_precision),
         # an objective can leave a head unused in a step (PSI needs two pairs)
@@ -189,6 +192,7 @@ def train_aligner(cfg: AlignTrainConfig) -> TrainResult:
         eval_seconds += time.perf_counter() - started
         if entry is not None:
             lines.evaluation(step, entry, key, entry["best"])
+            tracking.log_dev(accelerator, step, entry)
         stop = torch.tensor(float(bool(held) and should_stop(heldout_losses(), cfg.patience,
                                                              cfg.min_delta)))
         return bool(accelerator.reduce(stop.to(accelerator.device), "max").item()) \
@@ -198,6 +202,7 @@ def train_aligner(cfg: AlignTrainConfig) -> TrainResult:
     if cfg.head_warmup_steps and not head_warmup:
         accelerator.print("head_warmup_steps ignored: no objective with a head (MLM, TLM, PSI) is on")
     running: dict[str, float] = {}
+    tracking.start(accelerator, Path(cfg.output).name, cfg.model_dump(mode="json"))
     gen = torch.Generator()
     model.train()
     t0, samples, micro = time.perf_counter(), 0, 0
@@ -244,6 +249,7 @@ def train_aligner(cfg: AlignTrainConfig) -> TrainResult:
                     ckpt.log({"step": step, "epoch": epoch, "lr": lr,
                               **{k: round(v, 5) for k, v in running.items()}})
                 lines.step(step, running, weights, lr)
+                tracking.log_step(accelerator, step, running, lr)
                 if step % plan.eval_every == 0 and step < total:
                     ckpt.save_checkpoint(model, step, epoch, in_epoch)
                 done = {"step": step, "epoch": epoch, "in_epoch": in_epoch, "rng": _rng_state()}
@@ -266,6 +272,7 @@ def train_aligner(cfg: AlignTrainConfig) -> TrainResult:
         accelerator.print(f"interrupted at step {step}: " + (
             f"checkpoint of step {last} in {ckpt.ckpt_root}; run the same command to resume"
             if last else "no step was complete, nothing saved"))
+        tracking.finish(accelerator)
         raise
     finally:
         for h in hooks:
@@ -279,6 +286,7 @@ def train_aligner(cfg: AlignTrainConfig) -> TrainResult:
         ckpt.save_checkpoint(model, step, epoch, in_epoch)
     if not (ckpt.evals and ckpt.evals[-1]["step"] == step):
         run_eval()
+    tracking.finish(accelerator)
     ckpt.save_final(model, step, {"pairs": len(pairs), "skipped": skipped, "heldout": len(held),
                                   "plan": plan.why, "stopped_early": stopped_early,
                                   "losses": running, "seconds": round(seconds, 2)})

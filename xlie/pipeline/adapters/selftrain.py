@@ -1,11 +1,13 @@
 """The selftrain stage: ``xlie.selftrain.self_train`` on the source corpus + silver data.
 
-Round 0 trains a tagger on the source gold (``use_source``) and the silver corpus; each
-later round pseudo-labels target-language text (``unlabeled``, default: the silver corpus's
-own sentences) and retrains; ``train.task: dep`` trains a dependency parser on the trees
-(selftrain/parser.py). With ``eval.test`` each round's tagger is scored on held-out
+Round 0 trains the model of ``train.task`` (a tagger, the parser or the relation classifier:
+selftrain/tasks.py) on the source gold (``use_source``) and the silver corpus; each later
+round pseudo-labels target-language text (``unlabeled``, default: the silver corpus's own
+sentences) and retrains. The settings are the CLI's: the same models, the same defaults. With ``eval.test`` each round's tagger is scored on held-out
 target gold; ``tagger_f1`` is the final round's. ``launcher: accelerate`` runs the training
 under ``accelerate launch`` (one process per GPU) instead of in the runner's process.
+``train.log_with: tensorboard`` (wandb, mlflow, all) logs every model's training to that
+tracker (xlie/tracking.py; TensorBoard: ``tensorboard --logdir RUN_DIR/04-selftrain``).
 """
 from __future__ import annotations
 
@@ -47,21 +49,23 @@ def job_for(ctx: StageContext) -> dict:
     run_cfg = cfg.model_dump(mode="json", include=set(SelfTrainConfig.model_fields))
     return {"source": [str(ctx.inputs["corpus"])] if cfg.use_source else [],
             "unlabeled": unlabeled, "run_dir": str(ctx.out_dir / "rounds"), "config": run_cfg,
-            "silver": [silver], "test": str(ctx.eval_test) if ctx.eval_test else None}
+            "silver": [silver], "test": str(ctx.eval_test) if ctx.eval_test else None,
+            "log_with": cfg.train.log_with}   # not in the config's dump: no setting of the model
+
+
+def _config(job: dict) -> SelfTrainConfig:
+    cfg = SelfTrainConfig.model_validate(job["config"])
+    cfg.train.log_with = job.get("log_with")
+    return cfg
 
 
 def run_job(job: dict) -> dict:
-    """Call the public ``self_train`` with a job; the one code path of both launchers.
-    ``train.task: dep`` trains the biaffine parser instead (in process)."""
-    cfg = SelfTrainConfig.model_validate(job["config"])
-    if cfg.train.task == "dep":
-        from ...selftrain.parser_train import self_train_parser_files
-        return self_train_parser_files(job["source"], job["unlabeled"], job["run_dir"], cfg,
-                                       job["silver"], job["test"])
+    """Call the public ``self_train`` with a job; the one code path of both launchers and of
+    every task (the task registry picks the trainer)."""
+    cfg = _config(job)
     from ...selftrain import self_train
-    return self_train(job["source"], job["unlabeled"], job["run_dir"],
-                      SelfTrainConfig.model_validate(job["config"]), silver=job["silver"],
-                      test=job["test"])
+    return self_train(job["source"], job["unlabeled"], job["run_dir"], cfg,
+                      silver=job["silver"], test=job["test"])
 
 
 def _launch(job: dict, ctx: StageContext, num_processes: int) -> dict:
@@ -86,35 +90,46 @@ def run(ctx: StageContext) -> dict:
         shutil.rmtree(model)
     shutil.copytree(Path(job["run_dir"]) / summary["final_model"], model, copy_function=os.link)
     rounds = summary["rounds"]
+    task = cfg.train.task
     counts = {"rounds": len(rounds), "steps": sum(r.get("steps") or 0 for r in rounds)}
-    metrics = {}
-    tests = [r.get("test") or {} for r in rounds]
-    if tests and "las" in tests[-1]:  # the parser (train.task: dep)
-        metrics = {"parser_las": percent(tests[-1]["las"]),
-                   "parser_uas": percent(tests[-1]["uas"]),
-                   "parser_las_round0": percent(tests[0]["las"]) if "las" in tests[0] else None}
-        return {"counts": counts, "metrics": metrics}
-    task = "ner" if tests and "micro" in tests[-1] else "pos"
-    key = "f1" if task == "ner" else "accuracy"
-    if tests and ("micro" in tests[-1] or "accuracy" in tests[-1]):
-        first = percent(main_score(task, tests[0])) if ("micro" in tests[0] or "accuracy"
-                                                         in tests[0]) else None
-        metrics = {f"tagger_{key}": percent(main_score(task, tests[-1])),
-                   f"tagger_{key}_round0": first}
+    name = METRIC_NAMES[task]
+    tests = [r.get("test") for r in rounds]
+    metrics: dict = {}
+    if tests[-1]:
+        metrics[name] = percent(main_score(task, tests[-1]))
+        metrics[f"{name}_round0"] = percent(main_score(task, tests[0])) if tests[0] else None
+        if task == "dep":
+            metrics["parser_uas"] = percent(tests[-1]["uas"])
     if cfg.source_only_baseline and job["test"] and job["source"]:
-        metrics[f"tagger_{key}_source_only"] = _source_only(job, ctx, task)
+        metrics[f"{name}_source_only"] = _source_only(job, ctx, task)
     return {"counts": counts, "metrics": metrics}
+
+
+# the stage's metric per task (``xlie status`` and the manifest show these names)
+METRIC_NAMES = {"ner": "tagger_f1", "pos": "tagger_accuracy", "dep": "parser_las",
+                "relation": "relation_macro_f1"}
 
 
 def _source_only(job: dict, ctx: StageContext, task: str) -> float:
     """The same tagger trained on the source gold alone, scored on the same test set."""
     from ...selftrain import train
-    cfg = SelfTrainConfig.model_validate(job["config"]).train
+    cfg = _config(job).train
     result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
+    # the same settings as the silver run (the settings model of the task: nothing dropped)
     return percent(main_score(task, result.metrics["test"]))
+
+
+def check(cfg: SelftrainStageConfig) -> dict[str, str]:
+    """A tracker asked for must be installed: say so before the run starts."""
+    from ...tracking import trackers
+    try:
+        trackers(cfg.train.log_with)
+    except XlieError as e:
+        return {"train.log_with": f"{e.message}; {e.hint}"}
+    return {}
 
 
 STAGE = Stage(
     "selftrain", 4, needs=("silver", "corpus"), provides=("tagger",),
-    config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run,
+    config_model=SelftrainStageConfig, outputs={"tagger": "model"}, run=run, check=check,
     description="train a tagger on source + silver data, then self-train")

@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 from ...errors import XlieError
@@ -114,6 +115,7 @@ class ApertiumBackend(Backend):
 
     name = "apertium"
     max_input_tokens = 1_000_000      # characters: Apertium has no limit of its own
+    length_unit = "characters"
     marks_unknown = True
 
     def __init__(self, model: str | Path | None, src_lang: str, tgt_lang: str,
@@ -131,7 +133,9 @@ class ApertiumBackend(Backend):
         self.processes = 0   # apertium processes started
 
     def encode(self, texts: list[str]) -> list[list[int]]:
-        return [[ord(c) for c in t] for t in texts]
+        """Characters, composed (NFC): Apertium's dictionaries hold ``é``, so a decomposed
+        ``e`` + U+0301 would be read as an unknown ``e`` and a stray accent."""
+        return [[ord(c) for c in unicodedata.normalize("NFC", t)] for t in texts]
 
     def plan(self, lengths: list[int], batching) -> list[list[int]]:
         """Each process costs a start-up (about a second): batch by count only."""

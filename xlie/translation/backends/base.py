@@ -25,6 +25,7 @@ class Backend:
     name = "base"
     key: str
     max_input_tokens: int
+    length_unit = "model tokens"   # what ``encode`` counts and ``max_input_tokens`` limits
     marks_unknown = False   # hypotheses carry unknown-word marks (translation/unknown.py)
 
     def __init__(self) -> None:
