@@ -91,6 +91,8 @@ def main_score(task: str, scores: dict[str, Any]) -> float:
     macro F1 (relation)."""
     if task == "relation":
         return scores["macro_f1"]
+    if task == "event":
+        return scores["trigger_class"]["f1"]
     if task == "dep":
         return scores["las"]
     return scores["accuracy"] if task == "pos" else scores["micro"]["f1"]
@@ -216,10 +218,11 @@ def score_relations(pairs: Pairs) -> dict[str, Any]:
 def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence],
              task: str = "auto", gold_format: str | None = None,
              pred_format: str | None = None) -> dict[str, Any]:
-    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep, relation or auto (what
-    gold has)."""
-    if task not in ("ner", "pos", "dep", "relation", "auto"):
-        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep, relation or auto")
+    """Score ``pred`` against ``gold``; ``task`` is ner, pos, dep, relation, event or auto
+    (what gold has: event triggers where its records carry ``events``, scoring_events.py)."""
+    from .scoring_events import has_events, score_events
+    if task not in ("ner", "pos", "dep", "relation", "event", "auto"):
+        raise XlieError(f"unknown task {task!r}", "choose ner, pos, dep, relation, event or auto")
     names = [str(x) if isinstance(x, (str, Path)) else default
              for x, default in ((gold, "gold"), (pred, "predictions"))]
     gold = list(read_any(gold, gold_format)) if isinstance(gold, (str, Path)) else list(gold)
@@ -234,13 +237,16 @@ def evaluate(gold: str | Path | list[Sentence], pred: str | Path | list[Sentence
         out["relation"] = score_relations(pairs)
         if task == "relation" or all(s.label in ("E1", "E2") for g in gold for s in g.spans):
             return out   # E1/E2 are argument markers, not entities to score
-    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees)
-                                    or any(g.spans for g in gold)):
+    events_gold = has_events(gold)   # event spans are scored as events, not as entities
+    if task in ("ner", "auto") and (task == "ner" or not (has_tags or has_trees or events_gold)
+                                    or (any(g.spans for g in gold) and not events_gold)):
         out["ner"] = score_ner(pairs)
     if task in ("pos", "auto") and has_tags:
         out["pos"] = score_pos(pairs)
     if task == "dep" or (task == "auto" and has_trees):
         out["dep"] = score_dep(pairs)
+    if task == "event" or (task == "auto" and events_gold):
+        out["event"] = score_events(pairs)
     return out
 
 
@@ -273,4 +279,7 @@ def format_scores(scores: dict[str, Any]) -> str:
                          f"{100 * row['f1']:6.2f} {row['support']:6d} {row['predicted']:6d}")
         lines.append(f"RELX macro F1 {percent(s['macro_f1']):.2f} over {len(s['rows'])} relations "
                      f"(no_relation excluded)")
+    if "event" in scores:
+        from .scoring_events import format_event_scores
+        lines += format_event_scores(scores["event"])
     return "\n".join(lines)

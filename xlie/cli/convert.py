@@ -8,8 +8,8 @@ import click
 @click.command("convert")
 @click.argument("input", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.argument("output", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--from", "src_format", help="jsonl, conll, conllu or relx [default: by extension or content].")
-@click.option("--to", "out_format", help="jsonl, conll, conllu, relx or docbin [default: by extension].")
+@click.option("--from", "src_format", help="jsonl, conll, conllu, relx or timeml [default: by extension or content].")
+@click.option("--to", "out_format", help="jsonl, conll, conllu, relx, timeml or docbin [default: by extension].")
 @click.option("--in-scheme", type=click.Choice(["iob1", "iob2", "bioes"]),
               help="Tag scheme of CoNLL input; tags that break it are errors "
                    "[default: read IOB1, IOB2 and BIOES leniently].")

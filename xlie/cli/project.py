@@ -20,11 +20,23 @@ def project_cli():
 
 
 @project_cli.command("run")
-@click.argument("input", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
-@click.argument("output", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--target", type=click.Path(exists=True, dir_okay=False),
+@click.argument("input", type=click.Path(exists=True, allow_dash=True))
+@click.argument("output", type=click.Path(allow_dash=True))
+@click.option("--target", type=click.Path(exists=True),
               help="Target text, one pretokenized sentence per line (or a JSONL/CoNLL/CoNLL-U "
-                   "file to take tokens from); INPUT is then a source annotation file.")
+                   "file to take tokens from); INPUT is then a source annotation file. With "
+                   "--by-document: the translated documents (a file or a folder).")
+@click.option("--by-document", is_flag=True,
+              help="INPUT and --target hold whole documents (records with a `doc` key, e.g. "
+                   "TimeML files or folders of them): each document is aligned with its "
+                   "translation as one long pair and the spans are cut back into the "
+                   "target's own sentences; no sentence pairing, no --alignment. An OUTPUT "
+                   "folder (ending in /) gets one .tml file per document.")
+@click.option("--model", default="e5-small", show_default=True,
+              help="With --by-document: the aligner's model.")
+@click.option("--align-set", "align_sets", multiple=True, metavar="KEY=VALUE",
+              help="With --by-document: an aligner setting (see `xlie align`), e.g. "
+                   "--align-set threshold=0.1.")
 @click.option("--alignment", type=click.Path(exists=True, dir_okay=False),
               help="Pharaoh links (0-indexed i-j), one line per sentence; with --target.")
 @click.option("--alignment-probs", type=click.Path(exists=True, dir_okay=False),
@@ -48,8 +60,8 @@ def project_cli():
 @click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
               help="Any projection option, e.g. --set string_match=false --set "
                    "max_len_ratio=2.5 (see `ProjectionOptions`).")
-def run_cmd(input, output, target, alignment, alignment_probs, method, threshold, src_format,
-            out_format, scheme, lang, src_lang, report_path, sets):
+def run_cmd(input, output, target, by_document, model, align_sets, alignment, alignment_probs,
+            method, threshold, src_format, out_format, scheme, lang, src_lang, report_path, sets):
     """Project the spans, UPOS tags, dependency trees, relations and events of INPUT onto the
     target side.
 
@@ -59,6 +71,23 @@ def run_cmd(input, output, target, alignment, alignment_probs, method, threshold
     extension) and OUTPUT.report.json what was projected, dropped and why, per label.
     """
     from ..config import apply_overrides
+    if by_document:
+        if target is None or alignment is not None:
+            raise click.UsageError("--by-document takes --target (the translated documents) "
+                                   "and no --alignment: it aligns each document itself")
+        from ..projection.documents import project_by_document
+        result = project_by_document(input, target, output, model=model,
+                                     align=apply_overrides({}, align_sets), method=method,
+                                     threshold=threshold, src_format=src_format,
+                                     out_format=out_format, src_lang=src_lang, lang=lang,
+                                     report_path=report_path, **apply_overrides({}, sets))
+        click.echo(result.report.summary(), err=True)
+        return
+    from pathlib import Path
+    for name, p in (("INPUT", input), ("--target", target)):
+        if p is not None and Path(p).is_dir():
+            raise click.UsageError(f"{name} {p} is a folder: folders of documents need "
+                                   "--by-document")
     from ..projection.api import project
     result = project(input, output, target=target, alignment=alignment,
                      alignment_probs=alignment_probs, method=method, threshold=threshold,
@@ -71,9 +100,11 @@ def run_cmd(input, output, target, alignment, alignment_probs, method, threshold
 @project_cli.command("eval")
 @click.argument("gold", type=click.Path(exists=True, dir_okay=False))
 @click.argument("pred", type=click.Path(exists=True, dir_okay=False))
-@click.option("--task", type=click.Choice(["auto", "ner", "pos", "dep"]), default="auto",
-              show_default=True, help="ner: entity P/R/F1; pos: UPOS accuracy and coverage; "
-              "dep: UAS/LAS (CoNLL 2018) and coverage; auto: whatever the gold file carries.")
+@click.option("--task", type=click.Choice(["auto", "ner", "pos", "dep", "event"]),
+              default="auto", show_default=True,
+              help="ner: entity P/R/F1; pos: UPOS accuracy and coverage; dep: UAS/LAS "
+              "(CoNLL 2018) and coverage; event: trigger and trigger + class P/R/F1; auto: "
+              "whatever the gold file carries.")
 @click.option("--gold-format", help="Format of GOLD (default from the extension).")
 @click.option("--pred-format", help="Format of PRED (default from the extension).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scores as JSON.")
@@ -83,7 +114,8 @@ def eval_cmd(gold, pred, task, gold_format, pred_format, as_json):
     NER is scored strictly at entity level (start, end and type must match; seqeval's strict
     mode), per type and micro-averaged; POS as UPOS accuracy on the tokens that got a tag,
     with coverage; trees as UAS/LAS (CoNLL 2018: universal relation, punctuation included) on
-    the words that got a head, with coverage. Sentences pair by id, else by position."""
+    the words that got a head, with coverage; events as triggers (strict span) and trigger +
+    class, per class and micro-averaged. Sentences pair by id, else by position."""
     from ..scoring import evaluate, format_scores
     scores = evaluate(gold, pred, task, gold_format, pred_format)
     click.echo(json.dumps(scores, indent=2) if as_json else format_scores(scores))

@@ -93,7 +93,8 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("-o", "--out", "output", required=True,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
 @click.option("--model", required=True, help="Tagger directory written by `xlie selftrain train`.")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "docbin"]),
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "timeml",
+                                                   "docbin"]),
               help="Output format (default: from the suffix).")
 @click.option("--batch-size", default=32, show_default=True, help="Windows per forward pass.")
 @click.option("--score", is_flag=True, help="Score against the inputs' own labels (gold).")
@@ -102,7 +103,8 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
               "AVX512-BF16), int8 (CPU); what cannot be had runs fp32 after a warning.")
 def predict_cmd(inputs, output, model, fmt, batch_size, score, dtype):
     """Label INPUTS with a model that `xlie selftrain train` wrote: spans with scores (NER),
-    tags (POS), trees (a parser), a relation per marked pair (relation), with confidences."""
+    tags (POS), trees (a parser), a relation per marked pair (relation), event triggers
+    (event), with confidences."""
     from ..selftrain.output import predict_file
     report = predict_file(model, list(inputs), output, fmt, batch_size, score, dtype)
     click.echo(json.dumps(report), err=True)

@@ -10,6 +10,7 @@ conll      .conll .conll02 .conll03 .iob .bio .bioes   in/out
 conllu     .conllu                                     in/out
 docbin     .spacy .docbin                              out
 relx       .txt (by content: ``ID<TAB>"… <e1> …"``)    in/out
+timeml     .tml                                        in/out (one document a file)
 text       .txt                                        in (``xlie translate`` only)
 =========  ==========================================  =====
 
@@ -28,11 +29,11 @@ from ..errors import UnknownNameError, XlieError
 from ..fileio import iter_lines
 from .relx import looks_like
 
-FORMATS = ("jsonl", "conll", "conllu", "relx", "docbin")   # corpus formats
+FORMATS = ("jsonl", "conll", "conllu", "relx", "timeml", "docbin")   # corpus formats
 TEXT = "text"                                        # plain text, one sentence a line
 SUFFIXES = {".jsonl": "jsonl", ".json": "jsonl", ".conll": "conll", ".conll02": "conll",
             ".conll03": "conll", ".iob": "conll", ".bio": "conll", ".bioes": "conll",
-            ".conllu": "conllu", ".spacy": "docbin", ".docbin": "docbin", ".txt": TEXT}
+            ".conllu": "conllu", ".tml": "timeml", ".spacy": "docbin", ".docbin": "docbin", ".txt": TEXT}
 _TAG_PREFIXES = ("O", "B-", "I-", "E-", "S-")
 
 
@@ -49,6 +50,8 @@ def sniff_format(path: str | Path) -> str:
         s = text.strip()
         if s.startswith("{"):
             return "jsonl"
+        if s.startswith("<?xml") or s.startswith("<TimeML") or s.startswith("<TempEval"):
+            return "timeml"
         if looks_like(text):
             return "relx"
         cols = text.split("\t")
@@ -110,6 +113,10 @@ def read_numbered(path: str | Path, fmt: str | None = None, scheme: str | None =
         from .relx import read_relx
         for s in read_relx(path, lang=lang):
             yield None, s
+    elif fmt == "timeml":
+        from .timeml import read_timeml
+        for s in read_timeml(path, lang=lang):
+            yield None, s
     elif fmt == TEXT:
         raise XlieError(f"{path} is plain text, not an annotated corpus",
                         "give JSONL, CoNLL, CoNLL-U or KBP37/RELX (`xlie translate` reads plain text)")
@@ -141,5 +148,8 @@ def write_any(path: str | Path, sentences: Iterable[Sentence], *inputs: str | Pa
     if fmt == "relx":
         from .relx import write_relx
         return write_relx(path, sentences, *inputs)
+    if fmt == "timeml":
+        from .timeml import write_timeml
+        return write_timeml(path, sentences, *inputs)
     from .docbin import write_docbin
     return write_docbin(path, sentences, *inputs)

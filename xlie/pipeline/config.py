@@ -15,7 +15,7 @@ Sample (``configs/demo.yaml``)::
     selftrain: {}
 
 Top-level keys are the run settings below plus one section per registered stage
-(``translate``, ``align``, ``project``, ``selftrain``): a stage runs when its section is
+(``documents``, ``translate``, ``align``, ``project``, ``selftrain``): a stage runs when its section is
 present and not ``enabled: false``. Paths are relative to the working directory;
 ``xlie:PATH`` names a file shipped inside the xlie package (the bundled demo data).
 Unknown keys, wrong types and unknown component names raise :class:`ConfigError` naming the

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from .adapters import align, project, selftrain, translate
+from .adapters import align, documents, project, selftrain, translate
 from .stages import Stage, stage_map
 
-BUILTIN_STAGES: tuple[Stage, ...] = (translate.STAGE, align.STAGE, project.STAGE, selftrain.STAGE)
+BUILTIN_STAGES: tuple[Stage, ...] = (documents.STAGE, translate.STAGE, align.STAGE, project.STAGE,
+                                     selftrain.STAGE)
 
 
 def stages_of(stages: Optional[Iterable[Stage]] = None) -> dict[str, Stage]:

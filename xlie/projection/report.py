@@ -24,6 +24,7 @@ class ProjectionReport:
     relations: Counter = field(default_factory=Counter)
     trees: Counter = field(default_factory=Counter)            # sentences, words, arcs, ...
     arcs_dropped: Counter = field(default_factory=Counter)     # reason -> arcs
+    documents: Counter = field(default_factory=Counter)        # projection by document
 
     def add_tree(self, tree) -> None:
         """Count one projected tree (projection.trees.ProjectedTree): coverage, the arcs
@@ -76,6 +77,8 @@ class ProjectionReport:
             out["pos"] = {**dict(self.pos), "coverage": round(self.pos_coverage, 4)}
         if self.relations:
             out["relations"] = dict(self.relations)
+        if self.documents:
+            out["documents"] = dict(self.documents)
         if self.trees:
             out["trees"] = {**dict(self.trees), "coverage": round(self.tree_coverage, 4),
                             "arcs_dropped": dict(self.arcs_dropped)}
@@ -110,6 +113,15 @@ class ProjectionReport:
                          + (f"; arcs dropped: " + ", ".join(
                              f"{k} {v}" for k, v in self.arcs_dropped.most_common())
                             if self.arcs_dropped else ""))
+        if self.documents:
+            d = self.documents
+            lines.append(f"documents: {d['documents']} projected whole ({d['source_sentences']} "
+                         f"source, {d['target_sentences']} target sentences); lost at target "
+                         f"sentence cuts: {d['spans_lost_at_cuts']} spans, "
+                         f"{d['events_lost_at_cuts']} events"
+                         + (f"; one side only: {d['source_only']} source, "
+                            f"{d['target_only']} target documents"
+                            if d["source_only"] or d["target_only"] else ""))
         if self.relations:
             lines.append("relations/events: " + ", ".join(f"{k} {v}" for k, v in
                                                           sorted(self.relations.items())))

@@ -65,5 +65,8 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
     if src.relations:
         out["relations"] = project_relations(src.relations, {r.source.id for r in kept},
                                              report.relations)
+    events = getattr(src, "events", None)
+    if events:   # a corpus's own event list (TimeML's): trigger and arguments name span ids
+        out["events"] = project_relations(events, {r.source.id for r in kept}, report.relations)
     report.sentences += 1
     return Sentence(**out)

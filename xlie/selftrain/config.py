@@ -28,7 +28,7 @@ from ..config import Settings, check_choice
 from ..precision import MixedPrecision
 from ..tracking import LogWith
 
-TASK_NAMES = ("ner", "pos", "dep", "relation")
+TASK_NAMES = ("ner", "pos", "dep", "relation", "event")
 
 
 class TrainSettings(Settings):
@@ -37,8 +37,8 @@ class TrainSettings(Settings):
     kind: ClassVar[str] = "a model"     # what the task trains, for error messages
 
     model: str = Field("xlm-roberta-base", description="encoder: hub id, local dir or built-in name")
-    task: str = Field("ner", description="ner, pos (taggers), dep (a biaffine parser) or "
-                                         "relation (a marked E1/E2 pair's relation)")
+    task: str = Field("ner", description="ner, pos, event (taggers), dep (a biaffine parser) "
+                                         "or relation (a marked E1/E2 pair's relation)")
     epochs: Optional[int] = Field(None, ge=1, description="at most this many epochs "
                                   "(default: as many as max_steps allows)")
     max_steps: Optional[int] = Field(800, ge=1, description="budget of optimizer steps; "
@@ -103,10 +103,12 @@ class TrainSettings(Settings):
 
 
 class TaggerSettings(TrainSettings):
-    """A token tagger: NER spans (IOB2) or POS tags."""
+    """A token tagger: NER spans (IOB2), POS tags or event triggers (IOB2 over the trigger
+    spans, labelled by event class)."""
 
-    kind: ClassVar[str] = "the taggers (ner, pos)"
-    task: Literal["ner", "pos"] = Field("ner", description="ner (spans, IOB2) or pos (tags)")
+    kind: ClassVar[str] = "the taggers (ner, pos, event)"
+    task: Literal["ner", "pos", "event"] = Field(
+        "ner", description="ner (spans, IOB2), pos (tags) or event (trigger spans, IOB2)")
     labels: Optional[list[str]] = Field(None, description="entity types (NER) or tags (POS); "
                                         "default: those of the source data")
     unknown_labels: Literal["error", "skip"] = Field(
@@ -159,7 +161,7 @@ class RelationSettings(TrainSettings):
 # the task -> its settings model; the settings side of the task registry (selftrain/tasks)
 TASK_SETTINGS: dict[str, type[TrainSettings]] = {
     "ner": TaggerSettings, "pos": TaggerSettings, "dep": ParserSettings,
-    "relation": RelationSettings}
+    "relation": RelationSettings, "event": TaggerSettings}
 _TAGS = {TaggerSettings: "tagger", ParserSettings: "dep", RelationSettings: "relation"}
 
 

@@ -53,11 +53,20 @@ def read_sentences(path: str | Path) -> Iterator[tuple[Optional[int], Sentence]]
     return read_numbered(path, sniff=True)
 
 
+def task_spans(sent: Sentence, task: str) -> list:
+    """The spans a span tagger learns: all of them (NER), the event triggers (event: the
+    spans the sentence's ``events`` name as triggers, not their arguments)."""
+    if task == "event":
+        from ..scoring_events import triggers
+        return triggers(sent)
+    return list(sent.spans)
+
+
 def sentence_types(sent: Sentence, task: str) -> set[str]:
-    """The entity types (NER) or tags (POS) a sentence uses."""
+    """The entity types (NER), tags (POS) or event classes a sentence uses."""
     if task == "pos":
         return {t for t in (sent.tags or []) if has_tag(t)}
-    return {s.label for s in sent.spans}
+    return {s.label for s in task_spans(sent, task)}
 
 
 class ExampleBuilder:
@@ -102,14 +111,15 @@ class ExampleBuilder:
         return Example(sent.id, list(sent.tokens), labels, weight, origin)
 
     def _ner_labels(self, sent: Sentence, origin: str) -> Optional[list[Optional[str]]]:
-        spans = [(s.start, s.end, s.label) for s in sent.spans]
+        mine = task_spans(sent, self.labels.task)
+        spans = [(s.start, s.end, s.label) for s in mine]
         if overlapping(spans):
             self.report.add(origin, "overlapping_spans_first_kept")
         tags: list[Optional[str]] = list(spans_to_tags(len(sent.tokens), spans, overlaps="first"))
         floor = self.config.min_silver_score if origin == "silver" else None
         if floor is None:
             return tags
-        low = [s for s in sent.spans if s.score is not None and s.score < floor]
+        low = [s for s in mine if s.score is not None and s.score < floor]
         if not low:
             return tags
         self.report.add(origin, "low_score_spans", len(low))
@@ -148,7 +158,7 @@ def load_label_map(config: TaggerSettings, source: list[str | Path],
     if config.task == "pos" and not types:
         raise XlieError("no POS tags found in the training data",
                         "POS training needs a `tags` field (or a CoNLL-U UPOS column)")
-    if config.task == "ner" and not types:
+    if config.task in ("ner", "event") and not types:
         types = set()  # an all-O tagger is legal but useless; the caller warns
     return LabelMap.build(config.task, types - {OUTSIDE})
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-Task = Literal["ner", "pos"]
+Task = Literal["ner", "pos", "event"]
 OUTSIDE = "O"
 
 
@@ -49,4 +49,4 @@ class LabelMap:
 
     def selection_label(self, label: str) -> str:
         """The class a predicted label belongs to for per-label selection (``B-PER`` -> PER)."""
-        return label[2:] if self.task == "ner" and label != OUTSIDE else label
+        return label[2:] if self.task != "pos" and label != OUTSIDE else label

@@ -99,6 +99,9 @@ class Tagger:
                 {"start": s, "end": e, "label": lab, "id": f"{sent.id}-{m}",
                  "score": round(float(np.mean(pred.scores[s:e])), 6)}
                 for m, (s, e, lab) in enumerate(tags_to_spans(pred.labels))]
+            if self.labels.task == "event":   # each predicted trigger is an event (no args)
+                data["events"] = [{"label": s["label"], "trigger": s["id"], "args": []}
+                                  for s in data["spans"]]
         return Sentence.model_validate(data)
 
     def predict(self, sentences: Iterable[Sentence]) -> list[Sentence]:

@@ -81,7 +81,7 @@ def select_pseudo_labels(predicted: list[Sentence], task: str,
             continue
         data = s.to_json()
         data["label_mask"] = mask
-        if task == "ner":
+        if task in ("ner", "event"):
             keep = {(u.start, u.end, u.label) for u in mine}
             data["spans"] = [sp.model_dump(exclude_none=True) for sp in s.spans
                              if (sp.start, sp.end, sp.label) in keep]

@@ -1,4 +1,4 @@
-"""The task registry: one entry per task (ner, pos, dep, relation), the one place a task is
+"""The task registry: one entry per task (ner, pos, dep, relation, event), the one place a task is
 read. Each entry says how to train its model, load a trained one, predict, keep confident
 predictions as pseudo-labels, score, and strip its labels from text to be pseudo-labeled;
 its settings model is ``config.TASK_SETTINGS[name]``. The CLI, the rounds driver, ``predict``
@@ -119,7 +119,12 @@ def _scorer(name: str):
             return "nothing to score: no input sentence has gold heads"
         if name == "relation" and not any(g.relations for g in gold):
             return "nothing to score: no input sentence has a gold relation"
+        if name == "event" and not any(g.spans for g in gold):
+            return "nothing to score: no input sentence has a gold event"
         pairs = scoring.pair_sentences(list(gold), list(pred))
+        if name == "event":
+            from ..scoring_events import score_events
+            return score_events(pairs)
         return {"ner": scoring.score_ner, "pos": scoring.score_pos, "dep": scoring.score_dep,
                 "relation": scoring.score_relations}[name](pairs)
     return score
@@ -148,6 +153,11 @@ TASKS: dict[str, Task] = {
                      _select_pairs, _scorer("relation"),
                      lambda s: s.model_copy(update={"relations": []}),
                      _has("xlie-relation.json"), ("jsonl", "relx")),
+    # event triggers: the span tagger over the spans a sentence's `events` name as triggers,
+    # labelled by class (TimeML's seven); scored as triggers and trigger + class
+    "event": Task("event", "tagger", _train_tagger, _TaggerPredictor, _select_tags("event"),
+                  _scorer("event"), lambda s: s.model_copy(update={"spans": [], "events": []}),
+                  _tagger_dir("event"), ("jsonl", "conll", "timeml", "docbin")),
 }
 assert set(TASKS) == set(TASK_NAMES) == set(TASK_SETTINGS)
 

@@ -5,6 +5,9 @@ of what was projected and what was dropped, by reason and per label (``label:PER
 ``label:PER:dropped:unaligned``, ...), go into the manifest. With
 ``eval.gold`` the silver corpus is scored against the target gold (``projected_f1``, in percent).
 
+Records of the documents stage (one per document, with ``target_sentences``) are
+projected whole and cut back into the target's sentences (``projection.documents``).
+
 Edge-trimming function words, and the type evidence that corrects and fills projected tags
 (``projection.type_constraints``), are learnt once, in streaming passes over the whole
 aligned corpus before the first batch, so every batch projects with the same evidence as a
@@ -58,6 +61,7 @@ def _counts(report: dict) -> dict[str, int]:
         counts.update(pos_tokens=pos.get("tokens", 0), pos_labeled=pos.get("labeled", 0))
     if trees:
         counts.update(tree_words=trees.get("words", 0), tree_arcs=trees.get("arcs", 0))
+    counts.update({f"documents:{k}": v for k, v in report.get("documents", {}).items()})
     return counts
 
 
@@ -65,7 +69,11 @@ def process_batch(state, records: list[dict]) -> BatchResult:
     from ...projection.api import project
     opts, lang, edge_words, evidence = state
     result = project(records, options=opts, lang=lang, edge_words=edge_words, evidence=evidence)
-    return BatchResult([s.to_json() for s in result.sentences], _counts(result.report.to_dict()))
+    sentences = result.sentences
+    if any("target_sentences" in r for r in records):   # whole documents (the documents stage)
+        from ...projection.documents import cut_documents
+        sentences = cut_documents(records, sentences, result.report, lang)
+    return BatchResult([s.to_json() for s in sentences], _counts(result.report.to_dict()))
 
 
 def finalize(ctx: StageContext, output: Path) -> dict:

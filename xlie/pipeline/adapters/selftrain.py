@@ -107,7 +107,7 @@ def run(ctx: StageContext) -> dict:
 
 # the stage's metric per task (``xlie status`` and the manifest show these names)
 METRIC_NAMES = {"ner": "tagger_f1", "pos": "tagger_accuracy", "dep": "parser_las",
-                "relation": "relation_macro_f1"}
+                "relation": "relation_macro_f1", "event": "event_f1"}
 
 
 def _source_only(job: dict, ctx: StageContext, task: str) -> float:
