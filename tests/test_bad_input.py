@@ -658,3 +658,173 @@ def test_relx_round_trip_normalises_only_what_the_readme_says(tmp_path):
     assert (tmp_path / "back.txt").read_bytes() == original
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     assert "a CRLF file comes back with LF" in readme
+
+
+# --- issue 33, third sweep: events, the report, int8 --------------------------------------
+
+TML = """<?xml version="1.0" ?>
+<TimeML>
+<DOCID>d1</DOCID>
+<DCT><TIMEX3 tid="t0" type="DATE" value="1998-01-08">1998-01-08</TIMEX3></DCT>
+<TEXT>
+Prices <EVENT eid="e1" class="OCCURRENCE">rose</EVENT> on Monday. Traders <EVENT eid="e2" class="REPORTING">said</EVENT> so.
+</TEXT>
+<MAKEINSTANCE eventID="e1" eiid="ei1" tense="PAST"/>
+</TimeML>
+"""
+
+
+def test_timeml_an_eid_given_twice_is_an_error_naming_both_lines(tmp_path):
+    """An EVENT eid used twice was read silently: MAKEINSTANCE went to both, and the
+    events of a written document collapsed into one."""
+    p = tmp_path / "dup.tml"
+    p.write_text(TML.replace('eid="e2"', 'eid="e1"').replace("so.", "so.\n"), encoding="utf-8")
+    res = invoke("convert", p, tmp_path / "o.jsonl")
+    assert res.exit_code == 2 and f"{p}:6" in res.output and "'e1'" in res.output, res.output
+    assert "line 6" in res.output and not (tmp_path / "o.jsonl").exists()
+
+
+def test_timeml_without_text_reads_neither_docid_nor_dct_as_words(tmp_path):
+    """With no <TEXT>, the whole root was read: the DOCID and the DCT became words of the
+    first sentence (glued: `d11998-01-08`), and a file with nothing else gave that one."""
+    from xlie.formats.timeml import read_timeml
+    p = tmp_path / "notext.tml"
+    p.write_text(TML.replace("<TEXT>", "").replace("</TEXT>", ""), encoding="utf-8")
+    [first, second] = read_timeml(p)
+    assert first.tokens == ["Prices", "rose", "on", "Monday", "."] and second.tokens[0] == "Traders"
+    assert [(s.start, s.label) for s in first.spans] == [(1, "OCCURRENCE")]
+    p.write_text("<TimeML><DOCID>d1</DOCID><DCT>1998</DCT></TimeML>\n", encoding="utf-8")
+    res = invoke("convert", p, tmp_path / "o.jsonl")
+    assert res.exit_code == 2 and str(p) in res.output and "<TEXT>" in res.output, res.output
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.fixture
+def en_pt_docs(tmp_path):
+    (tmp_path / "en").mkdir()
+    (tmp_path / "pt").mkdir()
+    (tmp_path / "en" / "d1.tml").write_text(TML, encoding="utf-8")
+    pt = (TML.replace("Prices", "Os preços").replace(">rose<", ">subiram<")
+          .replace('class="REPORTING"', 'class="STATE"'))     # its own gold: differs
+    (tmp_path / "pt" / "d1.tml").write_text(pt, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.mark.parametrize("out", ["pt/", "en/", "pt/d1.tml"])
+def test_projection_by_document_never_writes_over_a_document_it_reads(en_pt_docs, out):
+    """An OUTPUT folder that was the --target (or INPUT) folder got each projected
+    document written over the one read, exit 0. Refused now before the aligner loads (the
+    model named does not exist)."""
+    t = en_pt_docs
+    before = {p: p.read_bytes() for p in t.rglob("*.tml")}
+    res = invoke("project", "--by-document", t / "en", f"{t}/{out}", "--target", t / "pt",
+                 "--model", t / "no-model")
+    assert res.exit_code == 2 and "refusing to write over input file" in res.output, res.output
+    assert {p: p.read_bytes() for p in t.rglob("*.tml")} == before
+    assert sorted(p.name for p in t.rglob("*")) == ["d1.tml", "d1.tml", "en", "pt"]
+
+
+def test_projection_by_document_checks_its_outputs_before_aligning(en_pt_docs):
+    """`--report OUTPUT` replaced the projection with the report (exit 0); an unwritable
+    OUTPUT, or two documents for one .tml file, were found only after the aligner had
+    loaded and aligned every document."""
+    t = en_pt_docs
+    common = ["--target", t / "pt", "--model", t / "no-model"]
+    res = invoke("project", "--by-document", t / "en", t / "o.jsonl", "--report", t / "o.jsonl",
+                 *common)
+    assert res.exit_code == 2 and "--report" in res.output, res.output
+    res = invoke("project", "--by-document", t / "en", "/proc/xlie-no/o.jsonl", *common)
+    assert res.exit_code == 2 and "cannot write" in res.output, res.output
+    (t / "en" / "d2.tml").write_text(TML.replace("d1", "d2"), encoding="utf-8")
+    (t / "pt" / "d2.tml").write_text(TML.replace("d1", "d2"), encoding="utf-8")
+    res = invoke("project", "--by-document", t / "en", t / "o.tml", *common)
+    assert res.exit_code == 2 and "holds one document" in res.output, res.output
+    assert not list(t.glob("o.*"))
+
+
+def test_a_bad_align_set_is_named_as_that_option(en_pt_docs):
+    """`--align-set nosuch=1` said "the command's option --nosuch", which does not exist."""
+    t = en_pt_docs
+    res = invoke("project", "--by-document", t / "en", t / "o.jsonl", "--target", t / "pt",
+                 "--model", t / "no-model", "--align-set", "nosuch=1")
+    assert res.exit_code == 2 and "--align-set" in res.output and "'nosuch'" in res.output
+    assert "--nosuch" not in res.output
+
+
+def test_event_scores_never_pair_sentences_of_two_documents(tmp_path):
+    """`project eval --task event` of another document's prediction with as many sentences
+    of as many words scored 100 (paired by position)."""
+    (tmp_path / "g.tml").write_text(TML, encoding="utf-8")
+    (tmp_path / "p.tml").write_text(TML.replace("d1", "d2").replace("Traders", "Dealers"),
+                                    encoding="utf-8")
+    res = invoke("project", "eval", tmp_path / "g.tml", tmp_path / "p.tml", "--task", "event")
+    assert res.exit_code == 2 and "'d2'" in res.output and "'d1'" in res.output, res.output
+    assert str(tmp_path / "p.tml") in res.output
+
+
+def test_selftrain_run_refuses_an_unwritable_run_dir_before_loading(tmp_path):
+    """`selftrain run /proc/x/R` loaded the model first (here: failed on it)."""
+    (tmp_path / "g.tml").write_text(TML, encoding="utf-8")
+    res = invoke("selftrain", "run", "/proc/xlie-no/R", "--source", tmp_path / "g.tml",
+                 "--unlabeled", tmp_path / "g.tml", "--task", "event", "--model",
+                 tmp_path / "no-model")
+    assert res.exit_code == 2 and "cannot write /proc/xlie-no/R" in res.output, res.output
+
+
+def test_a_model_folder_transformers_cannot_read_is_a_clear_error(tmp_path):
+    """A folder whose config.json names the task but no model_type: `ValueError:
+    Unrecognized model` traceback, exit 1."""
+    (tmp_path / "g.tml").write_text(TML, encoding="utf-8")
+    model = _fake_model(tmp_path / "event", **{"config.json": {
+        "xlie_task": "event", "id2label": {"0": "O", "1": "B-OCCURRENCE"}}})
+    res = invoke("selftrain", "predict", tmp_path / "g.tml", "-o", tmp_path / "p.jsonl",
+                 "--model", model)
+    assert res.exit_code == 2 and f"cannot load model '{model}'" in res.output, res.output
+    assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_a_damaged_int8_encoder_is_built_again(tiny_bert, tmp_path, monkeypatch, capsys):
+    """A cached int8 file that does not load (cut short) sent every later `align --dtype
+    int8` to fp32, with the same warning each time."""
+    pytest.importorskip("onnxruntime")
+    from xlie.aligners.encoder import Encoder
+    from xlie.models.onnx_int8 import int8_path
+    monkeypatch.setenv("XLIE_HOME", str(tmp_path / "home"))
+    path = int8_path(str(tiny_bert), str(tiny_bert), 3)
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"cut short")
+    enc = Encoder(str(tiny_bert), device="cpu", dtype="int8", layer=3)
+    assert enc.dtype == "int8" and path.stat().st_size > 1000
+    assert "building it again" in capsys.readouterr().err
+
+
+def _run_dir(tmp_path, manifest='{"stage": "translate", "counts": {}, "timings": {}}'):
+    stage = tmp_path / "R" / "01-translate"
+    stage.mkdir(parents=True)
+    (tmp_path / "R" / "config.yaml").write_text("run_dir: R\n", encoding="utf-8")
+    (stage / "manifest.json").write_text(manifest, encoding="utf-8")
+    (stage / "DONE").write_text("", encoding="utf-8")
+    (stage / "corpus.jsonl").write_text('{"id": "a", "tokens": ["A"]}\n', encoding="utf-8")
+    return tmp_path / "R"
+
+
+@pytest.mark.parametrize("target", ["config.yaml", "01-translate/corpus.jsonl",
+                                    "01-translate/manifest.json"])
+def test_the_report_never_writes_over_what_it_reads(tmp_path, target):
+    """`xlie report R -o R/config.yaml` (or a stage's output) replaced it, exit 0."""
+    run = _run_dir(tmp_path)
+    before = (run / target).read_bytes()
+    res = invoke("report", run, "-o", run / target, "--no-predict")
+    assert res.exit_code == 2 and "refusing to write over" in res.output, res.output
+    assert (run / target).read_bytes() == before
+
+
+def test_a_broken_manifest_is_named_in_the_report_error(tmp_path):
+    """A manifest cut short (or not an object): JSONDecodeError / AttributeError, exit 1."""
+    run = _run_dir(tmp_path, manifest='{"stage": ')
+    res = invoke("report", run, "-o", tmp_path / "r.html", "--no-predict")
+    assert res.exit_code == 2 and f"{run / '01-translate' / 'manifest.json'}:1" in res.output
+    (run / "01-translate" / "manifest.json").write_text("[1, 2]", encoding="utf-8")
+    res = invoke("report", run, "-o", tmp_path / "r.html", "--no-predict")
+    assert res.exit_code == 2 and "a stage manifest" in res.output, res.output
+    assert not (tmp_path / "r.html").exists()

@@ -115,6 +115,13 @@ def pair_sentences(gold: list[Sentence], pred: list[Sentence], gold_name: str = 
         pairs = [(g, found.get(g.id)) for g in gold]
     elif len(gold) == len(pred):
         pairs = list(zip(gold, pred))
+        for k, (g, p) in enumerate(pairs, 1):   # paired by position: never across documents
+            gd, pd = getattr(g, "doc", None), getattr(p, "doc", None)
+            if gd is not None and pd is not None and str(gd) != str(pd):
+                raise XlieError(f"sentence {k} of {pred_name} is from document {pd!r}, that "
+                                f"of {gold_name} from {gd!r} (the ids differ, so sentences "
+                                "pair by position)", "score the prediction of the same "
+                                "document (a TimeML file's DOCID)")
     else:
         raise XlieError(f"cannot pair the {len(pred)} sentences of {pred_name} with the "
                         f"{len(gold)} of {gold_name}: the ids differ and so do the counts",

@@ -130,7 +130,14 @@ class Encoder:
         try:
             from ..models.onnx_int8 import OnnxEncoder, build_int8, int8_path
             path = int8_path(name, resolve_model(name), self.layer)
-            if not path.is_file():
+            session = None
+            if path.is_file():
+                try:
+                    session = OnnxEncoder(path)
+                except Exception as e:   # a file cut short or damaged: built again, once
+                    warn(f"the int8 encoder {path} does not load ({quantize_error(e)}); "
+                         "building it again")
+            if session is None:
                 from transformers import AutoModel
                 model = load_pretrained(AutoModel, name).eval()
                 layers = getattr(getattr(model, "encoder", None), "layer", None)
@@ -138,7 +145,8 @@ class Encoder:
                 if cut:
                     model.encoder.layer = layers[:self.layer]
                 build_int8(model, path, None if cut else self.layer)
-            self._forward_model = OnnxEncoder(path)
+                session = OnnxEncoder(path)
+            self._forward_model = session
             self.int8_file = path
         except ImportError as e:    # the int8 extra is not installed
             warn(f"int8 needs onnxruntime and onnx ({quantize_error(e)}): pip install "

@@ -75,9 +75,19 @@ def run_cmd(input, output, target, by_document, model, align_sets, alignment, al
         if target is None or alignment is not None:
             raise click.UsageError("--by-document takes --target (the translated documents) "
                                    "and no --alignment: it aligns each document itself")
+        from ..aligners.settings import AlignerSettings
+        from ..config import validate_settings
+        from ..errors import ConfigError, XlieError
         from ..projection.documents import project_by_document
+        align = apply_overrides({}, align_sets)
+        try:   # named as the option it came from, before anything is read or loaded
+            validate_settings(AlignerSettings, align, None, [])
+        except ConfigError as e:
+            raise XlieError(f"--align-set: aligner setting {e.key!r}: {e.problem}",
+                            "fix or drop that --align-set item (the settings of `xlie "
+                            "align`)") from None
         result = project_by_document(input, target, output, model=model,
-                                     align=apply_overrides({}, align_sets), method=method,
+                                     align=align, method=method,
                                      threshold=threshold, src_format=src_format,
                                      out_format=out_format, src_lang=src_lang, lang=lang,
                                      report_path=report_path, **apply_overrides({}, sets))

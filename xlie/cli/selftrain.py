@@ -130,6 +130,8 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
             rounds, threshold, top_fraction, **opts):
     """Self-train in RUN_DIR: round 0 on source + silver, then rounds of predict ->
     keep confident pseudo-labels -> retrain. Finished steps are not redone."""
+    from ..fileio import check_output
+    check_output(run_dir, *source, *unlabeled, *silver, folder=True)   # before any loading
     from ..config import load_settings
     from ..selftrain import SelfTrainConfig
     from ..selftrain.rounds import self_train

@@ -15,8 +15,8 @@ attributes on the EVENT itself)::
     </TimeML>
 
 Reading yields one corpus :class:`~xlie.corpus.Sentence` per sentence: the ``<s>`` elements
-where the file has them, else the text of ``<TEXT>`` (the whole root where there is none)
-cut by :func:`xlie.boundaries.sentence_spans`, never inside an element. Each EVENT becomes a
+where the file has them, else the text of ``<TEXT>`` (where there is none, the root's
+text around its DOCID and DCT; a file with no text at all is an error) cut by :func:`xlie.boundaries.sentence_spans`, never inside an element. Each EVENT becomes a
 span labelled by its class with ``id`` = its ``eid``, and an entry of the record's
 ``events`` list in the event shape projection carries (``{"label", "trigger": span id,
 "args": []}``) with the EVENT's other attributes under ``attrs`` and those of its
@@ -42,7 +42,8 @@ predicted) gets its EVENT tags rebuilt around its spans' characters (eid = span 
 label, other attributes from its ``events`` entry), every other element left where it was.
 Elements outside the sentences (MAKEINSTANCE, TLINK ...) are written as they were read.
 Records with no XML of their own get a minimal document, one ``<s>`` per sentence.
-Malformed XML raises :class:`~xlie.errors.InputFormatError` naming file and line.
+Malformed XML, an EVENT without eid or class, or an eid given twice raises
+:class:`~xlie.errors.InputFormatError` naming file and line.
 """
 from __future__ import annotations
 
@@ -63,6 +64,7 @@ from .relx import split_words
 
 EVENT = "EVENT"
 INSTANCE = "MAKEINSTANCE"
+METADATA = ("DOCID", "DCT")      # a document's id and creation time: never sentence text
 _TAG = re.compile(r"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<![A-Za-z][^>]*>"
                   r"|<(/?)([A-Za-z_][\w.:-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*?)(/?)>", re.S)
 _ATTR = re.compile(r"([A-Za-z_][\w.:-]*)\s*=\s*(\"[^\"]*\"|'[^']*')")
@@ -202,6 +204,7 @@ class _Doc:
         stem = name[:-4] if name.lower().endswith(".tml") else Path(path).stem
         self.doc = (docid.text or "").strip() if docid is not None and (docid.text or "").strip() \
             else stem
+        self.eids: dict[str, int] = {}      # eid -> line of its EVENT, for duplicates
         self.instances: dict[str, list[dict[str, str]]] = {}
         for el in self.root.iter(INSTANCE):
             ev = el.get("eventID")
@@ -255,9 +258,32 @@ class _Doc:
             return found
         regions = [(a, b) for name, a, b, has in self._children() if name == "TEXT" or has]
         if not regions:
-            root = [t for t in self.tags if t.name is not None]
-            regions = [(root[0].end, root[-1].start)]
-        return [piece for a, b in regions for piece in self._split(a, b)]
+            regions = self._root_text()
+        pieces = [piece for a, b in regions for piece in self._split(a, b)]
+        if not pieces and not any(name == "TEXT" for name, *_ in self._children()):
+            raise InputFormatError(self.path, None, "a <TEXT> element (or <s> sentences) "
+                                   "holding the document's text", "no text outside "
+                                   f"{'/'.join(METADATA)}",
+                                   hint="TimeML puts the document's text in <TEXT>")
+        return pieces
+
+    def _root_text(self) -> list[tuple[int, int]]:
+        """Raw ranges of the root's content around its DOCID and DCT elements: the text of
+        a document with no ``<TEXT>`` (its id and date are never part of a sentence)."""
+        root = [t for t in self.tags if t.name is not None]
+        cur, end = root[0].end, root[-1].start
+        out, stack = [], []
+        for t in self.tags:
+            if t.name is None or t.empty or t.start < cur or t.end > end:
+                continue
+            if not t.closing:
+                stack.append(t)
+                continue
+            o = stack.pop()
+            if not stack and o.name in METADATA:
+                out.append((cur, o.start))
+                cur = t.end
+        return out + [(cur, end)]
 
     def _split(self, a: int, b: int) -> list[tuple[int, int]]:
         text, starts, ends, tags = _scan(self.raw, a, b)
@@ -302,6 +328,13 @@ def _sentence(doc: _Doc, k: int, a: int, b: int, lang: str | None) -> Sentence |
         if not eid or not cls:
             raise InputFormatError(doc.path, doc.line(tag.start), "an EVENT with eid and class "
                                    "attributes", doc.raw[tag.start:tag.end])
+        if eid in doc.eids:
+            raise InputFormatError(doc.path, doc.line(tag.start), f"an eid of its own (eid "
+                                   f"{eid!r} is already the EVENT of line {doc.eids[eid]})",
+                                   doc.raw[tag.start:tag.end],
+                                   hint="each EVENT needs its own eid: MAKEINSTANCE, TLINK "
+                                   "and the projected events name events by it")
+        doc.eids[eid] = doc.line(tag.start)
         r = _token_range(offsets, tag.at, end)
         if r is None:
             continue   # an EVENT around no word: kept in the XML, no span

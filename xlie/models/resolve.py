@@ -123,3 +123,6 @@ def load_pretrained(cls, name: str | Path, **kwargs):
         return cls.from_pretrained(path, **kwargs)
     except OSError as e:
         raise model_not_found(str(name), str(e).splitlines()[0]) from e
+    except ValueError as e:   # a config.json transformers cannot read (no model_type, bad JSON)
+        raise model_not_found(str(name), "not a model transformers can load: "
+                              + str(e).splitlines()[0]) from e

@@ -25,7 +25,7 @@ from typing import Any, Iterable, Sequence
 
 from ..corpus import Sentence, Span
 from ..errors import XlieError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, check_distinct_outputs, check_output
 from .api import ProjectionResult, make_options
 from .edges import EdgeWords, function_words
 from .links import Links
@@ -240,17 +240,35 @@ def project_documents(pairs: Sequence[DocumentPair], links: Sequence[Sequence[tu
     return ProjectionResult(out, report)
 
 
-def read_documents(path: str | Path, fmt: str | None = None, lang: str | None = None
-                   ) -> list[Sentence]:
-    """The records of a corpus file, or of every corpus file of a directory (sorted by
-    name: a folder of ``.tml`` documents)."""
-    from ..formats.detect import known_extension, read_any
+def corpus_files(path: str | Path) -> list[Path]:
+    """``path`` itself, or the corpus files of a directory (sorted by name)."""
+    from ..formats.detect import known_extension
     p = Path(path)
     files = sorted(f for f in p.iterdir() if f.is_file() and known_extension(f)) \
         if p.is_dir() else [p]
     if not files:
         raise XlieError(f"no corpus files in {path}", "give a file, or a folder of .tml/.jsonl files")
-    return [s for f in files for s in read_any(f, fmt, lang=lang)]
+    return files
+
+
+def read_documents(path: str | Path, fmt: str | None = None, lang: str | None = None
+                   ) -> list[Sentence]:
+    """The records of a corpus file, or of every corpus file of a directory (sorted by
+    name: a folder of ``.tml`` documents)."""
+    from ..formats.detect import read_any
+    return [s for f in corpus_files(path) for s in read_any(f, fmt, lang=lang)]
+
+
+def _to_folder(output: str | Path) -> bool:
+    return str(output).endswith("/") or Path(output).is_dir()
+
+
+def document_outputs(output: str | Path, docs: Iterable[str]) -> list[Path | str]:
+    """The files :func:`write_documents` writes: ``OUTPUT/DOC.tml`` per document into a
+    folder, else ``output`` itself."""
+    if _to_folder(output):
+        return [Path(output) / f"{doc}.tml" for doc in docs]
+    return [output]
 
 
 def write_documents(output: str | Path, sentences: list[Sentence], *inputs: str | Path,
@@ -259,7 +277,7 @@ def write_documents(output: str | Path, sentences: list[Sentence], *inputs: str 
     TimeML file per document named after it."""
     from ..formats.detect import write_any
     out = Path(output)
-    if str(output).endswith("/") or out.is_dir():
+    if _to_folder(output):
         for doc, sents in group_documents(sentences).items():
             write_any(out / f"{doc}.tml", sents, *inputs, fmt="timeml")
     else:
@@ -280,23 +298,39 @@ def project_by_document(input: str | Path, target: str | Path, output: str | Pat
     if opts.method == "markers":
         raise XlieError("the markers method needs a marked translation, not a document",
                         "use --method xlie or heuristic with --by-document")
+    inputs = corpus_files(input) + corpus_files(target)
+    if output is not None and report_path is not None:
+        check_distinct_outputs({"OUTPUT": output, "--report": report_path})
     source = read_documents(input, src_format, src_lang)
     tgt = read_documents(target, None, lang)
     pairs, missing = pair_documents(source, tgt)
     if not pairs:
         raise XlieError(f"no document of {input} is in {target}",
                         "records pair by their `doc` key (a TimeML file's DOCID or name)")
+    if output is not None:   # before the aligner loads: every file to write, none an input
+        if _to_folder(output):
+            check_output(output, folder=True)
+        elif str(output) != "-":
+            from ..formats.detect import detect_format
+            if detect_format(output, out_format) == "timeml" and len(pairs) > 1:
+                raise XlieError(f"{output}: a TimeML file holds one document, {input} has "
+                                f"{len(pairs)} with a translation",
+                                "give an OUTPUT folder ending in / (one .tml per document), "
+                                "or write JSONL")
+        for path in document_outputs(output, [p.doc for p in pairs]):
+            check_output(path, *inputs)
+        if report_path is None and str(output) != "-":
+            report_path = (Path(output) / "report.json" if _to_folder(output)
+                           else f"{output}.report.json")
+    if report_path is not None:
+        check_output(report_path, *inputs)
     if aligner is None:
         from ..aligners.core import Aligner
         aligner = Aligner(model, **(align or {}))
     result = project_documents(pairs, align_documents(pairs, aligner), opts, lang)
     result.report.documents.update(missing)
-    inputs = [x for x in (input, target) if Path(x).is_file()]
     if output is not None:
         write_documents(output, result.sentences, *inputs, fmt=out_format)
-        if report_path is None and str(output) != "-":
-            report_path = (Path(output) / "report.json" if Path(output).is_dir()
-                           else f"{output}.report.json")
     if report_path is not None:
         with atomic_write(report_path, *inputs) as f:
             json.dump(result.report.to_dict(), f, indent=2, ensure_ascii=False)

@@ -15,12 +15,14 @@ REPORT = "report.html"
 def write_report(run_dir: str | Path, output: Optional[str | Path] = None,
                  predict: bool = True) -> Path:
     """Write the report of ``run_dir`` to ``output`` (default ``RUN_DIR/report.html``)."""
-    from ..fileio import atomic_write
-    from .collect import collect
+    from ..fileio import atomic_write, check_output
+    from .collect import collect, read_files
     from .page import render
-    summary = collect(run_dir, predict=predict)
     out = Path(output) if output is not None else Path(run_dir) / REPORT
-    with atomic_write(out) as f:
+    read = read_files(run_dir)
+    check_output(out, *read)     # before anything is read or tagged; never over what it reads
+    summary = collect(run_dir, predict=predict)
+    with atomic_write(out, *read) as f:
         f.write(render(summary))
     return out
 

@@ -42,6 +42,41 @@ def _versions(stages: list[StageInfo]) -> dict[str, str]:
     return out
 
 
+def _manifest(path: Path) -> dict:
+    """A stage's manifest: a JSON object, else an error naming the file and line."""
+    from ..errors import InputFormatError
+    try:
+        man = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise InputFormatError(path, e.lineno, "a stage manifest (a JSON object)", e.msg,
+                               hint="the stage did not finish writing it: run the config "
+                               "again (xlie run) to redo that stage") from None
+    if not isinstance(man, dict):
+        raise InputFormatError(path, 1, "a stage manifest (a JSON object)",
+                               type(man).__name__, hint="run the config again (xlie run)")
+    return man
+
+
+def read_files(run_dir: str | Path) -> list[Path]:
+    """Every file the report may read: the run's config, each stage folder's files and
+    the gold files its manifests name (none of them may become the report)."""
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        return []
+    out = [run_dir / "config.yaml"]
+    for p in sorted(run_dir.iterdir()):
+        if STAGE_DIR.match(p.name) and p.is_dir():
+            out += [f for f in p.rglob("*") if f.is_file()]
+            man = p / "manifest.json"
+            try:
+                inputs = json.loads(man.read_text(encoding="utf-8")).get("inputs", {})
+                out += [Path(v["path"]) for v in inputs.values()
+                        if isinstance(v, dict) and v.get("path")]
+            except (OSError, ValueError, AttributeError):
+                continue   # no manifest yet, or a broken one (collect names it)
+    return out
+
+
 def read_stages(run_dir: Path) -> list[StageInfo]:
     """Every ``NN-name`` folder of the run, in order, with its manifest when it is done."""
     out = []
@@ -54,7 +89,7 @@ def read_stages(run_dir: Path) -> list[StageInfo]:
         if not done:
             out.append(StageInfo(m.group(2), p.name, False))
             continue
-        man = json.loads(man_path.read_text(encoding="utf-8"))
+        man = _manifest(man_path)
         t = man.get("timings", {})
         out.append(StageInfo(man.get("stage", m.group(2)), p.name, True, t.get("seconds"),
                              t.get("cpu_seconds"), t.get("finished"), man.get("counts", {}),
