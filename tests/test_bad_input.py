@@ -828,3 +828,20 @@ def test_a_broken_manifest_is_named_in_the_report_error(tmp_path):
     res = invoke("report", run, "-o", tmp_path / "r.html", "--no-predict")
     assert res.exit_code == 2 and "a stage manifest" in res.output, res.output
     assert not (tmp_path / "r.html").exists()
+
+
+def test_predict_reads_its_inputs_before_loading_the_model(tmp_path):
+    """A malformed input, or two documents for one .tml output, were found only after the
+    model had loaded (here the model has no weights: loading it is the error seen before)."""
+    (tmp_path / "g.tml").write_text(TML, encoding="utf-8")
+    (tmp_path / "bad.tml").write_text(TML[:120], encoding="utf-8")
+    (tmp_path / "g2.tml").write_text(TML.replace("d1", "d2"), encoding="utf-8")
+    model = _fake_model(tmp_path / "event", **{"config.json": {
+        "xlie_task": "event", "id2label": {"0": "O", "1": "B-OCCURRENCE"}}})
+    res = invoke("selftrain", "predict", tmp_path / "g.tml", tmp_path / "bad.tml", "-o",
+                 tmp_path / "p.jsonl", "--model", model)
+    assert res.exit_code == 2 and f"{tmp_path / 'bad.tml'}:" in res.output, res.output
+    res = invoke("selftrain", "predict", tmp_path / "g.tml", tmp_path / "g2.tml", "-o",
+                 tmp_path / "p.tml", "--model", model)
+    assert res.exit_code == 2 and "holds one document" in res.output, res.output
+    assert not list(tmp_path.glob("p.*"))

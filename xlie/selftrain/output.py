@@ -42,9 +42,17 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
     and the scores returned. ``dtype``: bf16 or int8 inference (``models.quantize.for_inference``)."""
     from .data import read_sentences
-    task = get_task(check_prediction(model, inputs, output, fmt)[0])
+    name, kind = check_prediction(model, inputs, output, fmt)
+    task = get_task(name)
+    sents = [s for path in inputs for _, s in read_sentences(path)]   # bad input: before loading
+    if kind == "timeml":
+        docs = list(dict.fromkeys(str(getattr(s, "doc", None)) for s in sents))
+        if len(docs) > 1:
+            from ..errors import XlieError
+            raise XlieError(f"{output}: a TimeML file holds one document, the inputs hold "
+                            f"{len(docs)} ({', '.join(docs[:3])}{', ...' if len(docs) > 3 else ''})",
+                            "predict each document into its own .tml file, or write JSONL")
     predictor = task.load(model, batch_size, dtype=dtype)
-    sents = [s for path in inputs for _, s in read_sentences(path)]
     pred = predictor.predict(sents)
     n = write_predictions(output, pred, task.name, *inputs, fmt=fmt)
     report: dict = {"sentences": n, "empty": sum(1 for s in sents if not s.tokens),
