@@ -845,3 +845,13 @@ def test_predict_reads_its_inputs_before_loading_the_model(tmp_path):
                  tmp_path / "p.tml", "--model", model)
     assert res.exit_code == 2 and "holds one document" in res.output, res.output
     assert not list(tmp_path.glob("p.*"))
+
+
+def test_training_on_files_without_a_sentence_names_them(tmp_path):
+    """A .tml with an empty <TEXT> (no sentence): "what became of them: {}"."""
+    src = tmp_path / "empty.tml"
+    src.write_text("<TimeML><DOCID>x</DOCID><TEXT>\n</TEXT></TimeML>\n", encoding="utf-8")
+    res = invoke("selftrain", "train", src, "-o", tmp_path / "R", "--task", "event",
+                 "--model", tmp_path / "no-model")
+    assert res.exit_code == 2 and "hold no sentence" in res.output and str(src) in res.output, \
+        res.output

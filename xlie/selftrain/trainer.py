@@ -139,8 +139,11 @@ def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver:
             pseudo_ex = [ex for ex in pseudo_ex if ex.id not in dev_ids]
         silver_ex = load_examples(list(silver), "silver", builder, skip_silver) + pseudo_ex
         if not src_ex and not silver_ex:
+            read = report.to_json()
             raise XlieError("no usable training sentence in the inputs",
-                            f"what became of them: {json.dumps(report.to_json())}")
+                            f"what became of them: {json.dumps(read)}" if read else
+                            "the files hold no sentence: "
+                            + ", ".join(str(p) for p in [*source, *silver, *pseudo]))
         tokenizer = load_tokenizer(config.model)
         model = _load_model(config, labels, init_model)
         tagger = Tagger(model, tokenizer, labels, config.max_length, config.window_context,
