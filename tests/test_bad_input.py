@@ -855,3 +855,23 @@ def test_training_on_files_without_a_sentence_names_them(tmp_path):
                  "--model", tmp_path / "no-model")
     assert res.exit_code == 2 and "hold no sentence" in res.output and str(src) in res.output, \
         res.output
+
+
+def test_a_jsonl_event_whose_trigger_is_no_span_is_an_error(tmp_path):
+    """As for relations (second sweep): an event naming a trigger span that does not exist,
+    or `events` that is not a list, was accepted (and the event dropped unseen)."""
+    import json
+    rec = {"id": "s", "doc": "d1", "tokens": ["Prices", "rose"],
+           "spans": [{"start": 1, "end": 2, "label": "OCCURRENCE", "id": "e1"}],
+           "events": [{"label": "OCCURRENCE", "trigger": "e9", "args": []}]}
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    res = invoke("convert", src, tmp_path / "o.tml")
+    assert res.exit_code == 2 and f"{src}:1" in res.output and "'e9'" in res.output, res.output
+    src.write_text(json.dumps({**rec, "events": "e1"}) + "\n", encoding="utf-8")
+    res = invoke("convert", src, tmp_path / "o.tml")
+    assert res.exit_code == 2 and f"{src}:1" in res.output and "list" in res.output, res.output
+    assert not (tmp_path / "o.tml").exists()
+    rec["events"][0]["trigger"] = "e1"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    assert invoke("convert", src, tmp_path / "o.tml").exit_code == 0

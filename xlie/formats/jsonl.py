@@ -55,9 +55,22 @@ def _check_relation_spans(sent: Sentence, path: str | Path, line: int) -> None:
     """Every span a relation or event names (``head``, ``tail``, ``trigger``, an argument's
     ``span``) must be one of the sentence's spans (by ``id``, else ``{sentence id}-{k}``), or
     an entity the RELX reader found empty (``empty``): else it would be dropped unseen."""
-    if not sent.relations:
+    events = getattr(sent, "events", None)
+    if events is not None and not (isinstance(events, list)
+                                   and all(isinstance(e, dict) for e in events)):
+        raise InputFormatError(path, line, "`events` to be a list of objects "
+                               '({"label", "trigger", "args"})', json.dumps(events)[:80])
+    if not sent.relations and not events:
         return
     known = {str(s.id) if s.id is not None else f"{sent.id}-{k}" for k, s in enumerate(sent.spans)}
+    for n, ev in enumerate(events or []):   # an event's trigger is one of the spans
+        if ev.get("trigger") is not None and str(ev["trigger"]) not in known:
+            raise InputFormatError(path, line, f"event {n}'s trigger to name one of the spans "
+                                   f"({', '.join(sorted(known)) or 'none'})",
+                                   str(ev["trigger"]), hint="an event names its trigger span "
+                                   "by the span's id")
+    if not sent.relations:
+        return
     known |= {f"{sent.id}-{e}" for e in getattr(sent, "empty", None) or []}
     for n, rel in enumerate(sent.relations):
         refs = [(k, rel[k]) for k in ("head", "tail", "trigger") if rel.get(k) is not None]
