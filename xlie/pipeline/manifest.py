@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .. import __version__
-from ..fileio import atomic_write
+from ..fileio import atomic_write, dir_fingerprint
 
 MANIFEST = "manifest.json"
 DONE = "DONE"
@@ -67,16 +67,7 @@ def model_identity(name: str) -> str:
         p = builtin_path(name)
     if not p.is_dir():
         return f"name:{name}"
-    h = hashlib.sha256()
-    for f in sorted(x for x in p.rglob("*") if x.is_file() and not x.name.startswith(".")):
-        size = f.stat().st_size
-        h.update(f"{f.relative_to(p)}\x00{size}\x00".encode())
-        with open(f, "rb") as fh:
-            h.update(fh.read(1 << 20))
-            if size > 2 << 20:
-                fh.seek(-(1 << 20), 2)
-                h.update(fh.read())
-    return "dir:" + h.hexdigest()[:32]
+    return dir_fingerprint(p)
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:

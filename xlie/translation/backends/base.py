@@ -79,22 +79,13 @@ def model_fingerprint(path_or_id: str) -> str:
     """Identify a model for the cache: a hub id as written; a local directory by its files'
     names, sizes and first and last MiB (cheap for GB-sized weights, yet two random models
     of the same shape differ)."""
-    import hashlib
     from pathlib import Path
 
+    from ...fileio import dir_fingerprint
     p = Path(path_or_id)
     if not p.is_dir():
         return f"hub:{path_or_id}"
-    h = hashlib.sha256()
-    for f in sorted(x for x in p.iterdir() if x.is_file() and not x.name.startswith(".")):
-        size = f.stat().st_size
-        h.update(f"{f.name}\x00{size}\x00".encode())
-        with open(f, "rb") as fh:
-            h.update(fh.read(1 << 20))
-            if size > 2 << 20:
-                fh.seek(-(1 << 20), 2)
-                h.update(fh.read())
-    return "dir:" + h.hexdigest()[:32]
+    return dir_fingerprint(p, recursive=False)
 
 
 def pick_device(device: str) -> str:
