@@ -126,7 +126,7 @@ def test_pipeline_selftrain_stage_runs_the_parser_for_task_dep(tiny_bert, test_d
     job = {"source": [str(src)], "unlabeled": [str(silver)], "run_dir": str(tmp_path / "r"),
            "config": cfg.model_dump(mode="json"), "silver": [str(silver)], "test": str(silver)}
     summary = run_job(job)
-    assert summary["final_model"] == "round-0"
+    assert summary["final_model"] == "round-0/model"   # one layout for every task
     assert "las" in summary["rounds"][0]["test"]
     assert run_job(job) == summary  # a finished round is loaded, not trained again
 

@@ -188,7 +188,8 @@ def test_conll_and_conllu_inputs(tmp_path):
                       "6\t.\t_\tPUNCT\t_\t_\t2\tpunct\t_\t_\n\n")
     (item,) = list(read_source(conllu, "de"))
     assert item.record["id"] == "x1"
-    assert item.text == "Kori schrieb an dem Montag."   # words, not the surface "am"
+    # the surface text (`# text`, "am"), not the syntactic words "an dem": issue 33 asked for it
+    assert item.text == "Kori schrieb am Montag."
     bad = tmp_path / "bad.conll"
     bad.write_text("John\tB-PER\nlives\n")
     with pytest.raises(InputFormatError, match="bad.conll:2"):
