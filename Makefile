@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 XLIE := $(VENV)/bin/xlie
-EXTRAS ?= dev,spacy,ray,ct2,track
+EXTRAS ?= dev,spacy,ray,ct2,track,int8
 PYTEST_ARGS ?=
 TORCH ?= torch==2.13.0
 CONSTRAINTS ?= constraints.txt
