@@ -1,0 +1,114 @@
+"""The event tagger for Portuguese (issue 36): English TimeML alone against English +
+Portuguese silver, scored on Portuguese gold documents that no model saw.
+
+Data (../shared/data/events/timeml): English TempEval-3 TimeBank + AQUAINT as the source gold
+(no licence: read from ../shared, never shipped); TimeBankPT's 162 documents split by name
+order into every other one (A, from the first) and the rest (B), as benchmarks/project_timeml.py
+does. Silver: the English events of A's documents projected onto their Portuguese translation
+(`xlie project --by-document`, defaults). Scored: B's Portuguese gold, whose text no model
+and no setting saw. Both taggers: `xlie selftrain train --task event` with the defaults
+(model choice on a held-out slice of the silver, else of the source), e5-small, CPU.
+
+    XLIE_HOME=... XLIE_SHARED=... .venv/bin/python benchmarks/event_tagger_pt.py --work /tmp/ev
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from project_europarl import SHARED  # noqa: E402
+from results import machine, publish, table  # noqa: E402
+
+DATA = SHARED / "data" / "events" / "timeml"
+
+
+def xlie(*args: str, threads: int = 1, **kw) -> subprocess.CompletedProcess:
+    exe = str(Path(sys.executable).with_name("xlie"))
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    return subprocess.run([exe, *args], env=env, text=True, capture_output=True, check=True, **kw)
+
+
+def prepare(work: Path) -> None:
+    from xlie.formats.jsonl import write_jsonl
+    from xlie.formats.timeml import read_timeml
+    pt = sorted((DATA / "pt" / "train").glob("*.tml"))
+    halves = {"A": pt[::2], "B": pt[1::2]}
+    for name, files in halves.items():
+        for lang, base in (("pt", DATA / "pt" / "train"), ("en", DATA / "en" / "timebank")):
+            d = work / f"{lang}{name}"
+            d.mkdir(parents=True, exist_ok=True)
+            for f in files:
+                if (base / f.name).exists() and not (d / f.name).exists():
+                    (d / f.name).symlink_to(base / f.name)
+    en = [s for sub in ("timebank", "aquaint") for f in sorted((DATA / "en" / sub).glob("*.tml"))
+          for s in read_timeml(f, lang="en")]
+    write_jsonl(work / "en.jsonl", en)
+    write_jsonl(work / "ptB.jsonl", [s for f in halves["B"] for s in read_timeml(f, lang="pt")])
+    if not (work / "silverA.jsonl").exists():
+        xlie("project", "--by-document", str(work / "enA"), str(work / "silverA.jsonl"),
+             "--target", str(work / "ptA"), "--lang", "pt", threads=2)
+
+
+def run(args) -> None:
+    work = args.work
+    work.mkdir(parents=True, exist_ok=True)
+    t0 = time.time()
+    prepare(work)
+    t_silver = time.time() - t0
+    extra = ["--max-steps", str(args.max_steps)] if args.max_steps else []
+    runs = {"English only": [], "English + Portuguese silver": ["--silver", str(work / "silverA.jsonl")]}
+    procs, started = {}, time.time()
+    for k, (name, silver) in enumerate(runs.items()):
+        out = work / f"m{k}"
+        cmd = [str(Path(sys.executable).with_name("xlie")), "selftrain", "train",
+               str(work / "en.jsonl"), *silver, "--task", "event", "--model", args.model,
+               "-o", str(out), *extra]
+        procs[name] = (subprocess.Popen(cmd, env={**os.environ, "OMP_NUM_THREADS": "1"},
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True),
+                       out)
+    rows = []
+    for name, (proc, out) in procs.items():
+        log = proc.communicate()[0]
+        if proc.returncode:
+            raise SystemExit(f"{name} failed:\n{log[-3000:]}")
+        seconds = time.time() - started
+        res = xlie("selftrain", "predict", str(work / "ptB.jsonl"), "-o",
+                   str(out / "predB.jsonl"), "--model", str(out / "model"), "--score")
+        report = json.loads(res.stderr.strip().splitlines()[-1])
+        s = report["scores"]
+        m = json.loads((out / "metrics.json").read_text())
+        rows.append([name, f"{100 * s['trigger']['f1']:.2f}", f"{100 * s['trigger_class']['f1']:.2f}",
+                     m["step"], m["dev_set"].get("from", m["dev_set"].get("kind")), round(seconds)])
+        print(name, s["trigger"]["f1"], s["trigger_class"]["f1"], flush=True)
+    gain = float(rows[1][2]) - float(rows[0][2])
+    text = (f"## Event tagger for Portuguese: English only against + Portuguese silver (TimeBankPT)\n\n"
+            f"Machine: {machine()}. One seed (0); the two taggers trained at the same time, one "
+            f"thread each.\n\n"
+            f"Source: English TempEval-3 TimeBank + AQUAINT ({sum(1 for _ in open(work / 'en.jsonl'))} "
+            f"sentences). Silver: half A of the 162 TimeBankPT documents (every other one in name "
+            f"order), English events projected by document (`xlie project --by-document`, "
+            f"defaults; {t_silver:.0f} s with the conversion). Scored: half B's Portuguese gold "
+            f"(81 documents, {sum(1 for _ in open(work / 'ptB.jsonl'))} sentences), which no model "
+            f"saw. `xlie selftrain train --task event --model {args.model}` with the defaults"
+            + (f" but --max-steps {args.max_steps}" if args.max_steps else "") + "; strict spans.\n\n"
+            + table(["training data", "trigger F1", "trigger + class F1", "steps", "dev slice from",
+                     "train s (wall, shared)"], rows)
+            + f"\n\n+ silver against English only: **{gain:+.2f}** trigger + class F1 (issue "
+            f"36's target: +3).\n")
+    publish("event-tagger-pt", text, not args.no_write)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--work", type=Path, default=Path("/tmp/xlie-event-tagger"))
+    ap.add_argument("--model", default="e5-small")
+    ap.add_argument("--max-steps", type=int)
+    ap.add_argument("--no-write", action="store_true")
+    run(ap.parse_args())
