@@ -35,17 +35,23 @@ def check_format(path: str | Path, task: str, fmt: Optional[str] = None) -> str:
     return kind
 
 
-def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
-                 fmt: Optional[str] = None, batch_size: int = 32,
-                 score: bool = False) -> dict:
+def predict_file(model: str | Path | Sequence[str | Path], inputs: Sequence[str | Path],
+                 output: str | Path, fmt: Optional[str] = None, batch_size: int = 32,
+                 score: bool = False, translate_test=None,
+                 translate_test_model: Optional[str | Path] = None) -> dict:
     """Label the sentences of ``inputs`` with a model `xlie selftrain train` wrote (any task)
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
-    and the scores returned."""
+    and the scores returned. Several models, or ``translate_test`` (a
+    :class:`.translate_test.TranslateTestSpec`) with or without ``translate_test_model``,
+    give translate-test or an ensemble (:mod:`.teachers`); the report then says what
+    translate-test lost on the way."""
     from .data import read_sentences
     from .modelcheck import check_prediction
-    from .tasks import get_task
-    task = get_task(check_prediction(model, inputs, output, fmt)[0])
-    predictor = task.load(model, batch_size)
+    from .teachers import build_predictor, predictor_report
+    models = [model] if isinstance(model, (str, Path)) else list(model)
+    for m in models or [translate_test_model]:
+        check_prediction(m, inputs, output, fmt)
+    task, predictor = build_predictor(models, translate_test, translate_test_model, batch_size)
     sents = [s for path in inputs for _, s in read_sentences(path)]
     pred = predictor.predict(sents)
     n = write_predictions(output, pred, task.name, *inputs, fmt=fmt)
@@ -53,6 +59,9 @@ def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | 
                     "task": task.name}
     if task.name == "relation":
         report["with_pair"] = sum(1 for p in pred if p.relations)
+    lost = predictor_report(predictor)
+    if lost:
+        report["translate_test"] = lost
     if score:
         report["scores"] = task.score(sents, pred)
     return report

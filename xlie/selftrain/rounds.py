@@ -27,7 +27,10 @@ from ..fileio import atomic_write
 from ..formats.jsonl import write_jsonl
 from .config import SelfTrainConfig
 from .data import read_sentences
+from ..errors import XlieError
 from .tasks import Task, get_task
+from .teachers import build_predictor, predictor_report
+from .translate_test import TranslateTestSpec
 
 Paths = Sequence[str | Path]
 
@@ -43,20 +46,45 @@ def _round_summary(k: int, metrics: dict, selection: Optional[dict] = None) -> d
     return row
 
 
+def teacher(task: Task, model_dir: Path, config: SelfTrainConfig,
+            feature_cache: Optional[dict] = None):
+    """The predictor of ``config.teacher``: the previous round's model (``self``), the
+    source model through translation (``translate-test``), or both ensembled."""
+    if config.teacher == "self":
+        return task.load(model_dir, config.train.batch_predict, feature_cache)
+    tt = config.translate_test
+    spec = TranslateTestSpec(backend=tt.backend, mt_model=tt.mt_model, src_lang=tt.src_lang,
+                             tgt_lang=tt.tgt_lang, aligner=tt.aligner)
+    models = [model_dir] if config.teacher == "ensemble" else [tt.source_model]
+    tt_model = tt.source_model if config.teacher == "ensemble" else None
+    found, predictor = build_predictor(models, spec, tt_model, config.train.batch_predict,
+                                       feature_cache)
+    if found.name != task.name:
+        raise XlieError(f"the translate-test teacher {tt.source_model} is a {found.name} "
+                        f"model; this run trains {task.name}",
+                        "give a source model of the run's task")
+    return predictor
+
+
 def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
                  config: SelfTrainConfig, round_no: int,
                  feature_cache: Optional[dict] = None) -> tuple[Path, dict]:
-    """Predict the unlabeled text (its own labels of this task ignored) with the model of
-    ``model_dir`` and keep the confident predictions; returns the pseudo-labeled corpus and
+    """Predict the unlabeled text (its own labels of this task ignored) with the teacher
+    (:func:`teacher`: by default the model of ``model_dir``) and keep the confident
+    predictions (the task's own selection); returns the pseudo-labeled corpus and
     the selection counts."""
     pseudo_path, sel_path = out / "pseudo.jsonl", out / "selection.json"
     if pseudo_path.exists() and sel_path.exists():
         return pseudo_path, json.loads(sel_path.read_text(encoding="utf-8"))
-    model = task.load(model_dir, config.train.batch_predict, feature_cache)
+    model = teacher(task, model_dir, config, feature_cache)
     sents = [task.unlabel(s) for path in unlabeled for _, s in read_sentences(path) if s.tokens]
     predicted = model.predict(sents)
     write_jsonl(out / "predictions.jsonl", predicted, *unlabeled)
     kept, stats = task.select(predicted, config.select_for(round_no))
+    stats["teacher"] = config.teacher
+    lost = predictor_report(model)
+    if lost:
+        stats["translate_test"] = lost
     write_jsonl(pseudo_path, kept, *unlabeled)
     with atomic_write(sel_path) as f:
         json.dump(stats, f, indent=1)
