@@ -141,6 +141,7 @@ def test_translate_test_projects_spans_back_onto_the_input_words(ner_models, one
 
 def test_translate_test_projects_tags_and_counts_unreached_words(pos_model, one_thread):
     sents = inputs()
+    sents[1:] = [Sentence(id=s.id, tokens=s.tokens[:-1]) for s in sents[1:]]  # no final "."
     teacher = TranslateTestPredictor(pos_model, spec(drop_last=True))
     got = teacher.predict(sents)
     direct, where = through_translation(pos_model, teacher, sents, "pos")
@@ -155,6 +156,13 @@ def test_translate_test_projects_tags_and_counts_unreached_words(pos_model, one_
     rep = teacher.report.to_dict()
     assert rep["tags"]["words"] == sum(len(s.tokens) for s in sents)
     assert rep["tags"]["tagged"] == sum(t != UNLABELED for g in got for t in g.tags)
+    from xlie.selftrain import SelectConfig
+    from xlie.selftrain.pseudo import select_pseudo_labels
+    kept, stats = select_pseudo_labels(got, "pos", SelectConfig(mode="top", top_fraction=1.0))
+    assert UNLABELED not in stats["per_label"]     # no evidence is no pseudo-label
+    assert any(UNLABELED in g.tags for g in got)
+    for k in kept:
+        assert all(not m for m, t in zip(k.label_mask, k.tags) if t == UNLABELED)
 
 
 def test_an_untranslated_sentence_keeps_no_labels_and_is_counted(ner_models, one_thread):
