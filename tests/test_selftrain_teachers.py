@@ -294,3 +294,57 @@ def test_translate_test_through_apertium_spa_eng(ner_models, tiny_xlmr, one_thre
         raise
     assert [g.tokens for g in got] == [x.tokens for x in sents]
     assert teacher.report.untranslated == 0 and teacher.report.words == 14
+
+
+def test_translate_test_projects_a_parser_s_trees_back(tiny_bert, test_data, tmp_path,
+                                                        one_thread):
+    import torch
+
+    from xlie.formats.conllu import read_conllu
+    from xlie.selftrain.parser_train import train_parser
+    gold = sorted(list(read_conllu(test_data / "pud" / "en.conllu"))[:60],
+                  key=lambda s: len(s.tokens))[:6]
+    torch.manual_seed(0)
+    train_parser(gold, tmp_path / "parser", tiny_bert, epochs=2, batch_size=6, lr=1e-3,
+                 head_lr=5e-3, arc_dim=16, rel_dim=8)
+    s = TranslateTestSpec(backend=EchoBackend(), src_lang="xx", tgt_lang="en",
+                          aligner=MatchAligner(), cache=False)
+    teacher = TranslateTestPredictor(tmp_path / "parser", s)
+    plain = [Sentence(id=g.id, tokens=g.tokens) for g in gold]
+    got = teacher.predict(plain)
+    words = teacher.translate(plain)
+    direct = get_task("dep").load(tmp_path / "parser").predict(
+        [Sentence(id=p.id, tokens=w) for p, w in zip(plain, words)])
+    same = [k for k, (p, w) in enumerate(zip(plain, words)) if p.tokens == w]
+    assert same   # the echo 'translation' keeps most sentences' words as they were
+    import unicodedata
+
+    def punct(w):
+        return all(unicodedata.category(c)[0] == "P" for c in w)
+    for k in same:   # one-to-one links: the tree comes back as the parser gave it (tree
+        # projection re-attaches punctuation by its own rule)
+        words_ = [j for j, w in enumerate(got[k].tokens) if not punct(w)]
+        assert [got[k].heads[j] for j in words_] == [direct[k].heads[j] for j in words_]
+        assert [got[k].deprels[j] for j in words_] == [direct[k].deprels[j] for j in words_]
+    rep = teacher.report.to_dict()
+    assert rep["trees"]["sentences"] == len(plain)
+    assert rep["trees"]["arcs"] == sum(h is not None for g in got for h in g.heads)
+
+
+def test_cli_run_teacher_options_reach_the_settings(data, tmp_path, ner_models, monkeypatch):
+    seen = {}
+
+    def fake_self_train(source, unlabeled, run_dir, cfg, **kw):
+        seen["cfg"] = cfg
+        return {"rounds": [], "final_model": "round-0/model"}
+    monkeypatch.setattr("xlie.selftrain.rounds.self_train", fake_self_train)
+    args = ["selftrain", "run", str(tmp_path / "run"), "--source", str(data / "train.jsonl"),
+            "--unlabeled", str(data / "pool.jsonl"), "--rounds", "1"]
+    res = CliRunner().invoke(cli, args + ["--teacher", "ensemble"])
+    assert res.exit_code == 2 and "translate_test" in res.output
+    res = CliRunner().invoke(cli, args + ["--teacher", "ensemble", "--translate-test-model",
+                                          str(ner_models[0]), "-s", "es"])
+    assert res.exit_code == 0, res.output
+    tt_cfg = seen["cfg"].translate_test
+    assert seen["cfg"].teacher == "ensemble" and tt_cfg.source_model == str(ner_models[0])
+    assert (tt_cfg.backend, tt_cfg.src_lang, tt_cfg.tgt_lang) == ("apertium", "es", "en")
