@@ -32,7 +32,8 @@ def teacher_task(models: Sequence[str | Path], tt_model: Optional[str | Path] = 
     return get_task(next(iter(tasks.values())))
 
 
-def build_predictor(models: Sequence[str | Path], translate_test: Optional[TranslateTestSpec] = None,
+def build_predictor(models: Sequence[str | Path],
+                    translate_test: Optional[TranslateTestSpec] = None,
                     tt_model: Optional[str | Path] = None, batch_size: int = 32,
                     feature_cache: Optional[dict] = None,
                     weights: Optional[Sequence[float]] = None) -> tuple[Task, Any]:
