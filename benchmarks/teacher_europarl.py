@@ -188,6 +188,8 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--work", default="/tmp/xlie-bench-teacher")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--section", default="teacher_europarl",
+                    help="RESULTS.md section (another for another training budget)")
     ap.add_argument("--rounds", action="store_true",
                     help="instead: one self-training round per --teachers vs its control")
     ap.add_argument("--teachers", nargs="+", default=["ensemble", "translate-test"],
@@ -294,7 +296,7 @@ def main() -> None:
         f"thread; the machine was shared with other jobs. Machine: {machine()}."])
     print(body)
     if not args.no_write:
-        write_section("teacher_europarl", body)
+        write_section(args.section, body)
 
 
 if __name__ == "__main__":
