@@ -14,7 +14,9 @@ was lost on the way (untranslated, unaligned, spans dropped, words left without 
 
 Confidences: a projected span keeps the source model's span score (its projection score is
 kept as ``projection_score``); a word's ``tag_scores`` entry is the mean score of the source
-words linked to it that carry its label, 0.0 for a word nothing reached (no evidence).
+words linked to it that carry its label, 0.0 for a word nothing reached (no evidence). A
+projected tree's ``arc_scores`` are tree projection's own (link evidence), not the parser's.
+Relations are not projected back yet.
 """
 from __future__ import annotations
 
