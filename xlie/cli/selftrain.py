@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from ..selftrain.config import TASK_NAMES
+from ..translation.backends import BACKENDS
 from ._group import XlieGroup
 from ._settings import setting_option
 
@@ -92,7 +93,9 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("-o", "--out", "output", required=True,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
-@click.option("--model", required=True, help="Tagger directory written by `xlie selftrain train`.")
+@click.option("--model", "models", multiple=True,
+              help="Model directory written by `xlie selftrain train`; repeat it for an "
+                   "ensemble (ner, pos: label distributions averaged per word).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "timeml",
                                                    "docbin"]),
               help="Output format (default: from the suffix).")
@@ -101,12 +104,32 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("--dtype", type=click.Choice(["fp32", "bf16", "fp16", "int8"]), default="fp32",
               show_default=True, help="Inference precision: bf16 (GPU, or CPU with AMX/"
               "AVX512-BF16), int8 (CPU); what cannot be had runs fp32 after a warning.")
-def predict_cmd(inputs, output, model, fmt, batch_size, score, dtype):
+@click.option("--translate-test", "tt_backend", type=click.Choice(BACKENDS), default=None,
+              help="Translate-test: translate each input sentence with this MT backend, "
+                   "predict on the translation with the source-language model (--model, or "
+                   "--translate-test-model beside direct --model ones) and project the "
+                   "labels back through `xlie align`'s word links.")
+@click.option("--mt-model", "-m", default=None,
+              help="MT model for --translate-test, as `xlie translate --model` (apertium: none).")
+@click.option("--src-lang", "-s", default=None,
+              help="Language of the INPUTS, translated from (translate-test), e.g. es.")
+@click.option("--tgt-lang", "-t", default=None,
+              help="Language of the source model, translated into (translate-test), e.g. en.")
+@click.option("--translate-test-model", "tt_model", type=click.Path(file_okay=False),
+              default=None, help="Source-language model used through translation, "
+                                 "ensembled with the --model ones.")
+def predict_cmd(inputs, output, models, fmt, batch_size, score, dtype, tt_backend, mt_model,
+                src_lang, tgt_lang, tt_model):
     """Label INPUTS with a model that `xlie selftrain train` wrote: spans with scores (NER),
     tags (POS), trees (a parser), a relation per marked pair (relation), event triggers
-    (event), with confidences."""
+    (event), with confidences.
+    With --translate-test, through translation into the model's language; with several
+    models, their ensemble."""
     from ..selftrain.output import predict_file
-    report = predict_file(model, list(inputs), output, fmt, batch_size, score, dtype)
+    from ..selftrain.translate_test import spec_from
+    spec = spec_from(tt_backend, mt_model, src_lang, tgt_lang) if tt_backend else None
+    report = predict_file(list(models), list(inputs), output, fmt, batch_size, score, dtype,
+                          translate_test=spec, translate_test_model=tt_model)
     click.echo(json.dumps(report), err=True)
     if isinstance(report.get("scores"), dict):   # the table `xlie project eval` prints
         from ..scoring import format_scores
@@ -126,8 +149,22 @@ def predict_cmd(inputs, output, model, fmt, batch_size, score, dtype):
 @click.option("--threshold", type=float, help="Keep pseudo-labels with confidence >= this.")
 @click.option("--top-fraction", type=float,
               help="Instead keep the most confident fraction of each label's pseudo-labels.")
+@click.option("--teacher", type=click.Choice(["self", "translate-test", "ensemble"]),
+              default=None, help="Who pseudo-labels each round: the previous round's model "
+                                 "(self, the default), the --translate-test-model through "
+                                 "translation, or both ensembled (ner, pos).")
+@click.option("--translate-test", "tt_backend", type=click.Choice(BACKENDS), default=None,
+              help="MT backend of the translate-test teacher (default apertium).")
+@click.option("--translate-test-model", "tt_model", type=click.Path(file_okay=False),
+              default=None, help="Source-language model of the translate-test teacher.")
+@click.option("--mt-model", "-m", default=None, help="MT model of the translate-test teacher.")
+@click.option("--src-lang", "-s", default=None,
+              help="Language of the --unlabeled text (translate-test), e.g. es.")
+@click.option("--tgt-lang", "-t", default=None,
+              help="Language of the translate-test model (default en).")
 def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, test,
-            rounds, threshold, top_fraction, **opts):
+            rounds, threshold, top_fraction, teacher, tt_backend, tt_model, mt_model, src_lang,
+            tgt_lang, **opts):
     """Self-train in RUN_DIR: round 0 on source + silver, then rounds of predict ->
     keep confident pseudo-labels -> retrain. Finished steps are not redone."""
     from ..fileio import check_output
@@ -140,6 +177,11 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
         values.update({"select.mode": "threshold", "select.threshold": threshold})
     if top_fraction is not None:
         values.update({"select.mode": "top", "select.top_fraction": top_fraction})
+    tt = {"source_model": tt_model, "backend": tt_backend, "mt_model": mt_model,
+          "src_lang": src_lang, "tgt_lang": tgt_lang}
+    values.update({f"translate_test.{k}": v for k, v in tt.items() if v is not None})
+    if teacher is not None:
+        values["teacher"] = teacher
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)

@@ -198,6 +198,20 @@ class SelectConfig(Settings):
                                "share of labeled words")
 
 
+class TranslateTestTeacher(Settings):
+    """The translate-test teacher of the rounds (``teacher: translate-test`` or
+    ``ensemble``): a source-language model labels the translation of the unlabeled text,
+    its labels projected back through word links (``translate_test.py``)."""
+
+    source_model: str = Field(description="the source-language model directory (`xlie "
+                              "selftrain train` on source gold)")
+    backend: Literal["hf", "ct2", "apertium"] = Field("apertium", description="MT backend")
+    mt_model: Optional[str] = Field(None, description="MT model (apertium: none needed)")
+    src_lang: str = Field(description="language of the unlabeled text, translated from")
+    tgt_lang: str = Field("en", description="language of the source model, translated into")
+    aligner: str = Field("e5-small", description="word aligner model (`xlie align`'s default)")
+
+
 class SelfTrainConfig(Settings):
     """Rounds of predict -> select -> retrain."""
 
@@ -212,6 +226,22 @@ class SelfTrainConfig(Settings):
                             "round's model")
     keep_silver: bool = Field(True, description="train later rounds on source + silver + pseudo")
     round_epochs: Optional[int] = Field(None, ge=1, description="epochs of rounds >= 1")
+    teacher: Literal["self", "translate-test", "ensemble"] = Field(
+        "self", description="who pseudo-labels each round: the previous round's model, "
+                            "translate-test through the source model, or their ensemble "
+                            "(ner, pos)")
+    translate_test: Optional[TranslateTestTeacher] = Field(
+        None, description="the translate-test teacher's model and translation")
+
+    @model_validator(mode="after")
+    def _teacher_needs(self) -> "SelfTrainConfig":
+        if self.teacher != "self" and self.translate_test is None:
+            raise ValueError(f"teacher {self.teacher} needs translate_test: {{source_model, "
+                             f"src_lang, ...}} (the source model and the translation)")
+        if self.teacher == "ensemble" and self.train.task not in ("ner", "pos"):
+            raise ValueError(f"teacher ensemble combines taggers (ner, pos), not "
+                             f"{self.train.task}")
+        return self
 
     def select_for(self, round_no: int) -> SelectConfig:
         if self.schedule:

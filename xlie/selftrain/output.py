@@ -35,30 +35,41 @@ def check_format(path: str | Path, task: str, fmt: Optional[str] = None) -> str:
     return kind
 
 
-def predict_file(model: str | Path, inputs: Sequence[str | Path], output: str | Path,
-                 fmt: Optional[str] = None, batch_size: int = 32,
-                 score: bool = False, dtype: Optional[str] = None) -> dict:
+def predict_file(model: str | Path | Sequence[str | Path], inputs: Sequence[str | Path],
+                 output: str | Path, fmt: Optional[str] = None, batch_size: int = 32,
+                 score: bool = False, dtype: Optional[str] = None, translate_test=None,
+                 translate_test_model: Optional[str | Path] = None) -> dict:
     """Label the sentences of ``inputs`` with a model `xlie selftrain train` wrote (any task)
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
-    and the scores returned. ``dtype``: bf16 or int8 inference (``models.quantize.for_inference``)."""
+    and the scores returned. ``dtype``: bf16 or int8 inference of direct models
+    (``models.quantize.for_inference``). Several models, or ``translate_test`` (a
+    :class:`.translate_test.TranslateTestSpec`) with or without ``translate_test_model``,
+    give translate-test or an ensemble (:mod:`.teachers`); the report then says what
+    translate-test lost on the way."""
     from .data import read_sentences
-    name, kind = check_prediction(model, inputs, output, fmt)
-    task = get_task(name)
+    from .teachers import build_predictor, predictor_report
+    models = [model] if isinstance(model, (str, Path)) else list(model)
+    kind = None
+    for m in models or [translate_test_model]:
+        kind = check_prediction(m, inputs, output, fmt)[1]
     sents = [s for path in inputs for _, s in read_sentences(path)]   # bad input: before loading
     if kind == "timeml":
         docs = list(dict.fromkeys(str(getattr(s, "doc", None)) for s in sents))
         if len(docs) > 1:
-            from ..errors import XlieError
             raise XlieError(f"{output}: a TimeML file holds one document, the inputs hold "
                             f"{len(docs)} ({', '.join(docs[:3])}{', ...' if len(docs) > 3 else ''})",
                             "predict each document into its own .tml file, or write JSONL")
-    predictor = task.load(model, batch_size, dtype=dtype)
+    task, predictor = build_predictor(models, translate_test, translate_test_model, batch_size,
+                                      dtype=dtype)
     pred = predictor.predict(sents)
     n = write_predictions(output, pred, task.name, *inputs, fmt=fmt)
     report: dict = {"sentences": n, "empty": sum(1 for s in sents if not s.tokens),
                     "task": task.name}
     if task.name == "relation":
         report["with_pair"] = sum(1 for p in pred if p.relations)
+    lost = predictor_report(predictor)
+    if lost:
+        report["translate_test"] = lost
     if score:
         report["scores"] = task.score(sents, pred)
     return report

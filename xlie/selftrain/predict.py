@@ -90,21 +90,28 @@ class Tagger:
 
     def annotate(self, sent: Sentence, pred: WordPrediction) -> Sentence:
         """A copy of ``sent`` whose annotations are the prediction."""
-        data = sent.to_json()
-        data["tag_scores"] = [round(s, 6) for s in pred.scores]
-        if self.labels.task == "pos":
-            data["tags"] = pred.labels
-        else:
-            data["spans"] = [
-                {"start": s, "end": e, "label": lab, "id": f"{sent.id}-{m}",
-                 "score": round(float(np.mean(pred.scores[s:e])), 6)}
-                for m, (s, e, lab) in enumerate(tags_to_spans(pred.labels))]
-            if self.labels.task == "event":   # each predicted trigger is an event (no args)
-                data["events"] = [{"label": s["label"], "trigger": s["id"], "args": []}
-                                  for s in data["spans"]]
-        return Sentence.model_validate(data)
+        return annotate_words(sent, pred, self.labels.task)
 
     def predict(self, sentences: Iterable[Sentence]) -> list[Sentence]:
         sents = list(sentences)
         preds = self.predict_words([s.tokens for s in sents])
         return [self.annotate(s, p) for s, p in zip(sents, preds)]
+
+
+def annotate_words(sent: Sentence, pred: WordPrediction, task: str) -> Sentence:
+    """A copy of ``sent`` labeled by per-word predictions: ``tags`` (POS) or IOB2-decoded
+    ``spans`` scored by the mean of their words' scores (NER), and ``tag_scores``. Shared by
+    the tagger and the ensemble (``ensemble.py``), so both give the same shape."""
+    data = sent.to_json()
+    data["tag_scores"] = [round(s, 6) for s in pred.scores]
+    if task == "pos":
+        data["tags"] = pred.labels
+    else:
+        data["spans"] = [
+            {"start": s, "end": e, "label": lab, "id": f"{sent.id}-{m}",
+             "score": round(float(np.mean(pred.scores[s:e])), 6)}
+            for m, (s, e, lab) in enumerate(tags_to_spans(pred.labels))]
+        if task == "event":   # each predicted trigger is an event (no arguments)
+            data["events"] = [{"label": s["label"], "trigger": s["id"], "args": []}
+                              for s in data["spans"]]
+    return Sentence.model_validate(data)

@@ -6,7 +6,8 @@ word with its tag. ``threshold`` keeps units with confidence >= the threshold; `
 for every label separately, the most confident ``top_fraction`` of its units (at least one),
 so that rare labels keep examples even when their confidences are lower than ``O``'s.
 
-Words of units that are not kept are left out of the loss (``label_mask`` false), not
+A word a teacher gave no evidence for (translate-test: nothing reached it through a link,
+so its tag is ``_`` or its confidence 0) is no unit. Words of units that are not kept are left out of the loss (``label_mask`` false), not
 relabeled ``O``; a sentence with no kept word (or fewer than ``min_labeled``) is dropped.
 """
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from ..corpus import Sentence
+from ..corpus import UNLABELED, Sentence
 from .config import SelectConfig
 from .labels import OUTSIDE
 
@@ -35,7 +36,8 @@ def units(sentences: list[Sentence], task: str) -> list[Unit]:
     for k, s in enumerate(sentences):
         scores = getattr(s, "tag_scores", None) or [1.0] * len(s.tokens)
         if task == "pos":
-            out += [Unit(k, i, i + 1, t, scores[i]) for i, t in enumerate(s.tags or [])]
+            out += [Unit(k, i, i + 1, t, scores[i]) for i, t in enumerate(s.tags or [])
+                    if t != UNLABELED]
             continue
         covered = set()
         for sp in s.spans:
@@ -43,7 +45,7 @@ def units(sentences: list[Sentence], task: str) -> list[Unit]:
                             sp.score if sp.score is not None else 1.0))
             covered.update(range(sp.start, sp.end))
         out += [Unit(k, i, i + 1, OUTSIDE, scores[i])
-                for i in range(len(s.tokens)) if i not in covered]
+                for i in range(len(s.tokens)) if i not in covered and scores[i] > 0]
     return out
 
 

@@ -21,13 +21,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from ..fileio import atomic_write
 from ..formats.jsonl import write_jsonl
 from .config import SelfTrainConfig
 from .data import read_sentences
+from ..errors import XlieError
 from .tasks import Task, get_task
+from .teachers import build_predictor, predictor_report
+from .translate_test import TranslateTestSpec
 
 Paths = Sequence[str | Path]
 
@@ -43,20 +46,47 @@ def _round_summary(k: int, metrics: dict, selection: Optional[dict] = None) -> d
     return row
 
 
+def teacher(task: Task, model_dir: Path, config: SelfTrainConfig,
+            feature_cache: Optional[dict] = None, mt_backend: Any = None):
+    """The predictor of ``config.teacher``: the previous round's model (``self``), the
+    source model through translation (``translate-test``), or both ensembled.
+    ``mt_backend``: a ready translation ``Backend`` instead of ``translate_test.backend``."""
+    if config.teacher == "self":
+        return task.load(model_dir, config.train.batch_predict, feature_cache)
+    tt = config.translate_test
+    spec = TranslateTestSpec(backend=mt_backend or tt.backend, mt_model=tt.mt_model,
+                             src_lang=tt.src_lang, tgt_lang=tt.tgt_lang, aligner=tt.aligner)
+    models = [model_dir] if config.teacher == "ensemble" else [tt.source_model]
+    tt_model = tt.source_model if config.teacher == "ensemble" else None
+    found, predictor = build_predictor(models, spec, tt_model, config.train.batch_predict,
+                                       feature_cache)
+    if found.name != task.name:
+        raise XlieError(f"the translate-test teacher {tt.source_model} is a {found.name} "
+                        f"model; this run trains {task.name}",
+                        "give a source model of the run's task")
+    return predictor
+
+
 def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
                  config: SelfTrainConfig, round_no: int,
-                 feature_cache: Optional[dict] = None) -> tuple[Path, dict]:
-    """Predict the unlabeled text (its own labels of this task ignored) with the model of
-    ``model_dir`` and keep the confident predictions; returns the pseudo-labeled corpus and
+                 feature_cache: Optional[dict] = None,
+                 mt_backend: Any = None) -> tuple[Path, dict]:
+    """Predict the unlabeled text (its own labels of this task ignored) with the teacher
+    (:func:`teacher`: by default the model of ``model_dir``) and keep the confident
+    predictions (the task's own selection); returns the pseudo-labeled corpus and
     the selection counts."""
     pseudo_path, sel_path = out / "pseudo.jsonl", out / "selection.json"
     if pseudo_path.exists() and sel_path.exists():
         return pseudo_path, json.loads(sel_path.read_text(encoding="utf-8"))
-    model = task.load(model_dir, config.train.batch_predict, feature_cache)
+    model = teacher(task, model_dir, config, feature_cache, mt_backend)
     sents = [task.unlabel(s) for path in unlabeled for _, s in read_sentences(path) if s.tokens]
     predicted = model.predict(sents)
     write_jsonl(out / "predictions.jsonl", predicted, *unlabeled)
     kept, stats = task.select(predicted, config.select_for(round_no))
+    stats["teacher"] = config.teacher
+    lost = predictor_report(model)
+    if lost:
+        stats["translate_test"] = lost
     write_jsonl(pseudo_path, kept, *unlabeled)
     with atomic_write(sel_path) as f:
         json.dump(stats, f, indent=1)
@@ -65,9 +95,11 @@ def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
 
 def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: SelfTrainConfig,
                silver: Paths = (), dev: Optional[str | Path] = None,
-               test: Optional[str | Path] = None) -> dict:
+               test: Optional[str | Path] = None, mt_backend: Any = None) -> dict:
     """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with
-    the previous model and retrains. Returns (and writes) the summary of all rounds."""
+    the teacher (``config.teacher``; by default the previous model) and retrains. Returns
+    (and writes) the summary of all rounds. ``mt_backend``: a ready translation backend for
+    the translate-test teacher (an oracle, a test double) instead of the configured one."""
     from accelerate import PartialState
     from .trainer_setup import use_cpu
     task = get_task(config.train.task)
@@ -82,7 +114,7 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Sel
         out = run_dir / f"round-{k}"
         if state.is_main_process:
             out.mkdir(parents=True, exist_ok=True)
-            pseudo_label(task, prev, unlabeled, out, config, k, cache)
+            pseudo_label(task, prev, unlabeled, out, config, k, cache, mt_backend)
         state.wait_for_everyone()
         pseudo_path, stats = pseudo_label(task, prev, unlabeled, out, config, k)  # read back
         cfg = config.train
