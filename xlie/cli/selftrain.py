@@ -130,11 +130,11 @@ def predict_cmd(inputs, output, models, fmt, batch_size, score, dtype, tt_backen
     spec = spec_from(tt_backend, mt_model, src_lang, tgt_lang) if tt_backend else None
     report = predict_file(list(models), list(inputs), output, fmt, batch_size, score, dtype,
                           translate_test=spec, translate_test_model=tt_model)
-    click.echo(json.dumps(report), err=True)
     if isinstance(report.get("scores"), dict):   # the table `xlie project eval` prints
         from ..scoring import format_scores
         click.echo(format_scores({"sentences": report["sentences"],
                                   report["task"]: report["scores"]}))
+    click.echo(json.dumps(report), err=True)     # last: the machine-readable line
 
 
 @selftrain_cli.command("run")

@@ -166,7 +166,11 @@ class TranslateTestPredictor:
                              tokens=list(sents[k].tokens))
             pairs.append(Pair(pred, list(sents[k].tokens), tr, links, f"sentence {k + 1}"))
             where.append(k)
-        result = project_pairs(pairs, make_options(), self.spec.src_lang)
+        # token-level projection: a teacher's labels go back through their own links; the
+        # corpus-level type evidence of projection (#34) would overrule the teacher by the
+        # tags of a few predicted sentences
+        opts = make_options(pos_types=False, dep_types=False, dep_relabel=False)
+        result = project_pairs(pairs, opts, self.spec.src_lang)
         rep.projection = result.report.to_dict()
         out = list(clean)
         for k, pair, proj in zip(where, pairs, result.sentences):
