@@ -24,11 +24,12 @@ def setting_help(name: str, extra: str = "") -> str:
     first = next(m for m in models if name in m.model_fields)
     text = first.model_fields[name].description or ""
     by_task = {t: _default(m, name) for t, m in TASK_SETTINGS.items() if name in m.model_fields}
-    values = set(map(repr, by_task.values()))
-    if len(values) == 1:
-        default = f"default {_shown(next(iter(by_task.values())))}"
+    notes = {t: getattr(m, "default_notes", {}).get(name) for t, m in TASK_SETTINGS.items()}
+    shown = {t: _shown(v) + (f" ({notes[t]})" if notes[t] else "") for t, v in by_task.items()}
+    if len(set(shown.values())) == 1:
+        default = f"default {next(iter(shown.values()))}"
     else:
-        default = "default " + ", ".join(f"{t}: {_shown(v)}" for t, v in by_task.items())
+        default = "default " + ", ".join(f"{t}: {v}" for t, v in shown.items())
     missing = [t for t in TASK_SETTINGS if t not in by_task]
     only = f"; not for {', '.join(missing)}" if missing else ""
     return f"{text[:1].upper()}{text[1:]}{extra} ({default}{only})."

@@ -17,7 +17,9 @@ _COMMON = [
     click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
     setting_option("model"),
-    setting_option("task", type=click.Choice(TASK_NAMES)),
+    click.option("--task", type=click.Choice(TASK_NAMES), default=None,
+                 help="What to train: ner, pos or event (taggers), dep (a biaffine parser) or "
+                      "relation (a marked E1/E2 pair's relation) (default ner)."),
     setting_option("max_steps", type=int),
     setting_option("epochs", type=int),
     setting_option("freeze_layers", type=int),

@@ -141,6 +141,7 @@ class RelationSettings(TrainSettings):
     on KBP37's own English dev split (benchmarks/RESULTS.md, relation-relx)."""
 
     kind: ClassVar[str] = "the relation classifier (relation)"
+    default_notes: ClassVar[dict] = {"freeze_layers": "all but the top `top_layers`, 6"}
     task: Literal["relation"] = "relation"
     labels: Optional[list[str]] = Field(None, description="directed relation labels; "
                                         "default: those of the source data")
