@@ -74,7 +74,8 @@ def run(args) -> None:
     from xlie.selftrain.config import train_settings
     from xlie.scoring import relx_f1
     from xlie.selftrain.relation import RelationClassifier
-    from xlie.selftrain.relation_train import _read, train_relation
+    from xlie.selftrain.data import read_all
+    from xlie.selftrain.relation_train import train_relation
 
     work = Path(args.workdir)
     work.mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,7 @@ def run(args) -> None:
             from xlie.selftrain.relation_train import select_pairs
             base = RelationClassifier.load(extra["init_model"])
             base.model.freeze_lower(k, base.tokenizer.pad_token_id or 0, cache)
-            text = [s.model_copy(update={"relations": []}) for s in _read(args.unlabeled)]
+            text = [s.model_copy(update={"relations": []}) for s in read_all(args.unlabeled)]
             pseudo, sel = select_pairs(base.predict(text), SelectConfig(threshold=args.threshold))
             from xlie.formats.jsonl import write_jsonl
             extra["pseudo"] = [work / f"pseudo-{args.condition}-{args.tag}-{seed}.jsonl"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Collection, Iterator, Optional
+from typing import Iterable, Collection, Iterator, Optional
 
 from ..corpus import Sentence, has_tag
 from ..errors import InputFormatError, XlieError
@@ -51,6 +51,11 @@ def read_sentences(path: str | Path) -> Iterator[tuple[Optional[int], Sentence]]
     """``(line or None, sentence)`` from a corpus file of any format ``xlie.formats`` reads,
     told by its extension or, failing that, its content."""
     return read_numbered(path, sniff=True)
+
+
+def read_all(paths: Iterable[str | Path]) -> list[Sentence]:
+    """Every sentence of the corpus files, in order: what each task trains and predicts on."""
+    return [s for path in paths for _, s in read_sentences(path)]
 
 
 def task_spans(sent: Sentence, task: str) -> list:

@@ -46,13 +46,13 @@ def predict_file(model: str | Path | Sequence[str | Path], inputs: Sequence[str 
     :class:`.translate_test.TranslateTestSpec`) with or without ``translate_test_model``,
     give translate-test or an ensemble (:mod:`.teachers`); the report then says what
     translate-test lost on the way."""
-    from .data import read_sentences
+    from .data import read_all
     from .teachers import build_predictor, predictor_report
     models = [model] if isinstance(model, (str, Path)) else list(model)
     kind = None
     for m in models or [translate_test_model]:
         kind = check_prediction(m, inputs, output, fmt)[1]
-    sents = [s for path in inputs for _, s in read_sentences(path)]   # bad input: before loading
+    sents = read_all(inputs)   # bad input: before loading
     if kind == "timeml":
         docs = list(dict.fromkeys(str(getattr(s, "doc", None)) for s in sents))
         if len(docs) > 1:

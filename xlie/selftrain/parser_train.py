@@ -27,6 +27,7 @@ from ..errors import XlieError
 from ..fileio import atomic_write
 from ..scoring import pair_sentences, score_dep
 from .config import ParserSettings, SelectConfig, TrainSettings
+from .data import read_all
 from .fit import Prepared, fit
 from .health import collapse_report, label_shares
 from .holdout import hold_out_training
@@ -221,11 +222,6 @@ def confident_arcs(sents: Sequence[Sentence], threshold: float) -> list[Sentence
     return select_arcs(sents, SelectConfig(mode="threshold", threshold=threshold))[0]
 
 
-def _read(paths: Sequence[str | Path]) -> list[Sentence]:
-    from ..formats.detect import read_any
-    return [s for p in paths for s in read_any(p)]
-
-
 def train_parser_files(source: Paths, out: str | Path, config: ParserSettings,
                        silver: Paths = (), dev: Optional[str | Path] = None,
                        test: Optional[str | Path] = None, init_model: Optional[str | Path] = None,
@@ -234,13 +230,14 @@ def train_parser_files(source: Paths, out: str | Path, config: ParserSettings,
     """The parser's entry in the task registry: a parser in ``OUT/model`` from the files;
     ``OUT/metrics.json`` (with test UAS/LAS)."""
     out = Path(out)
-    parser = train_parser(_read(source), out, config, silver=_read(silver), pseudo=_read(pseudo),
-                          dev=_read([dev]) if dev else None, model_dir=out / "model",
+    parser = train_parser(read_all(source), out, config, silver=read_all(silver),
+                          pseudo=read_all(pseudo), dev=read_all([dev]) if dev else None,
+                          model_dir=out / "model",
                           resume=resume, feature_cache=feature_cache, init_model=init_model,
                           on_step=on_step)
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     if test and "test" not in metrics:
-        gold = [s for s in _read([test]) if parser.fits(s)]
+        gold = [s for s in read_all([test]) if parser.fits(s)]
         metrics["test"] = score_dep(pair_sentences(gold, parser.predict(gold)))
         with atomic_write(out / "metrics.json") as f:
             json.dump(metrics, f, indent=1)

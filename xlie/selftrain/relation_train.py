@@ -23,6 +23,7 @@ from ..errors import XlieError
 from ..scoring import directed_label, relx_f1
 from .checkpoint import TrainerState
 from .config import RelationSettings, SelectConfig
+from .data import read_all
 from .fit import Prepared, fit
 from .frozen import encoder_layers
 from .health import collapse_report, label_shares
@@ -75,11 +76,6 @@ class RelationTask:
             self.clf.model = accelerator.unwrap_model(model)
             self.clf.save(self.model_dir)
         accelerator.wait_for_everyone()
-
-
-def _read(paths: Iterable[str | Path]) -> list[Sentence]:
-    from .data import read_sentences
-    return [s for p in paths for _, s in read_sentences(p)]
 
 
 def _features(clf: RelationClassifier, sents: Iterable[Sentence], weight: float,
@@ -139,7 +135,7 @@ def train_relation(source: Paths, out: str | Path, config: RelationSettings,
     cache = {} if feature_cache is None else feature_cache
 
     def prepare(accelerator) -> Prepared:
-        src, sil, pse = _read(source), _read(silver), _read(pseudo)
+        src, sil, pse = read_all(source), read_all(silver), read_all(pseudo)
         held = None
         if dev is None:   # hold out a slice of the silver pairs (the source's without silver)
             held, src, sil, pse = hold_out_training(src, sil, pse, config.dev_fraction,
@@ -162,7 +158,7 @@ def train_relation(source: Paths, out: str | Path, config: RelationSettings,
         counts: Counter = Counter()
         data = LoopData(_features(clf, src, 1.0, counts, "source"),
                         _features(clf, sil, config.silver_weight, counts, "silver"),
-                        _read([dev]) if dev else held.sentences if held else [])
+                        read_all([dev]) if dev else held.sentences if held else [])
         if not data.source and not data.silver:
             raise XlieError("no usable training example", str(dict(counts)))
         dev_info = ({"kind": "given", "path": str(dev), "sentences": len(data.dev)} if dev else
@@ -175,8 +171,11 @@ def train_relation(source: Paths, out: str | Path, config: RelationSettings,
                         extra={"labels": clf.labels, "frozen_layers": k})
 
     def finish(accelerator, state: TrainerState, p: Prepared) -> dict:
-        best = RelationClassifier.load(out / "model")
-        best.model.freeze_lower(p.extra["frozen_layers"], best.tokenizer.pad_token_id or 0, cache)
+        best = None
+        if test or not state.dev:   # the kept classifier is needed only to predict here
+            best = RelationClassifier.load(out / "model")
+            best.model.freeze_lower(p.extra["frozen_layers"], best.tokenizer.pad_token_id or 0,
+                                    cache)
         if state.dev:
             shares, on = max(state.dev, key=lambda d: d["macro_f1"]).get("top_label", {}), "dev"
         else:
@@ -188,7 +187,7 @@ def train_relation(source: Paths, out: str | Path, config: RelationSettings,
                  if gold and shares else None)
         done = {"collapse": collapse_report(shares, on, state.losses, config, share)}
         if test:
-            done["test"] = relation_scores(best, _read([test]), config.batch_predict)
+            done["test"] = relation_scores(best, read_all([test]), config.batch_predict)
         # each evaluation's RELX macro-F1 (the classifier's former own loop wrote this)
         done["epochs"] = state.epoch + (1 if state.batches_done else 0)
         done["history"] = [{"epoch": d["epoch"], "step": d["step"],

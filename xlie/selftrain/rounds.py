@@ -26,7 +26,7 @@ from typing import Any, Optional, Sequence
 from ..fileio import atomic_write
 from ..formats.jsonl import write_jsonl
 from .config import SelfTrainConfig
-from .data import read_sentences
+from .data import read_all
 from ..errors import XlieError
 from .tasks import Task, get_task
 from .teachers import build_predictor, predictor_report
@@ -79,7 +79,7 @@ def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
     if pseudo_path.exists() and sel_path.exists():
         return pseudo_path, json.loads(sel_path.read_text(encoding="utf-8"))
     model = teacher(task, model_dir, config, feature_cache, mt_backend)
-    sents = [task.unlabel(s) for path in unlabeled for _, s in read_sentences(path) if s.tokens]
+    sents = [task.unlabel(s) for s in read_all(unlabeled) if s.tokens]
     predicted = model.predict(sents)
     write_jsonl(out / "predictions.jsonl", predicted, *unlabeled)
     kept, stats = task.select(predicted, config.select_for(round_no))

@@ -19,7 +19,7 @@ from ..errors import XlieError
 from ..models import load_pretrained, load_tokenizer
 from .checkpoint import TrainerState, save_tagger
 from .config import TaggerSettings, TrainSettings
-from .data import DataReport, ExampleBuilder, load_examples, load_label_map, read_sentences
+from .data import DataReport, ExampleBuilder, load_examples, load_label_map, read_all
 from .encode import collate, training_features
 from .fit import Prepared, fit
 from .health import collapse_report, label_shares
@@ -149,7 +149,7 @@ def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver:
         tagger = Tagger(model, tokenizer, labels, config.max_length, config.window_context,
                         config.batch_predict)
         setattr(model.config, WINDOW_KEY, tagger.encoder.max_length)
-        dev_sents = ([s for _, s in read_sentences(dev)] if dev else
+        dev_sents = (read_all([dev]) if dev else
                      held.sentences if held else [])
         dev_info = ({"kind": "given", "path": str(dev), "sentences": len(dev_sents)} if dev else
                     held.to_json() if held else {"kind": "none"})
@@ -168,7 +168,7 @@ def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver:
         done = {"collapse": _collapse(accelerator, out, state, examples, config)}
         if test:
             best = Tagger.load(out / "model", device=str(accelerator.device))
-            done["test"] = evaluate(best, [s for _, s in read_sentences(test)])
+            done["test"] = evaluate(best, read_all([test]))
         return done
 
     metrics = fit(config, out, config.effective(), resume, prepare, finish, "tagger", on_step)
