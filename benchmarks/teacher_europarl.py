@@ -173,8 +173,9 @@ def rounds_bench(args) -> None:
         write_section("teacher_europarl_rounds", body)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def tagger_arguments(ap: argparse.ArgumentParser) -> None:
+    """The teacher benchmarks' encoder, data size and tagger training options (one budget
+    for every tagger a run trains)."""
     ap.add_argument("--model", default="e5-small")
     ap.add_argument("--train", type=int, default=500, help="first N sentences train; the rest test")
     ap.add_argument("--max-steps", type=int, default=250)
@@ -183,6 +184,11 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=8e-4)
     ap.add_argument("--head-lr", type=float, default=1e-2)
     ap.add_argument("--seed", type=int, default=0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    tagger_arguments(ap)
     ap.add_argument("--langs", nargs="+", default=["de", "it"])
     ap.add_argument("--silver", action="store_true", help="also (4): silver taggers")
     ap.add_argument("--threads", type=int, default=1)

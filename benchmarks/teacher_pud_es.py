@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from results import machine, table, write_section  # noqa: E402
+from teacher_europarl import tagger_arguments  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pud"
 
@@ -44,14 +45,7 @@ def accuracy(gold, pred) -> tuple[float, float, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--model", default="e5-small")
-    ap.add_argument("--train", type=int, default=500)
-    ap.add_argument("--max-steps", type=int, default=250)
-    ap.add_argument("--batch-size", type=int, default=8)
-    ap.add_argument("--freeze-layers", type=int, default=8)
-    ap.add_argument("--lr", type=float, default=8e-4)
-    ap.add_argument("--head-lr", type=float, default=1e-2)
-    ap.add_argument("--seed", type=int, default=0)
+    tagger_arguments(ap)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--work", default="/tmp/xlie-bench-teacher-pud")
     ap.add_argument("--no-write", action="store_true")
