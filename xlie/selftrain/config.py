@@ -102,6 +102,21 @@ class TrainSettings(Settings):
         return self.model_dump(mode="json")
 
 
+Judge = Literal["source", "none"]
+
+
+def _judge_field(default: str):
+    return Field(default, description="with silver data: first train the model on the "
+                 "source alone, and let it judge the silver (judge.py): a projected label it "
+                 "confidently contradicts is replaced by its own, a word without one gets its "
+                 "confident one; none: every projected label trains as it is (pos and dep)")
+
+
+def _judge_threshold_field():
+    return Field(0.9, ge=0, le=1, description="the probability of the judge's own label "
+                 "that counts as confident")
+
+
 class TaggerSettings(TrainSettings):
     """A token tagger: NER spans (IOB2), POS tags or event triggers (IOB2 over the trigger
     spans, labelled by event class)."""
@@ -121,6 +136,15 @@ class TaggerSettings(TrainSettings):
     low_score: Literal["mask", "drop"] = Field(
         "mask", description="a filtered silver span: ignore its tokens in the loss, or drop the "
                             "whole sentence")
+    silver_judge: Judge = _judge_field("none")
+    judge_threshold: float = _judge_threshold_field()
+
+    @model_validator(mode="after")
+    def _judges_tags_only(self) -> "TaggerSettings":
+        if self.silver_judge != "none" and self.task != "pos":
+            raise ValueError(f"silver_judge: the {self.task} tagger has no judge yet (pos and "
+                             "dep have): use none")
+        return self
 
 
 class ParserSettings(TrainSettings):
@@ -132,6 +156,8 @@ class ParserSettings(TrainSettings):
                                            "arc_scores is below this are left out of the loss")
     freeze_encoder: bool = Field(False, description="train the head alone on encoder states "
                                  "computed once per sentence (far cheaper on a CPU, weaker)")
+    silver_judge: Judge = _judge_field("source")
+    judge_threshold: float = _judge_threshold_field()
     arc_dim: int = Field(256, ge=1, description="size of the biaffine arc scorer's projections")
     rel_dim: int = Field(64, ge=1, description="size of the relation scorer's projections")
 

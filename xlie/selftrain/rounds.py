@@ -96,7 +96,8 @@ def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
 def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: SelfTrainConfig,
                silver: Paths = (), dev: Optional[str | Path] = None,
                test: Optional[str | Path] = None, mt_backend: Any = None) -> dict:
-    """Round 0 trains on source + silver; each later round pseudo-labels ``unlabeled`` with
+    """Round 0 trains on source + silver (judged first where the task's settings say so);
+    each later round pseudo-labels ``unlabeled`` with
     the teacher (``config.teacher``; by default the previous model) and retrains. Returns
     (and writes) the summary of all rounds. ``mt_backend``: a ready translation backend for
     the translate-test teacher (an oracle, a test double) instead of the configured one."""
@@ -109,6 +110,9 @@ def self_train(source: Paths, unlabeled: Paths, run_dir: str | Path, config: Sel
     result = task.train(source, run_dir / "round-0", config.train, silver=silver, dev=dev,
                         test=test, feature_cache=cache)
     rounds = [_round_summary(0, result.metrics)]
+    judged = result.metrics.get("judge", {}).get("silver")
+    if judged:   # silver judged in round 0 (the parser's silver_judge): later rounds use it
+        silver = [run_dir / "round-0" / judged]
     prev = result.model_dir
     for k in range(1, config.rounds + 1):
         out = run_dir / f"round-{k}"

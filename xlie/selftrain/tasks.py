@@ -10,6 +10,7 @@ through :func:`.fit.fit` with its own :class:`.loop.LoopTask`, and a :class:`Tas
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence
@@ -34,6 +35,8 @@ class Task:
     unlabel: Callable[[Sentence], Sentence]      # the text without this task's labels
     owns: Callable[[Path], bool]                 # is this directory a model of this task
     formats: Optional[tuple[str, ...]] = None    # output formats that can hold the labels
+    judge: Optional[Callable] = None             # (silver, teacher's predictions, threshold)
+                                                 #  -> judged silver, counts (judge.py)
 
     @property
     def settings(self) -> type[TrainSettings]:
@@ -52,6 +55,37 @@ def _train_parser(*a, **kw):
     return train_parser_files(*a, **kw)
 
 
+def _judging(name: str, train_fn: Callable) -> Callable:
+    """``train_fn`` with the silver judged first (``silver_judge: source``, judge.py) in a
+    run that starts from the base encoder with silver and no pseudo-labels; self-training
+    rounds after the first reuse round 0's judged silver (rounds.py)."""
+    def train(source, out, config, silver=(), dev=None, test=None, init_model=None,
+              resume: bool = True, on_step=None, pseudo=(), feature_cache=None):
+        report = None
+        if silver and config.silver_judge == "source" and not pseudo and init_model is None:
+            from .judge import judged_silver
+            silver, report = judged_silver(TASKS[name], source, silver, Path(out), config,
+                                           dev, resume, feature_cache)
+        result = train_fn(source, out, config, silver=silver, dev=dev, test=test,
+                          init_model=init_model, resume=resume, on_step=on_step,
+                          pseudo=pseudo, feature_cache=feature_cache)
+        if report is not None and result.metrics.get("judge") != report:
+            from ..fileio import atomic_write
+            result.metrics["judge"] = report
+            with atomic_write(Path(out) / "metrics.json") as f:
+                json.dump(result.metrics, f, indent=1)
+        return result
+    return train
+
+
+def _judge(kind: str) -> Callable:
+    def judge(projected, predicted, threshold):
+        from . import judge as j
+        return (j.judge_trees if kind == "trees" else j.judge_tags)(projected, predicted,
+                                                                   threshold)
+    return judge
+
+
 def _train_relation(*a, **kw):
     from .relation_train import train_relation
     return train_relation(*a, **kw)
@@ -64,6 +98,9 @@ class _TaggerPredictor:
 
     def predict(self, sents: Sequence[Sentence]) -> list[Sentence]:
         return self.model.predict(sents)
+
+    def fits(self, sent: Sentence) -> bool:   # long sentences are windowed
+        return True
 
 
 class _ParserPredictor:
@@ -78,6 +115,9 @@ class _ParserPredictor:
                             f"{self.model.max_length} subwords (first: {long[0]})",
                             "split them before parsing")
         return self.model.predict(sents, self.batch_size)
+
+    def fits(self, sent: Sentence) -> bool:
+        return self.model.fits(sent)
 
 
 class _RelationPredictor:
@@ -142,13 +182,14 @@ TASKS: dict[str, Task] = {
     "ner": Task("ner", "tagger", _train_tagger, _TaggerPredictor, _select_tags("ner"),
                 _scorer("ner"), lambda s: s.model_copy(update={"spans": []}),
                 _tagger_dir("ner"), ("jsonl", "conll", "docbin")),
-    "pos": Task("pos", "tagger", _train_tagger, _TaggerPredictor, _select_tags("pos"),
-                _scorer("pos"), lambda s: s.model_copy(update={"tags": None}),
-                _tagger_dir("pos"), ("jsonl", "conllu", "docbin")),
-    "dep": Task("dep", "parser", _train_parser, _ParserPredictor, _select_arcs,
-                _scorer("dep"), lambda s: s.model_copy(update={"heads": None, "deprels": None,
-                                                                 "arc_scores": None}),
-                _has(PARSER_CONFIG), ("jsonl", "conllu")),
+    "pos": Task("pos", "tagger", _judging("pos", _train_tagger), _TaggerPredictor,
+                _select_tags("pos"), _scorer("pos"), lambda s: s.model_copy(update={"tags": None}),
+                _tagger_dir("pos"), ("jsonl", "conllu", "docbin"), _judge("tags")),
+    "dep": Task("dep", "parser", _judging("dep", _train_parser), _ParserPredictor,
+                _select_arcs, _scorer("dep"),
+                lambda s: s.model_copy(update={"heads": None, "deprels": None,
+                                               "arc_scores": None}),
+                _has(PARSER_CONFIG), ("jsonl", "conllu"), _judge("trees")),
     "relation": Task("relation", "relation classifier", _train_relation, _RelationPredictor,
                      _select_pairs, _scorer("relation"),
                      lambda s: s.model_copy(update={"relations": []}),

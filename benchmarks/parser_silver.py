@@ -1,0 +1,130 @@
+"""Does silver help the default parser? Issue 34's French PUD split, on the PUD languages we
+have: the default `--task dep` trained on the first 500 English PUD sentences alone, and with
+the projected target trees of their 500 translations (PUD's human ones) added, scored on the
+other 500 target sentences (501-1000), which nothing trains or chooses on.
+
+Conditions (each a `xlie selftrain train --task dep --model e5-small` run, defaults unless
+named):
+- ``english``: English gold alone;
+- ``silver``: + silver trees, ``silver_judge: none`` (every projected arc trains);
+- ``judged``: + silver trees judged by the English-only parser (the default).
+
+    python benchmarks/parser_silver.py prepare --langs de es zh
+    python benchmarks/parser_silver.py run --lang de --cond english --seed 0
+    python benchmarks/parser_silver.py report
+
+Each run appends one JSON line to WORK/results.jsonl; ``report`` writes RESULTS.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from project_europarl import links_for  # noqa: E402
+from project_pud import load  # noqa: E402
+from results import machine, mean_spread, table, write_section  # noqa: E402
+
+WORK = Path("/tmp/xlie-bench-parser-silver")
+TRAIN, TEST_FROM, TEST = 500, 500, 500
+CONDS = {"english": ("English gold only", {}),
+         "silver": ("+ silver trees, every projected arc", {"silver_judge": "none"}),
+         "judged": ("+ silver trees judged by the English-only parser (default)", {})}
+
+
+def prepare(langs: list[str], work: Path) -> None:
+    from xlie.corpus import Sentence
+    from xlie.formats.jsonl import write_jsonl
+    from xlie.projection.api import project
+    work.mkdir(parents=True, exist_ok=True)
+    for lang in langs:
+        pairs = load(lang, None)
+        train = pairs[:TRAIN]
+        links, secs = links_for([(e.tokens, d.tokens) for e, d in train], None,
+                                f"pud-{lang}", work / "links")
+        records = [Sentence.model_validate({
+            **e.to_json(), "alignment": l,
+            "translation": {"lang": lang, "text": " ".join(d.tokens), "tokens": d.tokens}})
+            for (e, d), l in zip(train, links)]
+        res = project(records)
+        write_jsonl(work / "en-train.jsonl", [e for e, _ in train])
+        write_jsonl(work / f"silver-{lang}.jsonl", res.sentences)
+        write_jsonl(work / f"test-{lang}.jsonl",
+                    [d for _, d in pairs[TEST_FROM:TEST_FROM + TEST]])
+        print(lang, "tree coverage", round(res.report.tree_coverage, 3), flush=True)
+
+
+def run(lang: str, cond: str, seed: int, work: Path, threads: int) -> None:
+    import torch
+    from xlie.selftrain import train
+    from xlie.selftrain.config import train_settings
+    torch.set_num_threads(threads)
+    out = work / f"{lang}-{cond}-s{seed}"
+    extra = CONDS[cond][1]
+    cfg = train_settings(model="e5-small", task="dep", seed=seed, **extra)
+    english = work / f"{lang}-english-s{seed}"
+    if cond == "judged" and (english / "metrics.json").exists() and not (out / "judge").exists():
+        # the judge is the English-only parser of the same seed and settings: reuse it
+        out.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(english, out / "judge")
+    t = time.perf_counter()
+    silver = [] if cond == "english" else [work / f"silver-{lang}.jsonl"]
+    res = train([work / "en-train.jsonl"], out, cfg, silver=silver,
+                test=work / f"test-{lang}.jsonl")
+    m = res.metrics
+    row = {"lang": lang, "cond": cond, "seed": seed, "uas": m["test"]["uas"],
+           "las": m["test"]["las"], "seconds": time.perf_counter() - t,
+           "judge": m.get("judge"), "dev_set": m.get("dev_set"), "best_dev": m.get("best"),
+           "step": m.get("step")}
+    with open(work / "results.jsonl", "a") as f:
+        f.write(json.dumps(row) + "\n")
+    print(json.dumps(row), flush=True)
+
+
+def report(work: Path, write: bool) -> str:
+    rows = [json.loads(l) for l in (work / "results.jsonl").read_text().splitlines()]
+    by: dict = {}
+    for r in rows:
+        by.setdefault((r["lang"], r["cond"]), []).append(r)
+    out = []
+    for (lang, cond), rs in sorted(by.items()):
+        out.append([lang, CONDS[cond][0], mean_spread([100 * r["uas"] for r in rs]),
+                    mean_spread([100 * r["las"] for r in rs]),
+                    ", ".join(f"{100 * r['las']:.1f}" for r in rs),
+                    f"{sum(r['seconds'] for r in rs) / len(rs):.0f}"])
+    text = "\n".join([
+        "## The default parser with and without silver trees (PUD, issue 34's split)", "",
+        f"Machine: {machine()}.", "",
+        __doc__.split("\n\n")[0].replace("\n", " "), "",
+        table(["lang", "training data", "UAS", "LAS", "LAS per seed", "seconds"], out)])
+    if write:
+        write_section("parser-silver", text)
+    return text
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("stage", choices=["prepare", "run", "report"])
+    ap.add_argument("--langs", nargs="+", default=["de", "es", "zh"])
+    ap.add_argument("--lang", default="de")
+    ap.add_argument("--cond", choices=list(CONDS), default="english")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--work", type=Path, default=WORK)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    if args.stage == "prepare":
+        prepare(args.langs, args.work)
+    elif args.stage == "run":
+        run(args.lang, args.cond, args.seed, args.work, args.threads)
+    else:
+        print(report(args.work, not args.no_write))
+
+
+if __name__ == "__main__":
+    main()
