@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_europarl import links_for  # noqa: E402
 from project_pud import load  # noqa: E402
-from results import machine, mean_spread, table, write_section  # noqa: E402
+from results import machine, mean_spread, peak_rss_mb, table, write_section  # noqa: E402
 
 WORK = Path("/tmp/xlie-bench-parser-silver")
 TRAIN, TEST_FROM, TEST = 500, 500, 500
@@ -78,7 +78,7 @@ def run(lang: str, cond: str, seed: int, work: Path, threads: int) -> None:
                 test=work / f"test-{lang}.jsonl")
     m = res.metrics
     row = {"lang": lang, "cond": cond, "seed": seed, "uas": m["test"]["uas"],
-           "las": m["test"]["las"], "seconds": time.perf_counter() - t,
+           "las": m["test"]["las"], "seconds": time.perf_counter() - t, "max_rss_mb": peak_rss_mb(),
            "judge": m.get("judge"), "dev_set": m.get("dev_set"), "best_dev": m.get("best"),
            "step": m.get("step")}
     with open(work / "results.jsonl", "a") as f:

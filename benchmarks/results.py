@@ -37,6 +37,12 @@ def machine() -> str:
             f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC")
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MiB (Linux reports KiB)."""
+    import resource
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     """Replace (or append) the section ``name`` of RESULTS.md with ``body`` (Markdown)."""
     begin, end = f"<!-- begin:{name} -->", f"<!-- end:{name} -->"

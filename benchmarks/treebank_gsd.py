@@ -34,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from project_europarl import SHARED  # noqa: E402
-from results import machine, mean_spread, publish, table  # noqa: E402
+from results import machine, mean_spread, peak_rss_mb, publish, table  # noqa: E402
 
 UD = SHARED / "data" / "ud"
 EWT = ["en_ewt-ud-dev.conllu", "en_ewt-ud-test.conllu"]
@@ -213,7 +213,7 @@ def train_one(args, work: Path, task: str, cond: str, seed: int) -> dict:
     got = ([percent(main_score("pos", m["test"]))] if task == "pos" else
            [percent(m["test"]["uas"]), percent(m["test"]["las"])])
     row = {"task": task, "cond": cond, "seed": seed, "scores": got,
-           "seconds": round(time.perf_counter() - t), "judge": m.get("judge"),
+           "seconds": round(time.perf_counter() - t),  "max_rss_mb": peak_rss_mb(),"judge": m.get("judge"),
            "model_choice": m.get("model_choice", {}).get("text"), "steps": m.get("step")}
     with open(work / "results.jsonl", "a") as f:
         f.write(json.dumps(row) + "\n")

@@ -69,13 +69,19 @@ def test_a_parser_run_with_silver_trains_its_judge_first_and_records_the_verdict
     assert again.metrics == res.metrics   # the finished run and its verdicts are read back
 
 
-def test_silver_judge_none_trains_on_the_projected_arcs(tiny_bert, test_data, tmp_path):
-    from xlie.selftrain import train
-    from xlie.selftrain.config import train_settings
+def test_silver_judge_none_on_the_cli_trains_on_the_projected_arcs(tiny_bert, test_data,
+                                                                    tmp_path):
+    from click.testing import CliRunner
+
+    from xlie.cli import cli
     src, silver = _files(test_data, tmp_path)
-    cfg = train_settings(model=str(tiny_bert), task="dep", max_steps=2, silver_judge="none")
-    res = train([src], tmp_path / "run", cfg, silver=[silver])
-    assert "judge" not in res.metrics and not (tmp_path / "run" / "judge").exists()
+    r = CliRunner().invoke(cli, ["selftrain", "train", str(src), "--silver", str(silver),
+                                 "--task", "dep", "--model", str(tiny_bert), "--max-steps", "2",
+                                 "--silver-judge", "none", "-o", str(tmp_path / "run")])
+    assert r.exit_code == 0, r.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["settings"]["silver_judge"] == "none" and "judge" not in metrics
+    assert not (tmp_path / "run" / "judge").exists()
 
 
 def test_self_training_rounds_reuse_round_0s_judged_silver(tiny_bert, test_data, tmp_path):

@@ -28,6 +28,8 @@ _COMMON = [
     setting_option("min_silver_score", type=float),
     setting_option("silver_weight", type=float),
     setting_option("silver_ratio", type=float),
+    setting_option("silver_judge", type=click.Choice(["source", "none"])),
+    setting_option("judge_threshold", type=float),
     click.option("--dev", type=click.Path(exists=True, dir_okay=False),
                  help="Gold dev corpus for early stopping and model choice (default: a "
                       "held-out slice of the silver data, else of the source)."),
