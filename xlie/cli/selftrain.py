@@ -97,7 +97,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
 @click.option("--model", "models", multiple=True,
               help="Model directory written by `xlie selftrain train`; repeat it for an "
-                   "ensemble (ner, pos: label distributions averaged per word).")
+                   "ensemble of taggers (see --combine and --weight).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "timeml",
                                                    "docbin"]),
               help="Output format (default: from the suffix).")
