@@ -143,3 +143,29 @@ def test_selftrain_predict_translate_test_relation_cli(relation_model, tmp_path,
     out = list(read_corpus(tmp_path / "out.jsonl"))
     assert [o.tokens for o in out] == [s.tokens for s in sents]
     assert all(len(o.relations) == 1 for o in out)
+
+
+def test_a_relation_round_with_the_translate_test_teacher(relation_model, tiny_xlmr, tmp_path,
+                                                          monkeypatch, one_thread):
+    from xlie.selftrain.config import SelfTrainConfig
+    from xlie.selftrain.rounds import self_train
+    from xlie.translation import open_session
+    monkeypatch.setattr(tt, "_open_translator", lambda s: open_session(
+        None, s.src_lang, s.tgt_lang, backend=EchoBackend(reverse), cache=False))
+    monkeypatch.setattr(tt, "_aligner", lambda s: MatchAligner())
+    toy_relx(tmp_path / "train.txt", 16, 0)
+    toy_relx(tmp_path / "text.txt", 8, 2)
+    cfg = SelfTrainConfig.model_validate({
+        "train": {"task": "relation", "model": str(tiny_xlmr), "epochs": 1, "batch_size": 8,
+                  "lr": 2e-3, "max_length": 64},
+        "rounds": 1, "select": {"mode": "threshold", "threshold": 0.0},
+        "teacher": "translate-test",
+        "translate_test": {"source_model": str(relation_model), "src_lang": "xx"}})
+    self_train([tmp_path / "train.txt"], [tmp_path / "text.txt"], tmp_path / "run", cfg)
+    pred = list(read_corpus(tmp_path / "run" / "round-1" / "predictions.jsonl"))
+    text = [s.model_copy(update={"relations": []}) for s in read_relx(tmp_path / "text.txt")]
+    expect = TranslateTestPredictor(relation_model, spec()).predict(text)
+    assert [p.relations for p in pred] == [e.relations for e in expect]
+    sel = json.loads((tmp_path / "run" / "round-1" / "selection.json").read_text())
+    assert sel["teacher"] == "translate-test"
+    assert sel["translate_test"]["relations"]["projected"] == 8
