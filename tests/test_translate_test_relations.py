@@ -109,6 +109,8 @@ def test_an_argument_that_does_not_reach_the_translation_loses_the_pair_and_is_c
     rep = teacher.report.to_dict()["relations"]
     assert rep == {"pairs": 2, "carried": 1, "predicted": 1, "projected": 1, "lost": 1,
                    "arguments_lost": {"not_carried": 1, "not_back": 0, "elsewhere": 0}}
+    whole = teacher.report.to_dict()   # every word but Acme has its twin in the 'translation'
+    assert whole["words"] == 12 and whole["words_reached"] == 11
 
 
 def test_an_untranslated_pair_is_lost_not_guessed(relation_model, tmp_path, one_thread):

@@ -199,6 +199,9 @@ class TranslateTestPredictor:
         rels = relations_through_translation(
             self.source, sents, words, [by_k.get(k) for k in range(len(sents))],
             (self.spec.src_lang, self.spec.tgt_lang), rep.relations)
+        for al in aligned:   # a relation has no per-word labels: words a link reached
+            if al.error is None:
+                rep.words_reached += len({int(j) for _, j, *_ in al.links})
         out = []
         for s, r in zip(clean, rels):
             rep.words += len(s.tokens)
