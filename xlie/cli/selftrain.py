@@ -99,7 +99,7 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
               help="Output file; format from its suffix: .jsonl, .conll, .conllu, .spacy (DocBin).")
 @click.option("--model", "models", multiple=True,
               help="Model directory written by `xlie selftrain train`; repeat it for an "
-                   "ensemble (ner, pos: label distributions averaged per word).")
+                   "ensemble of taggers (see --combine and --weight).")
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "conll", "conllu", "relx", "timeml",
                                                    "docbin"]),
               help="Output format (default: from the suffix).")
@@ -122,18 +122,27 @@ def train_cmd(source, out, config_path, overrides, silver, dev, test, no_resume,
 @click.option("--translate-test-model", "tt_model", type=click.Path(file_okay=False),
               default=None, help="Source-language model used through translation, "
                                  "ensembled with the --model ones.")
+@click.option("--combine", type=click.Choice(["word", "span"]), default=None,
+              help="How an ensemble combines its members: word (label distributions "
+                   "averaged per word; ner, pos) or span (a weighted vote per span, the "
+                   "members' confidences averaged; ner) (default word).")
+@click.option("--weight", "weights", multiple=True, type=float,
+              help="An ensemble member's weight, one per member in this order: each "
+                   "--model as given, then --translate-test-model (default 1 each).")
 def predict_cmd(inputs, output, models, fmt, batch_size, score, dtype, tt_backend, mt_model,
-                src_lang, tgt_lang, tt_model):
+                src_lang, tgt_lang, tt_model, combine, weights):
     """Label INPUTS with a model that `xlie selftrain train` wrote: spans with scores (NER),
     tags (POS), trees (a parser), a relation per marked pair (relation), event triggers
     (event), with confidences.
-    With --translate-test, through translation into the model's language; with several
-    models, their ensemble."""
+    With --translate-test, through translation into the model's language (relations: the
+    marked pair carried onto the translation and its relation brought back onto the
+    input's own E1/E2); with several models, their ensemble."""
     from ..selftrain.output import predict_file
     from ..selftrain.translate_test import spec_from
     spec = spec_from(tt_backend, mt_model, src_lang, tgt_lang) if tt_backend else None
     report = predict_file(list(models), list(inputs), output, fmt, batch_size, score, dtype,
-                          translate_test=spec, translate_test_model=tt_model)
+                          translate_test=spec, translate_test_model=tt_model,
+                          weights=list(weights) or None, combine=combine)
     if isinstance(report.get("scores"), dict):   # the table `xlie project eval` prints
         from ..scoring import format_scores
         click.echo(format_scores({"sentences": report["sentences"],

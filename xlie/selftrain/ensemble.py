@@ -1,4 +1,5 @@
-"""Ensembles of taggers (NER, POS): several models label the same words, combined per word.
+"""Ensembles of taggers (NER, POS): several models label the same words, combined per word
+(here) or, for NER, per span by weighted votes (``combine="span"``, :mod:`.span_vote`).
 
 Each member gives every word a label distribution, or abstains on it:
 
@@ -13,7 +14,8 @@ Each member gives every word a label distribution, or abstains on it:
 The ensemble's distribution of a word is the weighted mean over the members that did not
 abstain; its labels, spans (IOB2 decoding) and confidences then come out exactly as one
 tagger's (:func:`.predict.annotate_words`). Members must share the task; the label set is
-the union of theirs.
+the union of theirs. Weights are given per member, in member order (``selftrain predict
+--weight``: the ``--model`` ones, then ``--translate-test-model``).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from ..errors import XlieError
 from .labels import OUTSIDE
 
 Dist = tuple[np.ndarray, np.ndarray]    # (n_words, n_labels) probabilities, (n_words,) given
+COMBINE = ("word", "span")              # per word (label distributions), per span (votes)
 
 
 def member_labels(member: Any) -> list[str]:
@@ -88,14 +91,22 @@ def combine(dists: Sequence[Dist], weights: Sequence[float]) -> Dist:
 
 
 class EnsemblePredictor:
-    """Members' per-word distributions averaged (see the module doc); ``.predict`` like a
-    registry predictor, ``.report`` the translate-test members' losses."""
+    """Members' per-word distributions averaged (see the module doc), or their spans voted
+    on (``combine="span"``, NER); ``.predict`` like a registry predictor, ``.report`` the
+    translate-test members' losses."""
 
     def __init__(self, members: Sequence[Any], task: str,
-                 weights: Optional[Sequence[float]] = None):
+                 weights: Optional[Sequence[float]] = None, combine: str = "word"):
         if task not in ("ner", "pos"):
             raise XlieError(f"ensembles combine ner or pos taggers, not {task}",
                             "give one model for other tasks")
+        if combine not in COMBINE:
+            raise XlieError(f"unknown way to combine an ensemble: {combine!r}",
+                            f"choose one of: {', '.join(COMBINE)}")
+        if combine == "span" and task != "ner":
+            raise XlieError(f"a vote per span needs spans; {task} taggers give tags",
+                            "combine them per word (--combine word)")
+        self.combine = combine
         if not members:
             raise ValueError("an ensemble needs members")
         self.members, self.task = list(members), task
@@ -104,7 +115,7 @@ class EnsemblePredictor:
             raise XlieError("one non-negative weight per ensemble member is needed",
                             f"{len(self.members)} members, weights {self.weights}")
         labels: list[str] = []
-        for m in self.members:
+        for m in self.members if combine == "word" else ():   # a vote needs only spans
             labels += [x for x in member_labels(m) if x not in labels]
         if task == "ner" and OUTSIDE in labels:
             labels.remove(OUTSIDE)
@@ -134,9 +145,22 @@ class EnsemblePredictor:
                        if hasattr(getattr(m, "report", None), "to_dict")}
         return [combine([d[i] for d in per_member], self.weights) for i in range(len(sents))]
 
+    def member_outputs(self, sentences: Sequence[Sentence]) -> list[list[Sentence]]:
+        """Each member's predicted sentences (what a vote per span combines)."""
+        sents = list(sentences)
+        outs = [list(m.predict(sents)) for m in self.members]
+        self.report = {f"member_{k}": m.report.to_dict() for k, m in enumerate(self.members)
+                       if hasattr(getattr(m, "report", None), "to_dict")}
+        return outs
+
     def predict(self, sentences: Sequence[Sentence]) -> list[Sentence]:
         from .predict import WordPrediction, annotate_words
         sents = list(sentences)
+        if self.combine == "span":
+            from .span_vote import voted_sentence
+            outs = self.member_outputs(sents)
+            return [voted_sentence(s, [o[i] for o in outs], self.weights)
+                    for i, s in enumerate(sents)]
         out = []
         for s, (p, given) in zip(sents, self.predict_distributions(sents)):
             best = p.argmax(-1) if len(p) else np.zeros(0, dtype=int)

@@ -38,17 +38,21 @@ def check_format(path: str | Path, task: str, fmt: Optional[str] = None) -> str:
 def predict_file(model: str | Path | Sequence[str | Path], inputs: Sequence[str | Path],
                  output: str | Path, fmt: Optional[str] = None, batch_size: int = 32,
                  score: bool = False, dtype: Optional[str] = None, translate_test=None,
-                 translate_test_model: Optional[str | Path] = None) -> dict:
+                 translate_test_model: Optional[str | Path] = None,
+                 weights: Optional[Sequence[float]] = None,
+                 combine: Optional[str] = None) -> dict:
     """Label the sentences of ``inputs`` with a model `xlie selftrain train` wrote (any task)
     and write them to ``output``. With ``score``, the inputs' own labels are taken as gold
     and the scores returned. ``dtype``: bf16 or int8 inference of direct models
     (``models.quantize.for_inference``). Several models, or ``translate_test`` (a
     :class:`.translate_test.TranslateTestSpec`) with or without ``translate_test_model``,
-    give translate-test or an ensemble (:mod:`.teachers`); the report then says what
-    translate-test lost on the way."""
+    give translate-test or an ensemble (:mod:`.teachers`; ``weights``: one per member, the
+    models then the translate-test model; ``combine``: ``word`` or ``span``); the report
+    then says what translate-test lost on the way."""
     from .data import read_all
-    from .teachers import build_predictor, predictor_report
+    from .teachers import build_predictor, check_members, predictor_report
     models = [model] if isinstance(model, (str, Path)) else list(model)
+    check_members(models, translate_test_model, weights, combine)
     kind = None
     for m in models or [translate_test_model]:
         kind = check_prediction(m, inputs, output, fmt)[1]
@@ -60,7 +64,7 @@ def predict_file(model: str | Path | Sequence[str | Path], inputs: Sequence[str 
                             f"{len(docs)} ({', '.join(docs[:3])}{', ...' if len(docs) > 3 else ''})",
                             "predict each document into its own .tml file, or write JSONL")
     task, predictor = build_predictor(models, translate_test, translate_test_model, batch_size,
-                                      dtype=dtype)
+                                      weights=weights, dtype=dtype, combine=combine)
     pred = predictor.predict(sents)
     n = write_predictions(output, pred, task.name, *inputs, fmt=fmt)
     report: dict = {"sentences": n, "empty": sum(1 for s in sents if not s.tokens),

@@ -7,7 +7,9 @@ and the rounds driver (``SelfTrainConfig.teacher``) both build their predictor h
 * ``--translate-test BACKEND`` with one ``--model`` and no ``--translate-test-model``: that
   (source-language) model through translation (:mod:`.translate_test`);
 * otherwise every ``--model`` predicts directly and ``--translate-test-model`` (if given)
-  through translation, combined per word (:mod:`.ensemble`; ner and pos).
+  through translation, combined per word (:mod:`.ensemble`; ner and pos) or per span by
+  weighted votes (``--combine span``, :mod:`.span_vote`; ner). ``--weight`` gives one weight
+  per member in that order: the ``--model`` ones, then the ``--translate-test-model``.
 """
 from __future__ import annotations
 
@@ -37,12 +39,15 @@ def build_predictor(models: Sequence[str | Path],
                     tt_model: Optional[str | Path] = None, batch_size: int = 32,
                     feature_cache: Optional[dict] = None,
                     weights: Optional[Sequence[float]] = None,
-                    dtype: Optional[str] = None) -> tuple[Task, Any]:
-    """The task and a predictor with ``.predict(sentences)`` (see the module doc)."""
+                    dtype: Optional[str] = None,
+                    combine: Optional[str] = None) -> tuple[Task, Any]:
+    """The task and a predictor with ``.predict(sentences)`` (see the module doc).
+    ``combine``: ``word`` (the default) or ``span``, for an ensemble."""
     if tt_model is not None and translate_test is None:
         raise XlieError("--translate-test-model needs a translation backend",
                         "pass --translate-test BACKEND (e.g. apertium) with -s and -t")
     task = teacher_task(models, tt_model)
+    check_members(models, tt_model, weights, combine)
     if translate_test is not None and tt_model is None:
         if len(models) != 1:
             raise XlieError("translate-test with several --model: which one translates?",
@@ -55,7 +60,23 @@ def build_predictor(models: Sequence[str | Path],
     if len(members) == 1 and weights is None:
         return task, members[0]
     from .ensemble import EnsemblePredictor
-    return task, EnsemblePredictor(members, task.name, weights)
+    return task, EnsemblePredictor(members, task.name, weights, combine or "word")
+
+
+def check_members(models: Sequence[str | Path], tt_model: Optional[str | Path],
+                  weights: Optional[Sequence[float]], combine: Optional[str]) -> None:
+    """Weights and the way to combine fit the ensemble's members (before any loading)."""
+    order = [f"--model {m}" for m in models] + \
+        ([f"--translate-test-model {tt_model}"] if tt_model is not None else [])
+    if weights is not None and len(weights) != len(order):
+        raise XlieError(f"{len(weights)} weights given for {len(order)} ensemble members",
+                        "give one --weight per member, in this order: " + "; ".join(order))
+    if weights is not None and any(w < 0 for w in weights):
+        raise XlieError(f"a member's weight is negative: {list(weights)}",
+                        "weights are non-negative numbers (0 leaves a member out)")
+    if combine is not None and len(order) < 2:
+        raise XlieError(f"--combine {combine} combines an ensemble; one model was given",
+                        "give several --model (and/or --translate-test-model)")
 
 
 def predictor_report(predictor: Any) -> Optional[dict]:

@@ -5,7 +5,8 @@ source model (any task of the registry: a tagger, the parser) predicts on the tr
 the pair is word-aligned with ``xlie align``'s defaults (``Aligner("e5-small")``), and the
 predictions are projected back onto the input's own words with the projection stage's code
 (``projection.sentence.project_sentence``: spans for NER, tags for POS, trees through tree
-projection for the parser). The teacher is then a model trained on gold in its own language,
+projection for the parser; a relation's two marked arguments there and back,
+:mod:`.translate_test_relations`). The teacher is then a model trained on gold in its own language,
 not a student trained on silver.
 
 :class:`TranslateTestPredictor` has the registry predictors' ``.predict(sentences)``, so
@@ -16,7 +17,7 @@ Confidences: a projected span keeps the source model's span score (its projectio
 kept as ``projection_score``); a word's ``tag_scores`` entry is the mean score of the source
 words linked to it that carry its label, 0.0 for a word nothing reached (no evidence). A
 projected tree's ``arc_scores`` are tree projection's own (link evidence), not the parser's.
-Relations are not projected back yet.
+A relation keeps the classifier's ``score``.
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from ..corpus import UNLABELED, Sentence, Translation
 from ..errors import XlieError
 from ..projection.links import Links
 
-TASKS = ("ner", "pos", "dep")   # what can be projected back (relations: not yet)
+TASKS = ("ner", "pos", "dep", "relation")   # what can be projected back
 
 
 @dataclass
@@ -53,6 +54,7 @@ class TranslateTestReport:
     projection: dict = field(default_factory=dict)   # the projection stage's report
     words: int = 0
     words_reached: int = 0         # input words some prediction reached through a link
+    relations: dict = field(default_factory=dict)    # translate_test_relations.new_counts
 
     def to_dict(self) -> dict:
         out = {"sentences": self.sentences, "empty": self.empty,
@@ -70,6 +72,8 @@ class TranslateTestReport:
             out["trees"] = {k: p["trees"][k] for k in ("sentences", "words", "arcs",
                                                        "complete_trees") if k in p["trees"]}
             out["arcs_dropped"] = p.get("arcs_dropped", {})
+        if self.relations:
+            out["relations"] = self.relations
         return out
 
 
@@ -109,7 +113,8 @@ class TranslateTestPredictor:
             self.task, self.source = get_task(task), model
         if self.task.name not in TASKS:
             raise XlieError(f"translate-test projects {', '.join(TASKS)} predictions; this "
-                            f"is a {self.task.name} model", "give a tagger or a parser")
+                            f"is a {self.task.name} model",
+                            "give a tagger, a parser or a relation classifier")
         self.spec = spec
         self._session = None
         self._aligner = None
@@ -153,12 +158,14 @@ class TranslateTestPredictor:
         clean = [self.task.unlabel(s) for s in sents]
         src_in = [Sentence(id=sents[k].id, lang=self.spec.tgt_lang, tokens=words[k])
                   for k in todo]
-        predicted = self.source.predict(src_in) if src_in else []
         aligned = self.aligner.align_pairs([(words[k], list(sents[k].tokens)) for k in todo])
+        rep.unaligned = sum(1 for al in aligned if al.error is not None)
+        if self.task.name == "relation":
+            return self._relations(sents, clean, words, todo, aligned)
+        predicted = self.source.predict(src_in) if src_in else []
         pairs, where = [], []
         for k, pred, al in zip(todo, predicted, aligned):
             if al.error is not None:
-                rep.unaligned += 1
                 continue
             links = Links.from_triples([tuple(x) for x in al.links], len(words[k]),
                                        len(sents[k].tokens))
@@ -178,6 +185,27 @@ class TranslateTestPredictor:
         for s in out:
             rep.words += len(s.tokens)
             rep.words_reached += sum(1 for x in (getattr(s, "tag_scores", None) or []) if x > 0)
+        return out
+
+    def _relations(self, sents: list[Sentence], clean: list[Sentence], words: list[list[str]],
+                   todo: list[int], aligned: list[Any]) -> list[Sentence]:
+        """Relation inputs: each marked pair classified on its translation (see
+        :mod:`.translate_test_relations`); the input records with the relations that came back."""
+        from ..projection.sentence import with_span_ids
+        from .translate_test_relations import new_counts, relations_through_translation
+        rep = self.report
+        rep.relations = new_counts()
+        by_k = dict(zip(todo, aligned))
+        rels = relations_through_translation(
+            self.source, sents, words, [by_k.get(k) for k in range(len(sents))],
+            (self.spec.src_lang, self.spec.tgt_lang), rep.relations)
+        for al in aligned:   # a relation has no per-word labels: words a link reached
+            if al.error is None:
+                rep.words_reached += len({int(j) for _, j, *_ in al.links})
+        out = []
+        for s, r in zip(clean, rels):
+            rep.words += len(s.tokens)
+            out.append(s.model_copy(update={"spans": with_span_ids(s), "relations": r}))
         return out
 
     def _merge(self, sent: Sentence, pred: Sentence, proj: Sentence, links: Links) -> Sentence:
