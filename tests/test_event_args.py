@@ -185,3 +185,20 @@ def test_an_argument_naming_no_span_stops_with_file_and_line(tmp_path):
         list(read_corpus(path))
     assert "bad.jsonl" in str(err.value) and ":2" in str(err.value)
     assert "nowhere" in str(err.value)
+
+
+def test_project_eval_prints_argument_scores(tmp_path):
+    spans = [(1, 2, "Attack", "e1"), (0, 1, "ORG", "a1"), (2, 4, "LOC", "a2")]
+    gold = _sent("g1", spans, [{"label": "Attack", "trigger": "e1", "args": [
+        {"role": "Attacker", "span": "a1"}, {"role": "Target", "span": "a2"}]}])
+    pred = _sent("g1", spans, [{"label": "Attack", "trigger": "e1", "args": [
+        {"role": "Attacker", "span": "a1"}]}])
+    write(tmp_path / "gold.jsonl", [gold])
+    write(tmp_path / "pred.jsonl", [pred])
+    r = CliRunner().invoke(cli, ["project", "eval", str(tmp_path / "gold.jsonl"),
+                                 str(tmp_path / "pred.jsonl"), "--task", "event", "--json"],
+                           catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    ev = json.loads(r.output)["event"]
+    assert ev["argument"]["recall"] == pytest.approx(0.5)
+    assert ev["argument_class"]["precision"] == 1.0
