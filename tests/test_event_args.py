@@ -202,3 +202,25 @@ def test_project_eval_prints_argument_scores(tmp_path):
     ev = json.loads(r.output)["event"]
     assert ev["argument"]["recall"] == pytest.approx(0.5)
     assert ev["argument_class"]["precision"] == 1.0
+
+
+def test_pseudo_labels_of_events_keep_mentions_and_only_kept_triggers_events(tmp_path):
+    from xlie.formats.jsonl import write_jsonl
+    from xlie.selftrain.config import SelectConfig
+    from xlie.selftrain.pseudo import select_pseudo_labels
+    s = Sentence(id="p", tokens="Rebels attacked and bombed Paris".split(),
+                 spans=[Span(start=0, end=1, label="ORG", id="m1"),
+                        Span(start=1, end=2, label="Attack", id="p-0", score=0.9),
+                        Span(start=3, end=4, label="Attack", id="p-1", score=0.2),
+                        Span(start=4, end=5, label="GPE", id="m2")])
+    s.events = [{"label": "Attack", "trigger": "p-0", "args": [{"role": "Attacker", "span": "m1"}]},
+                {"label": "Attack", "trigger": "p-1", "args": [{"role": "Target", "span": "m2"}]}]
+    s.tag_scores = [0.99, 0.9, 0.99, 0.2, 0.99]
+    kept, stats = select_pseudo_labels([s], "event",
+                                       SelectConfig(mode="threshold", threshold=0.5))
+    assert set(stats["per_label"]) == {"Attack", "O"}       # mentions are no pseudo-labels
+    out = kept[0]
+    assert [x.id for x in out.spans] == ["m1", "p-0", "m2"]  # the low trigger goes
+    assert [e["trigger"] for e in out.events] == ["p-0"]
+    write_jsonl(tmp_path / "pseudo.jsonl", kept)             # and it reads back
+    assert len(list(read_corpus(tmp_path / "pseudo.jsonl"))) == 1
