@@ -126,9 +126,8 @@ def run(args) -> None:
                      f"{100 * rx['recall']:.2f}", f"{100 * rx['f1']:.2f}",
                      f"{100 * rx['class_f1']:.2f}", round(secs)])
         print(rows[-1], flush=True)
-    mean = ["xlie, mean ± sd" if len(args.model) > 1 else None]
-    if mean[0]:
-        rows.append([mean[0], "", "", mean_spread(figs["ts"]), mean_spread(figs["tcs"]),
+    if len(args.model) > 1:
+        rows.append(["xlie, mean ± sd", "", "", mean_spread(figs["ts"]), mean_spread(figs["tcs"]),
                      mean_spread(figs["tp"]), mean_spread(figs["trr"]), mean_spread(figs["tr"]),
                      mean_spread(figs["cls"]), ""])
     cls = dict(PUBLISHED_CLASS)
@@ -136,7 +135,7 @@ def run(args) -> None:
             f"{100 * f:.1f}", f"{100 * cls[name]:.1f}" if name in cls else "", ""]
            for name, p, r, f in PUBLISHED_EVENT]
     pub += [[f"TempEval-3 {name} (reported)", "", "", "", "", "", "", "", f"{100 * c:.1f}", ""]
-            for name, c in PUBLISHED_CLASS if name not in dict((n, 0) for n, *_ in PUBLISHED_EVENT)]
+            for name, c in PUBLISHED_CLASS if name not in {n for n, *_ in PUBLISHED_EVENT}]
     text = (
         "## Event tagger, English in-language: TempEval-3 platinum (Task B, event extraction)\n\n"
         f"Machine: {machine()}. The machine's 2 cores were shared with the lead and other "
