@@ -18,7 +18,8 @@ _COMMON = [
                  help="Override one setting, e.g. --set train.epochs=2 (repeatable)."),
     setting_option("model"),
     click.option("--task", type=click.Choice(TASK_NAMES), default=None,
-                 help="What to train: ner, pos or event (taggers), dep (a biaffine parser) or "
+                 help="What to train: ner, pos or event (taggers; event adds an argument "
+                      "head where the events name args), dep (a biaffine parser) or "
                       "relation (a marked E1/E2 pair's relation) (default ner)."),
     setting_option("max_steps", type=int),
     setting_option("epochs", type=int),

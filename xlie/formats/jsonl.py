@@ -69,6 +69,14 @@ def _check_relation_spans(sent: Sentence, path: str | Path, line: int) -> None:
                                    f"({', '.join(sorted(known)) or 'none'})",
                                    str(ev["trigger"]), hint="an event names its trigger span "
                                    "by the span's id")
+        for a in ev.get("args") or []:      # and each argument one of the spans too
+            ref = a.get("span") if isinstance(a, dict) else None
+            if ref is None or str(ref) not in known:
+                raise InputFormatError(path, line, f"event {n}'s arguments to be "
+                                       '{"role", "span": id of one of the spans} '
+                                       f"({', '.join(sorted(known)) or 'none'})",
+                                       json.dumps(a)[:80], hint="an argument names its span "
+                                       "by the span's id")
     if not sent.relations:
         return
     known |= {f"{sent.id}-{e}" for e in getattr(sent, "empty", None) or []}

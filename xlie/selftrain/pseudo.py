@@ -30,6 +30,15 @@ class Unit:
     score: float
 
 
+def _labels(sent: Sentence, task: str) -> list:
+    """The spans that are predictions: all (NER); the triggers (event: the mentions the
+    argument head read are input, kept as they are and never pseudo-labels)."""
+    if task == "event":
+        from ..scoring_events import triggers
+        return triggers(sent)
+    return list(sent.spans)
+
+
 def units(sentences: list[Sentence], task: str) -> list[Unit]:
     """Every prediction a pseudo-label could be made of (sentences come from ``Tagger``)."""
     out = []
@@ -40,7 +49,7 @@ def units(sentences: list[Sentence], task: str) -> list[Unit]:
                     if t != UNLABELED]
             continue
         covered = set()
-        for sp in s.spans:
+        for sp in _labels(s, task):
             out.append(Unit(k, sp.start, sp.end, sp.label,
                             sp.score if sp.score is not None else 1.0))
             covered.update(range(sp.start, sp.end))
@@ -85,8 +94,12 @@ def select_pseudo_labels(predicted: list[Sentence], task: str,
         data["label_mask"] = mask
         if task in ("ner", "event"):
             keep = {(u.start, u.end, u.label) for u in mine}
+            labels = {id(sp) for sp in _labels(s, task)}   # an event's mentions are input
             data["spans"] = [sp.model_dump(exclude_none=True) for sp in s.spans
-                             if (sp.start, sp.end, sp.label) in keep]
+                             if (sp.start, sp.end, sp.label) in keep or id(sp) not in labels]
+            if task == "event" and data.get("events") is not None:   # those of kept triggers
+                ids = {str(sp.get("id")) for sp in data["spans"]}
+                data["events"] = [e for e in data["events"] if str(e.get("trigger")) in ids]
         out.append(Sentence.model_validate(data))
     stats = {"units": sum(cand.values()), "kept_units": len(kept),
              "per_label": {lab: {"candidates": cand[lab], "kept": took[lab]} for lab in sorted(cand)},

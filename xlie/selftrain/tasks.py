@@ -50,6 +50,21 @@ def _train_tagger(*a, **kw):
     return train_tagger(*a, **kw)
 
 
+def _train_event(*a, **kw):
+    from .event_task import train_event
+    return train_event(*a, **kw)
+
+
+def _event_predictor(*a, **kw):
+    from .event_task import EventPredictor
+    return EventPredictor(*a, **kw)
+
+
+def _unlabel_event(sent: Sentence) -> Sentence:
+    from .event_task import unlabel_event
+    return unlabel_event(sent)
+
+
 def _train_parser(*a, **kw):
     from .parser_train import train_parser_files
     return train_parser_files(*a, **kw)
@@ -195,9 +210,10 @@ TASKS: dict[str, Task] = {
                      lambda s: s.model_copy(update={"relations": []}),
                      _has("xlie-relation.json"), ("jsonl", "relx")),
     # event triggers: the span tagger over the spans a sentence's `events` name as triggers,
-    # labelled by class (TimeML's seven); scored as triggers and trigger + class
-    "event": Task("event", "tagger", _train_tagger, _TaggerPredictor, _select_tags("event"),
-                  _scorer("event"), lambda s: s.model_copy(update={"spans": [], "events": []}),
+    # labelled by class (TimeML's seven); scored as triggers and trigger + class; where the
+    # events name arguments, an argument head on its encoder too (event_task.py)
+    "event": Task("event", "tagger", _train_event, _event_predictor, _select_tags("event"),
+                  _scorer("event"), _unlabel_event,
                   _tagger_dir("event"), ("jsonl", "conll", "timeml", "docbin")),
 }
 assert set(TASKS) == set(TASK_NAMES) == set(TASK_SETTINGS)
