@@ -49,9 +49,11 @@ def _files(test_data, tmp_path):
 
 
 def test_a_parser_run_with_silver_trains_its_judge_first_and_records_the_verdicts(
-        tiny_bert, test_data, tmp_path):
+        tiny_bert, test_data, tmp_path, monkeypatch):
+    from xlie.selftrain import judge as judge_module
     from xlie.selftrain import train
     from xlie.selftrain.config import train_settings
+    monkeypatch.setattr(judge_module, "trusted", lambda counts: True)
     src, silver = _files(test_data, tmp_path)
     cfg = train_settings(model=str(tiny_bert), task="dep", max_steps=2, judge_threshold=0.0)
     res = train([src], tmp_path / "run", cfg, silver=[silver])
@@ -59,14 +61,31 @@ def test_a_parser_run_with_silver_trains_its_judge_first_and_records_the_verdict
     assert (tmp_path / "run" / "judge" / "model" / "parser.json").exists()
     # threshold 0: the judge is sure of every arc, so every gap is filled and every
     # projected arc it disagrees with is replaced
-    assert judge["left_out"] == 0 and judge["kept_unsure"] == 0
+    assert judge["left_out"] == 0 and judge["kept_unsure"] == 0 and judge["trusted"]
     written = [json.loads(l) for l in (tmp_path / "run" / "silver-judged.jsonl").open()]
-    assert judge["filled"] > 0 and judge["labeled"] == sum(len(r["tokens"]) for r in written)
     assert len(written) == 4 and all(None not in r["heads"] for r in written)
+    assert judge["filled"] > 0 and judge["labeled"] == sum(len(r["tokens"]) for r in written)
     assert json.loads((tmp_path / "run" / "judge.json").read_text()) == judge
     assert silver.read_text() == (tmp_path / "silver.conllu").read_text()   # input untouched
     again = train([src], tmp_path / "run", cfg, silver=[silver])
     assert again.metrics == res.metrics   # the finished run and its verdicts are read back
+
+
+def test_a_judge_that_overrules_more_than_it_confirms_is_not_used(tiny_bert, test_data,
+                                                                   tmp_path, monkeypatch):
+    from xlie.selftrain import judge as judge_module
+    from xlie.selftrain import train
+    from xlie.selftrain.config import train_settings
+    assert judge_module.trusted({"agreed": 5, "replaced": 5})
+    assert not judge_module.trusted({"agreed": 4, "replaced": 5})
+    monkeypatch.setattr(judge_module, "trusted", lambda counts: False)
+    src, silver = _files(test_data, tmp_path)
+    cfg = train_settings(model=str(tiny_bert), task="dep", max_steps=2, judge_threshold=0.0)
+    res = train([src], tmp_path / "run", cfg, silver=[silver])
+    assert res.metrics["judge"]["trusted"] is False and res.metrics["judge"]["replaced"] > 0
+    from xlie.selftrain.data import read_all
+    kept = read_all([tmp_path / "run" / "silver-judged.jsonl"])
+    assert [s.heads for s in kept] == [s.heads for s in read_all([silver])]   # as projected
 
 
 def test_silver_judge_none_on_the_cli_trains_on_the_projected_arcs(tiny_bert, test_data,
@@ -116,8 +135,10 @@ def test_a_pos_run_judges_its_silver_when_asked_and_ner_has_no_judge(tiny_bert, 
     from xlie.selftrain import train
     from xlie.selftrain.config import train_settings
     src, silver = _files(test_data, tmp_path)
+    from xlie.selftrain.data import read_all
+    tags = sorted({t for s in read_all([src, silver]) for t in s.tags if t != "_"})
     cfg = train_settings(model=str(tiny_bert), task="pos", max_steps=2, silver_judge="source",
-                         judge_threshold=0.0)
+                         judge_threshold=0.5, labels=tags)
     res = train([src], tmp_path / "pos", cfg, silver=[silver])
     assert res.metrics["judge"]["labeled"] == sum(
         len(json.loads(l)["tokens"]) for l in (tmp_path / "pos" / "silver-judged.jsonl").open())

@@ -12,7 +12,9 @@ the projection's error than its own. So the silver that trains is:
 - a word the projection left without an arc, where the teacher is confident: the teacher's
   arc (projection leaves 15-30% of the words out).
 
-Where the zero-shot model is weak it is seldom confident, and the projection stands. POS
+Where the zero-shot model is weak and knows it, it is seldom confident, and the projection
+stands; where it is weak and does not know it (confidently wrong), it overrules more
+projected labels than it confirms, and is not used at all (:func:`trusted`). POS
 tags are judged the same way, word by word (``tag_scores`` for the arc scores).
 
 :func:`judged_silver` runs it for any task with a ``judge`` in the registry: the judge is the
@@ -21,6 +23,7 @@ task's own model trained with the same settings on the source alone, in ``OUT/ju
 from __future__ import annotations
 
 import json
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Optional, Sequence
@@ -30,6 +33,7 @@ from ..errors import XlieError
 from ..fileio import atomic_write
 
 JUDGED_SILVER, JUDGE_REPORT = "silver-judged.jsonl", "judge.json"
+log = logging.getLogger(__name__)
 
 
 DECISIONS = ("agreed", "kept_unsure", "replaced", "filled", "left_out")
@@ -100,6 +104,15 @@ def judge_tags(projected: Sequence[Sentence], predicted: Sequence[Sentence],
     return out, _report(counts, threshold, len(out))
 
 
+def trusted(counts: dict) -> bool:
+    """Is the judge fit to judge? A model that is good on the target language agrees with
+    most of the projected labels that are right, and those are most of them (PUD de and es:
+    it confirms 3-4 for each one it overrules); a model that is confidently wrong on the
+    target language (PUD zh: zero-shot LAS 6) overrules more than it confirms. No setting:
+    a judge that contradicts the projection more often than it confirms it is not used."""
+    return counts["agreed"] >= counts["replaced"]
+
+
 def judged_silver(task, source, silver, out: Path, config, dev, resume: bool,
                   feature_cache: Optional[dict]) -> tuple[list[Path], dict]:
     """Train the judge in ``OUT/judge``, judge the silver and write it to
@@ -118,6 +131,13 @@ def judged_silver(task, source, silver, out: Path, config, dev, resume: bool,
     fits = [s for s in sents if model.fits(s)]
     verdicts, report = task.judge(fits, model.predict([task.unlabel(s) for s in fits]),
                                   config.judge_threshold)
+    report["trusted"] = trusted(report)
+    if not report["trusted"]:   # the projection as it is
+        log.warning("silver judge: the source-only model confirms %d projected labels and "
+                    "confidently contradicts %d; a judge that overrules more than it confirms "
+                    "is not trusted, so the silver trains as projected", report["agreed"],
+                    report["replaced"])
+        verdicts = fits
     verdict = iter(verdicts)
     judged = [next(verdict) if model.fits(s) else s for s in sents]
     report.update(unjudged_too_long=len(sents) - len(fits), judge="judge", silver=JUDGED_SILVER)
