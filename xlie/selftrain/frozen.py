@@ -6,7 +6,12 @@ With the lower layers fixed, an example's states below the trained layers never 
 they are computed once (no gradient, dropout off) and each later epoch runs only the top
 layers: training the top 2 of 12 layers costs about a sixth of full fine-tuning per epoch.
 ``k`` equal to the number of layers is a fully frozen encoder (the parser's
-``freeze_encoder``): the cache then holds the last layer's states.
+``freeze_encoder``): the cache then holds the last layer's states. The relation classifier,
+the parser (``freeze_layers`` or ``freeze_encoder``) and the taggers (``freeze_layers``,
+through :func:`cache_lower_layers`) all train this way. Semantics: the cached layers run
+without dropout (in eval mode), where an uncached run would apply it there on every step;
+the layers above keep theirs. A tagger or parser in eval mode gives the same outputs cached
+or not.
 
 Works on encoders whose layers are ``encoder.layer`` / ``encoder.layers`` (BERT, RoBERTa,
 XLM-R, E5 and most others); states are keyed by the subword ids, so a cache may be shared by
@@ -103,3 +108,48 @@ class SplitEncoder:
 
     def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         return self.upper(self.lower(input_ids, attention_mask), attention_mask)
+
+
+def frozen_depth(encoder, k: Optional[int]) -> int:
+    """Layers a :class:`SplitEncoder` can take over for ``k`` frozen ones (``None``: all of
+    them); 0 where the encoder's layers are not ``encoder.layer(s)``."""
+    try:
+        n = len(encoder_layers(encoder))
+    except XlieError:
+        return 0
+    return n if k is None else min(k, n)
+
+
+class CachedTokenClassifier(nn.Module):
+    """A transformers token classifier (``…ForTokenClassification``: its encoder, then
+    ``dropout`` and ``classifier``) whose embeddings and lowest ``k`` layers are frozen and
+    computed once per window (:class:`SplitEncoder`); each step runs the layers above and
+    the head. The wrapped ``model`` is what trains and what is saved: a plain transformers
+    directory, loaded and used as any tagger's."""
+
+    def __init__(self, model, k: int, pad_id: int, cache: Optional[dict] = None):
+        super().__init__()
+        self.model, self.config = model, model.config
+        self.split = SplitEncoder(model.base_model, k, pad_id, cache)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor, **_):
+        from transformers.modeling_outputs import TokenClassifierOutput
+        hidden = self.split(input_ids, attention_mask)
+        return TokenClassifierOutput(logits=self.model.classifier(self.model.dropout(hidden)))
+
+    def save_pretrained(self, path, state_dict: Optional[dict] = None, **kw) -> None:
+        """The wrapped model's directory (``state_dict``: this module's, as accelerate
+        gathers it)."""
+        if state_dict is not None:
+            state_dict = {k.removeprefix("model."): v for k, v in state_dict.items()}
+        self.model.save_pretrained(path, state_dict=state_dict, **kw)
+
+
+def cache_lower_layers(model, k: int, pad_id: int, cache: Optional[dict] = None) -> nn.Module:
+    """``model`` (a token classifier) with its frozen lowest ``k`` layers computed once per
+    window (:class:`CachedTokenClassifier`); ``model`` itself where ``k`` is 0 or its
+    layers or head are of another shape (they then run, frozen, on every step)."""
+    head = isinstance(getattr(model, "dropout", None), nn.Dropout) and \
+        isinstance(getattr(model, "classifier", None), nn.Linear)
+    k = frozen_depth(model.base_model, k) if k and head else 0
+    return CachedTokenClassifier(model, k, pad_id, cache) if k else model
