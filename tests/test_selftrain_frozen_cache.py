@@ -177,3 +177,22 @@ def test_no_cache_without_frozen_layers(tiny_xlmr, tiny_bert, test_data, toy, tm
                           feature_cache=cache)
     assert parser.feature_cache is None and parser.frozen_layers == 0 and cache == {}
     assert json.loads((tmp_path / "p" / "metrics.json").read_text())["cached_layers"] == 0
+
+
+def test_a_full_cache_keeps_no_more_states_and_gives_the_same_outputs(tiny_xlmr, monkeypatch):
+    from transformers import AutoModel, AutoTokenizer
+    from xlie.selftrain import frozen
+    enc, tok = AutoModel.from_pretrained(tiny_xlmr).eval(), AutoTokenizer.from_pretrained(tiny_xlmr)
+    batch = tok(["Anna works", "Boris met Clara at Acme .", "Prague"], padding=True,
+                return_tensors="pt")
+    whole = enc(**batch).last_hidden_state
+    real = batch["attention_mask"].bool()
+    first = int(batch["attention_mask"][0].sum())
+    monkeypatch.setattr(frozen, "CACHE_BYTES", 4 * 32 * first)   # room for the first only
+    split = frozen.SplitEncoder(enc, 2, tok.pad_token_id)
+    for _ in range(2):
+        assert torch.allclose(split(batch["input_ids"], batch["attention_mask"])[real],
+                              whole[real], atol=1e-5)
+        assert len(split.cache) == 1 and split.kept == 4 * 32 * first
+    again = frozen.SplitEncoder(enc, 2, tok.pad_token_id, split.cache)
+    assert again.kept == split.kept   # a shared cache counts what it already holds

@@ -15,7 +15,9 @@ or not.
 
 Works on encoders whose layers are ``encoder.layer`` / ``encoder.layers`` (BERT, RoBERTa,
 XLM-R, E5 and most others); states are keyed by the subword ids, so a cache may be shared by
-runs on the same encoder and ``k``.
+runs on the same encoder and ``k``. A cache keeps at most :data:`CACHE_BYTES` of states (a
+large silver corpus would otherwise fill the memory); past that, the other inputs' states are
+computed again on each use, the same way (no gradient, no dropout).
 """
 from __future__ import annotations
 
@@ -25,6 +27,8 @@ import torch
 from torch import nn
 
 from ..errors import XlieError
+
+CACHE_BYTES = 4 << 30   # states one cache keeps at most (float32)
 
 
 def encoder_layers(encoder) -> nn.ModuleList:
@@ -65,6 +69,7 @@ class SplitEncoder:
                             f"give freeze_layers between 0 and {len(self.layers)}")
         self.k = k
         self.cache: dict = {} if cache is None else cache
+        self.kept = sum(h.numel() * h.element_size() for h in self.cache.values())
         for p in encoder.embeddings.parameters():
             p.requires_grad_(False)
         for layer in self.layers[:k]:
@@ -83,10 +88,12 @@ class SplitEncoder:
         return h
 
     def lower(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-        """States after the ``k`` frozen layers (B, T, H), each input computed once."""
+        """States after the ``k`` frozen layers (B, T, H), each input computed once (while
+        the cache has room)."""
         lengths = attention_mask.sum(1).tolist()
         keys = [tuple(ids[:n].tolist()) for ids, n in zip(input_ids, lengths)]
         todo = [key for key in dict.fromkeys(keys) if key not in self.cache]
+        fresh = {}
         if todo:
             width = max(len(key) for key in todo)
             device = self.encoder.embeddings.word_embeddings.weight.device
@@ -95,11 +102,14 @@ class SplitEncoder:
             mask = torch.tensor([[1] * len(key) + [0] * (width - len(key)) for key in todo],
                                 device=device)
             for key, h in zip(todo, self._compute(ids, mask)):
-                self.cache[key] = h[:len(key)].float().clone()
+                fresh[key] = h = h[:len(key)].float()
+                if self.kept + 4 * h.numel() <= CACHE_BYTES:
+                    self.cache[key] = h.clone()
+                    self.kept += 4 * h.numel()
         hidden = torch.zeros(input_ids.shape + (self.encoder.config.hidden_size,),
                              device=input_ids.device)
         for b, key in enumerate(keys):
-            hidden[b, :len(key)] = self.cache[key]
+            hidden[b, :len(key)] = fresh[key] if key in fresh else self.cache[key]
         return hidden
 
     def upper(self, hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
