@@ -64,6 +64,11 @@ def test_a_cached_tagger_gives_the_whole_model_s_logits_and_loss(encoder, reques
                                  atol=1e-6)
         assert len(cached.split.cache) == len({tuple(f["input_ids"]) for f in feats})
     assert cache_lower_layers(model, 0, tok.pad_token_id) is model
+    # a checkpoint of the bare model (made before the cache) loads into the cached one
+    other = AutoModelForTokenClassification.from_pretrained(path, num_labels=5)
+    cached = cache_lower_layers(other, 2, tok.pad_token_id)
+    cached.load_state_dict(model.state_dict())
+    assert all(torch.equal(v, other.state_dict()[k]) for k, v in model.state_dict().items())
     assert cache_lower_layers(model, 9, tok.pad_token_id).split.k == 4   # all there are
 
 

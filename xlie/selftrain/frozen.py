@@ -147,6 +147,12 @@ class CachedTokenClassifier(nn.Module):
         hidden = self.split(input_ids, attention_mask)
         return TokenClassifierOutput(logits=self.model.classifier(self.model.dropout(hidden)))
 
+    def load_state_dict(self, state_dict, *args, **kw):
+        """Also the bare model's state: a checkpoint made before its layers were cached."""
+        if not state_dict.keys() & self.state_dict().keys():
+            state_dict = {f"model.{k}": v for k, v in state_dict.items()}
+        return super().load_state_dict(state_dict, *args, **kw)
+
     def save_pretrained(self, path, state_dict: Optional[dict] = None, **kw) -> None:
         """The wrapped model's directory (``state_dict``: this module's, as accelerate
         gathers it)."""
