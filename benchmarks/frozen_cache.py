@@ -111,7 +111,8 @@ def run(spec: dict, code: Path) -> dict:
 def report(args, rows: list[dict]) -> str:
     from results import machine
     body = [
-        f"`benchmarks/frozen_cache.py --steps {args.steps} --freeze {' '.join(map(str, args.freeze))}`: "
+        f"`benchmarks/frozen_cache.py --steps {args.steps} --freeze "
+        f"{' '.join(map(str, args.freeze))} --tasks {' '.join(args.tasks)}`: "
         f"e5-small (12 layers) trained from scratch on English gold, {args.train} training and "
         f"{args.dev} dev sentences (seed 13), batch {args.batch_size}, {args.steps} optimizer "
         f"steps (no early stop), seed {args.seed}, every other setting the task's default; "
@@ -163,6 +164,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--before", default=BEFORE, help="git ref of the code without the cache")
     ap.add_argument("--work", default="/tmp/xlie-bench-frozen-cache")
+    ap.add_argument("--section", default="frozen-cache", help="RESULTS.md section to write")
     ap.add_argument("--no-write", action="store_true", help="print only (smoke runs)")
     args = ap.parse_args()
     if args.child:
@@ -184,7 +186,7 @@ def main() -> None:
                 r = {"task": task, "freeze": freeze, "code": code, **run(spec, tree)}
                 print(json.dumps(r), flush=True)
                 rows.append(r)
-    publish("frozen-cache", report(args, rows), write=not args.no_write)
+    publish(args.section, report(args, rows), write=not args.no_write)
 
 
 if __name__ == "__main__":
