@@ -56,7 +56,8 @@ class TrainSettings(Settings):
                                     "much cheaper steps, and the target language's word "
                                     "vectors stay where pretraining put them")
     freeze_layers: int = Field(0, ge=0, description="also keep the lowest N encoder layers "
-                               "fixed (cheaper CPU training)")
+                               "fixed (cheaper CPU training): their states are computed once "
+                               "per sentence, without dropout, and kept")
     group_by_length: bool = Field(True, description="batch examples of similar length (less "
                                   "padding); batches are still drawn in random order")
     max_length: Optional[int] = Field(None, ge=8, description="subwords per window, specials "

@@ -93,7 +93,8 @@ class Parser(nn.Module):
         self.max_length = max_length
         self.sizes = {"arc_dim": arc_dim, "rel_dim": rel_dim, "dropout": dropout}
         self.head = BiaffineHead(encoder.config.hidden_size, len(rels), **self.sizes)
-        self.feature_cache: Optional[dict] = None  # set by train_parser(freeze_encoder=True)
+        self.feature_cache: Optional[dict] = None  # states of the frozen layers (cache_lower)
+        self.frozen_layers = 0                      # how many (0 with a cache: all of them)
         self._split = None                          # the SplitEncoder over feature_cache
 
     @classmethod
@@ -141,17 +142,28 @@ class Parser(nn.Module):
         return Batch(enc["input_ids"], enc["attention_mask"], first, words, heads, rels)
 
     # --- model -----------------------------------------------------------------------
+    def cache_lower(self, k: Optional[int], cache: dict) -> None:
+        """Freeze the embeddings and the lowest ``k`` layers (``None``: the whole encoder) and
+        compute their states once per sentence, kept in ``cache`` (dropout off there; the
+        layers above run on them each step). Encoders whose layers ``frozen.py`` cannot
+        find keep running every layer."""
+        from .frozen import frozen_depth
+        self.frozen_layers = frozen_depth(self.encoder, k)
+        self.feature_cache = cache if self.frozen_layers else None
+        self._split = None
+
     def _hidden(self, batch: Batch) -> torch.Tensor:
-        """Encoder states; with a frozen encoder each sentence's are computed once and kept
-        in ``feature_cache`` (the same subwords give the same vectors, dropout off)."""
+        """Encoder states; with frozen lower layers (:meth:`cache_lower`) their states come
+        from ``feature_cache`` (the same subwords give the same vectors, dropout off)."""
         if self.feature_cache is None:
             return self.encoder(input_ids=batch.input_ids,
                                 attention_mask=batch.attention_mask).last_hidden_state
         if self._split is None or self._split.cache is not self.feature_cache:
             from .frozen import SplitEncoder, encoder_layers   # built once per cache, not per batch
-            self._split = SplitEncoder(self.encoder, len(encoder_layers(self.encoder)),
-                                       self.tokenizer.pad_token_id or 0, self.feature_cache)
-        return self._split.lower(batch.input_ids, batch.attention_mask)
+            k = self.frozen_layers or len(encoder_layers(self.encoder))
+            self._split = SplitEncoder(self.encoder, k, self.tokenizer.pad_token_id or 0,
+                                       self.feature_cache)
+        return self._split(batch.input_ids, batch.attention_mask)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Arc scores ``(B, N, N+1)`` of dependents 1..N over heads 0..N (padding heads

@@ -119,8 +119,10 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
 
     ``model`` is a :class:`ParserSettings` or an encoder name; ``settings`` are its fields
     (``epochs=10, lr=1e-3, freeze_encoder=True``...). With ``freeze_encoder`` the head trains
-    alone on encoder states computed once per sentence (``feature_cache``, a dict that runs
-    on the same encoder may share). ``on_step(step, loss)`` is called after each optimizer
+    alone on encoder states computed once per sentence; with ``freeze_layers`` N > 0 the
+    states under layer N + 1 are, and the layers above train on them (``feature_cache``, a
+    dict that runs on the same encoder and freezing may share; no dropout in the cached
+    layers). ``on_step(step, loss)`` is called after each optimizer
     step (an exception there stops training; the run resumes from its last checkpoint)."""
     config = _config(model, settings)
     out = Path(out)
@@ -151,9 +153,9 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
                                          arc_dim=config.arc_dim, rel_dim=config.rel_dim)
         if config.freeze_encoder:
             parser.encoder.requires_grad_(False)
-            parser.feature_cache = cache
         else:
             freeze(parser.encoder, config)
+        _with_cache(parser, config, cache)
         report: Counter = Counter()
         given = list(dev) if dev is not None else held.sentences if held else []
         dev_sents = [s for s in given if s.heads and parser.fits(s)]
@@ -174,15 +176,15 @@ def train_parser(source: Sequence[Sentence], out: str | Path,
         task = ParserTask(parser, accelerator, model_dir, config.min_arc_score,
                           config.batch_predict)
         return Prepared(parser, task, data, dev_info, body="encoder.", report=dict(report),
-                        extra={"rels": parser.rels})
+                        extra={"rels": parser.rels, "cached_layers": parser.frozen_layers})
 
     def finish(accelerator, state, p: Prepared) -> dict:
-        best = _with_cache(Parser.load(model_dir), config.freeze_encoder, cache)
+        best = _with_cache(Parser.load(model_dir), config, cache)
         kept["best"] = best
         return {"collapse": _collapse(best, state, p.data, config)}
 
     fit(config, out, run_settings, resume, prepare, finish, "parser", on_step)
-    return kept.get("best") or _with_cache(Parser.load(model_dir), config.freeze_encoder, cache)
+    return kept.get("best") or _with_cache(Parser.load(model_dir), config, cache)
 
 
 def fingerprint(*parts: Optional[Sequence[Sentence]]) -> str:
@@ -196,9 +198,12 @@ def fingerprint(*parts: Optional[Sequence[Sentence]]) -> str:
     return h.hexdigest()[:16]
 
 
-def _with_cache(parser: Parser, frozen: bool, cache: Optional[dict]) -> Parser:
-    if frozen:   # the same encoder states as in training, computed once
-        parser.feature_cache = {} if cache is None else cache
+def _with_cache(parser: Parser, config: ParserSettings, cache: Optional[dict]) -> Parser:
+    """The parser computing its frozen layers once per sentence, as in training (the cached
+    states are the same in eval mode)."""
+    if config.freeze_encoder or config.freeze_layers:
+        parser.cache_lower(None if config.freeze_encoder else config.freeze_layers,
+                           {} if cache is None else cache)
     return parser
 
 

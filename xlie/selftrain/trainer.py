@@ -22,6 +22,7 @@ from .config import TaggerSettings, TrainSettings
 from .data import DataReport, ExampleBuilder, load_examples, load_label_map, read_all
 from .encode import collate, training_features
 from .fit import Prepared, fit
+from .frozen import CachedTokenClassifier, cache_lower_layers
 from .health import collapse_report, label_shares
 from .holdout import HeldOut, hold_out
 from .loop import LoopData, StepHook, weighted_loss
@@ -119,7 +120,9 @@ def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver:
 
     ``silver`` spans are filtered by their projection ``score``; ``pseudo`` (a tagger's own
     selected labels) are not. Both are mixed with the source by ``silver_weight`` and
-    ``silver_ratio``."""
+    ``silver_ratio``. With ``freeze_layers`` N > 0 the states under layer N + 1 are computed
+    once per window, without dropout (``frozen.py``), and kept in ``feature_cache`` (a dict
+    that runs on the same encoder and N may share)."""
     out = Path(out)
     if not source and not silver and not pseudo:
         raise XlieError("nothing to train on", "pass source and/or silver corpora")
@@ -156,13 +159,18 @@ def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver:
         data = LoopData(_features(src_ex, tagger.encoder, labels.label2id),
                         _features(silver_ex, tagger.encoder, labels.label2id), dev_sents)
         freeze(model, config)
+        task = TaggerTask(tagger, accelerator, config.task)
+        trained = cache_lower_layers(model, config.freeze_layers, task.pad_id, feature_cache)
         seen = {labels.selection_label(x) for ex in silver_ex for x in ex.labels if x is not None}
         if silver_ex:  # a label the silver data never shows is learnt from the source alone
             report.counts.setdefault("label_sets", {})["missing_in_silver"] = sorted(
                 set(labels.types) - seen)
         examples[:] = src_ex + silver_ex
-        return Prepared(model, TaggerTask(tagger, accelerator, config.task), data, dev_info,
-                        report=report.to_json(), extra={"labels": labels.labels})
+        cached = trained.split.k if isinstance(trained, CachedTokenClassifier) else 0
+        return Prepared(trained, task, data, dev_info,
+                        body=f"model.{model.base_model_prefix}." if cached else None,
+                        report=report.to_json(),
+                        extra={"labels": labels.labels, "cached_layers": cached})
 
     def finish(accelerator, state: TrainerState, p: Prepared) -> dict:
         done = {"collapse": _collapse(accelerator, out, state, examples, config)}
