@@ -25,6 +25,19 @@ def test_pos_one_to_many_many_to_one_and_unaligned():
     assert project_tags(src_tags, links, tgt, vote=False)[3] == "DET"
 
 
+def test_a_word_of_numeral_characters_is_num_whatever_it_is_linked_to():
+    src_tags = ["DET", "NOUN", "VERB", "ADJ"]           # a man came first
+    tgt = ["一", "個", "人", "來", "二〇一六", "一些", "1."]
+    links = Links.from_triples([(0, 0, .9), (0, 1, .5), (1, 2, .9), (2, 3, .9),
+                                (2, 4, .3), (0, 5, .8), (3, 6, .9)], 4, len(tgt))
+    tags = project_tags(src_tags, links, tgt)
+    # 一 and 二〇一六 are numerals in every character; 個, 一些 and "1." are not
+    assert tags == ["NUM", "DET", "NOUN", "VERB", "NUM", "DET", "ADJ"]
+    assert project_tags(src_tags, links, ["一"] + tgt[1:], rules=False)[0] == "DET"
+    # the heuristic (no rules) copies the link
+    assert project_tags(src_tags, links, tgt, vote=False, rules=False)[0] == "DET"
+
+
 def test_pos_vote_sums_probabilities():
     links = Links.from_triples([(0, 0, .5), (1, 0, .4), (2, 0, .4)], 3, 1)
     assert project_tags(["PROPN", "NOUN", "NOUN"], links, ["x"]) == ["NOUN"]

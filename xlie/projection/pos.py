@@ -5,7 +5,11 @@ to it (many-to-one: a weighted vote; one-to-many: each target word gets the tag)
 target words stay unlabeled (``_``), which taggers ignore in the loss. With ``rules``, words
 made of punctuation characters are PUNCT whatever they are linked to (a comma linked to "to"
 is an alignment slip, not a particle), and unlinked numbers and symbols become NUM and SYM:
-those need no alignment.
+those need no alignment. A word written only in numeral characters (Unicode gives each a
+numeric value: digits of any script, and numeral letters such as 一, 十, 萬 or Ⅻ) is NUM
+whatever it is linked to: where the target writes "one" for the source's article (一 for
+*a*), the link carries DET (on PUD Chinese 一 is NUM in all of its 249 occurrences and was
+projected DET in 117 of 150; digit-only words are NUM in 840 of 848 on PUD de, es, zh).
 """
 from __future__ import annotations
 
@@ -18,6 +22,11 @@ from .links import Links
 _NUMBER = re.compile(r"^[+-]?\d[\d.,:/'’-]*%?$")
 
 
+def is_numeral(tok: str) -> bool:
+    """Every character of ``tok`` is a numeral (has a Unicode numeric value): 2016, ٣, 五十."""
+    return bool(tok) and all(unicodedata.numeric(c, None) is not None for c in tok)
+
+
 def project_tags(src_tags: list[str], links: Links, tgt_tokens: list[str],
                  vote: bool = True, rules: bool = True) -> list[str]:
     """Tags for the target words, ``_`` where none could be given."""
@@ -26,6 +35,8 @@ def project_tags(src_tags: list[str], links: Links, tgt_tokens: list[str],
         linked = links.bwd.get(j, {})
         if rules and tok and all(unicodedata.category(c)[0] == "P" for c in tok):
             out.append("PUNCT")
+        elif rules and is_numeral(tok):
+            out.append("NUM")
         elif linked:
             if vote:
                 weight: dict[str, float] = {}
