@@ -120,6 +120,10 @@ def test_relations_agree_with_target_tags_and_order():
     # a compound before its head stays one (English and German order)
     assert agree_relations(["NOUN", "NOUN"], [2, 0], ["compound", "root"])[0] == "compound"
     assert agree_relations(["DET", "NOUN"], [None, 0], ["nmod", "root"])[0] == "nmod"
+    # a numeral under a nominal is nummod, whatever the source word was (一 for "a": det)
+    assert agree_relations(["NUM", "NOUN", "NOUN"], [3, 3, 0], ["det", "amod", "root"]) == [
+        "nummod", "amod", "root"]
+    assert agree_relations(["NUM", "VERB"], [2, 0], ["det", "root"])[0] == "det"
 
 
 def test_evidence_passes_over_unreadable_records():

@@ -179,8 +179,9 @@ def tags_of(item: Item, opts, evidence: Optional[TypeEvidence]) -> list[str]:
     """The target tags of one item as the last pass gives them (token-level, then corrected
     by ``evidence`` where the options ask for it)."""
     from .pos import project_tags
-    src_tags, _, _, links, toks = item
-    tags = project_tags(src_tags, links, toks, rules=opts.pos_rules)
+    src_tags, heads, _, links, toks = item
+    tags = project_tags(src_tags, links, toks, rules=opts.pos_rules,
+                        src_heads=heads if opts.pos_phrase_heads else None)
     if evidence is not None and opts.pos_types:
         tags = constrain_tags(toks, tags, evidence, opts.pos_type_min_share,
                               opts.pos_type_fill_share, opts.pos_type_min_count, opts.pos_casing)
@@ -204,7 +205,8 @@ def corpus_evidence(items: Callable[[], Iterable[Item]], opts) -> TypeEvidence:
     with_trees = False
     for item in items():
         src_tags, heads, _, links, toks = item
-        ev.add(toks, project_tags(src_tags, links, toks, rules=opts.pos_rules)
+        ev.add(toks, project_tags(src_tags, links, toks, rules=opts.pos_rules,
+                                  src_heads=heads if opts.pos_phrase_heads else None)
                if opts.pos_types else None)
         with_trees = with_trees or heads is not None
     if opts.dep_types and with_trees:
@@ -214,7 +216,8 @@ def corpus_evidence(items: Callable[[], Iterable[Item]], opts) -> TypeEvidence:
             if heads is None:
                 continue
             tree = project_tree_mst(heads, rels, links, toks, decay=opts.dep_decay,
-                                    threshold=opts.dep_threshold, punct=opts.dep_punct)
+                                    threshold=opts.dep_threshold, punct=opts.dep_punct,
+                                    fallback=opts.dep_fallback)
             ev.arcs.add(toks, tags_of(item, opts, ev), tree.heads, tree.deprels)
     return ev
 
