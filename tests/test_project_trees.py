@@ -137,6 +137,12 @@ def test_punctuation_attaches_to_the_phrase_after_it():
     heads = [2, 0, 2, 6, 6, 2, 6]
     toks = ["Er", "sagte", ",", "dass", "er", "kommt", "."]
     assert punct_heads(heads, toks) == {3: 6, 7: 2}
+    # where a phrase ends before the comma and another as high begins after it, the rule
+    # prefers the one after; PUD Chinese's convention is the one before
+    zh = ["雖然", "貴", "，", "他", "買", "了", "。"]
+    zh_heads = [2, 5, 5, 5, 0, 5, 5]
+    assert punct_heads(zh_heads, zh) == {3: 4, 7: 5}
+    assert punct_heads(zh_heads, zh, prefer_after=False) == {3: 2, 7: 5}
 
 
 def test_universal_relation():

@@ -136,11 +136,13 @@ def _yields(heads: list[int], skip: set[int]) -> tuple[list[int], list[int]]:
     return lo, hi
 
 
-def punct_heads(heads: list[int], tokens: list[str]) -> dict[int, int]:
+def punct_heads(heads: list[int], tokens: list[str], prefer_after: bool = True
+                ) -> dict[int, int]:
     """Heads for the punctuation words that head no other word, as UD attaches them: to the
     highest word whose phrase begins right after the mark (preferred) or ends right before
     it, else to the root word. (On PUD's gold trees this rule finds 88% of German and 78% of
-    Spanish punctuation heads; preferring the phrase before it, 73% and 68%.)"""
+    Spanish punctuation heads; preferring the phrase before it, ``prefer_after=False``, 73%
+    and 68%. PUD Chinese attaches a comma to the clause before it: 56% against 85%.)"""
     n = len(heads)
     punct = {k + 1 for k, t in enumerate(tokens) if t and all(
         unicodedata.category(c)[0] == "P" for c in t)}
@@ -158,7 +160,8 @@ def punct_heads(heads: list[int], tokens: list[str]) -> dict[int, int]:
             left -= 1
         while right in punct:
             right += 1
-        cand = [(depth[x - 1], 0 if lo[x - 1] == right else 1, x) for x in range(1, n + 1)
+        cand = [(depth[x - 1], (lo[x - 1] == right) != prefer_after, x)
+                for x in range(1, n + 1)
                 if x not in punct and (lo[x - 1] == right or hi[x - 1] == left)]
         out[p] = min(cand)[2] if cand else root
     return out
