@@ -208,12 +208,12 @@ def corpus_evidence(items: Callable[[], Iterable[Item]], opts) -> TypeEvidence:
         ev.add(toks, project_tags(src_tags, links, toks, rules=opts.pos_rules,
                                   src_heads=heads if opts.pos_phrase_heads else None)
                if opts.pos_types else None)
-        with_trees = with_trees or heads is not None
+        with_trees = with_trees or (heads is not None and item[2] is not None)
     if opts.dep_types and with_trees:
         ev.arcs = ArcEvidence()
         for item in items():
             src_tags, heads, rels, links, toks = item
-            if heads is None:
+            if heads is None or rels is None:
                 continue
             tree = project_tree_mst(heads, rels, links, toks, decay=opts.dep_decay,
                                     threshold=opts.dep_threshold, punct=opts.dep_punct,
@@ -229,7 +229,7 @@ def evidence_of_pairs(pairs: list, opts) -> TypeEvidence:
             s = p.source
             if s.tags is not None and p.links is not None and p.tgt_tokens is not None:
                 ok = s.heads is not None and s.deprels is not None
-                yield (s.tags, s.heads if ok else None, s.deprels if ok else None, p.links,
+                yield (s.tags, s.heads, s.deprels if ok else None, p.links,
                        p.tgt_tokens)
     return corpus_evidence(items, opts)
 
@@ -252,7 +252,8 @@ def evidence_of_records(records: Callable[[], Iterable[dict]], opts) -> TypeEvid
             except (ValueError, TypeError, IndexError):
                 continue
             heads, rels = rec.get("heads"), rec.get("deprels")
-            ok = (heads is not None and rels is not None and len(heads) == len(src)
-                  and len(rels) == len(src))
-            yield tags, heads if ok else None, rels if ok else None, links, toks
+            ok = heads is not None and len(heads) == len(src) and all(
+                h is None or (isinstance(h, int) and 0 <= h <= len(src)) for h in heads)
+            tree = ok and rels is not None and len(rels) == len(src)
+            yield tags, heads if ok else None, rels if tree else None, links, toks
     return corpus_evidence(items, opts)
