@@ -32,7 +32,26 @@ SWEEP = [("heuristic", {"method": "heuristic"}),
          ("xlie + type fill 0.5", {"method": "xlie", "dep_type_fill_share": 0.5}),
          ("xlie + type fill 0.4", {"method": "xlie", "dep_type_fill_share": 0.4}),
          ("xlie + type fill 0.5, threshold 0.5", {"method": "xlie", "dep_type_fill_share": 0.5,
-                                                  "dep_threshold": 0.5})]
+                                                  "dep_threshold": 0.5}),
+         ("xlie without phrase heads (tags)", {"method": "xlie", "pos_phrase_heads": False}),
+         ("xlie + fallback climb 0.5", {"method": "xlie", "dep_fallback": 0.5})]
+
+
+def punct_rule_on_gold(gold) -> list[str]:
+    """How often ``punct_heads`` on the gold tree (its punctuation arcs set aside) finds the
+    gold head of a punctuation word, preferring the phrase after it and the phrase before."""
+    import unicodedata
+    from xlie.projection.trees import punct_heads
+    out = []
+    for after in (True, False):
+        ok = n = 0
+        for g in gold:
+            for p, h in punct_heads(list(g.heads), g.tokens, prefer_after=after).items():
+                if all(unicodedata.category(c)[0] == "P" for c in g.tokens[p - 1]):
+                    n += 1
+                    ok += h == g.heads[p - 1]
+        out.append(f"{100 * ok / max(1, n):.1f}")
+    return out
 
 
 def is_default(kw: dict, default) -> bool:
@@ -52,7 +71,7 @@ def main() -> None:
     from xlie.projection.options import ProjectionOptions
     from xlie.scoring import pair_sentences, score_dep
     default = ProjectionOptions()
-    md = []
+    md, punct_rows = [], []
     for lang in args.langs:
         pairs = load(lang, args.limit)
         gold = [d for _, d in pairs]
@@ -85,6 +104,7 @@ def main() -> None:
                 f"rule's + 5 at coverage ≥ the rule's) "
                 + ("met." if x['las'] - h['las'] >= 0.05 and x['coverage'] >= h['coverage']
                    else "NOT met."))
+        punct_rows.append([lang, *punct_rule_on_gold(gold)])
         md += [f"Target **{lang}** ({len(pairs)} sentences, {sum(len(g.tokens) for g in gold)} "
                "words):", "",
                table(["method", "coverage", "UAS", "LAS", "UAS all", "LAS all",
@@ -118,7 +138,31 @@ def main() -> None:
         "maximum spanning tree. The type-evidence settings were chosen on Spanish: fill share "
         "0.5 is the largest coverage there that clears both targets (coverage ≥ the rule's, "
         "LAS ≥ the rule's + 5) with half a point of LAS to spare (0.4 clears the LAS bar by "
-        "0.2); German and Chinese check them.", ""] + md)
+        "0.2); German and Chinese check them. `without phrase heads (tags)`: the target "
+        "tags (which the relations and type fill use) from a vote over all links of a word "
+        "instead of over the heads of a linked English phrase (`pos_phrase_heads`, chosen on "
+        "Spanish UPOS). `fallback climb 0.5` (`dep_fallback`, off): a linked word that no "
+        "other evidence reaches climbs past unlinked source heads, at 0.5 per step.", ""] + md + [
+        "The punctuation rule on each side's own gold trees (the share of punctuation heads "
+        "`punct_heads` finds again, its default preferring the phrase after a mark, and "
+        "preferring the phrase before it):", "",
+        table(["target", "prefer after (default)", "prefer before"], punct_rows), "",
+        "Why Chinese stays below the target: the English trees do not carry the Chinese "
+        "treebank's conventions. Punctuation (13.6% of the Chinese words) is the clearest: "
+        "PUD Chinese attaches a comma to the clause before it, so the rule finds its heads "
+        "far less often there than in German and Spanish (table above), and the links cannot "
+        "tell, since the English comma attaches the other way (on the softmax links, the "
+        "Chinese commas whose link-borne head is after them outnumber those before about "
+        "2:1, against 1:9 in the gold trees). Preferring the phrase before on Chinese alone "
+        "would add only about one point of LAS on covered words (measured while choosing, "
+        "not a default: it costs German about a point), as the clauses the marks attach to "
+        "are themselves often projected wrong: 的 (PART, `case`/`mark`) is linked to *the* "
+        "and *of*, classifiers (`clf`) to *a*, English adjectives (`amod`) are Chinese noun "
+        "modifiers (`compound`), and the tags these relations follow are wrong as often as "
+        "the UPOS section shows. Coverage: climbing past unlinked English heads for the "
+        "words nothing else reaches (`fallback climb`) lifts Chinese coverage past the "
+        "rule's, but at LAS below the links-only arcs; it is off by default, as it lowers "
+        "LAS on Spanish and German too."])
     publish("project-pud-trees", text, not args.no_write)
 
 

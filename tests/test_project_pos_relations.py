@@ -25,6 +25,37 @@ def test_pos_one_to_many_many_to_one_and_unaligned():
     assert project_tags(src_tags, links, tgt, vote=False)[3] == "DET"
 
 
+def test_a_word_of_numeral_characters_is_num_whatever_it_is_linked_to():
+    src_tags = ["DET", "NOUN", "VERB", "ADJ"]           # a man came first
+    tgt = ["一", "個", "人", "來", "二〇一六", "一些", "1."]
+    links = Links.from_triples([(0, 0, .9), (0, 1, .5), (1, 2, .9), (2, 3, .9),
+                                (2, 4, .3), (0, 5, .8), (3, 6, .9)], 4, len(tgt))
+    tags = project_tags(src_tags, links, tgt)
+    # 一 and 二〇一六 are numerals in every character; 個, 一些 and "1." are not
+    assert tags == ["NUM", "DET", "NOUN", "VERB", "NUM", "DET", "ADJ"]
+    assert project_tags(src_tags, links, ["一"] + tgt[1:], rules=False)[0] == "DET"
+    # the heuristic (no rules) copies the link
+    assert project_tags(src_tags, links, tgt, vote=False, rules=False)[0] == "DET"
+
+
+def test_a_word_linked_to_a_source_phrase_takes_the_tag_of_its_head():
+    # "we would help them": we -> help, would -> help, help root, them -> help
+    src_tags, heads = ["PRON", "AUX", "VERB", "PRON"], [3, 3, 0, 3]
+    tgt = ["ayudaríamos", "les"]
+    links = Links.from_triples([(0, 0, .6), (1, 0, .9), (2, 0, .5), (3, 1, .9)], 4, 2)
+    assert project_tags(src_tags, links, tgt) == ["AUX", "PRON"]  # the plain vote
+    assert project_tags(src_tags, links, tgt, src_heads=heads) == ["VERB", "PRON"]
+    # the same through project(): the source tree is used unless pos_phrase_heads is off
+    s = Sentence.model_validate({
+        "id": "w", "tokens": ["we", "would", "help", "them"], "tags": src_tags,
+        "heads": heads, "deprels": ["nsubj", "aux", "root", "obj"],
+        "translation": {"text": " ".join(tgt), "tokens": tgt},
+        "alignment": [[0, 0, .6], [1, 0, .9], [2, 0, .5], [3, 1, .9]]})
+    assert project([s], pos_types=False).sentences[0].tags == ["VERB", "PRON"]
+    assert project([s], pos_types=False, pos_phrase_heads=False).sentences[0].tags == [
+        "AUX", "PRON"]
+
+
 def test_pos_vote_sums_probabilities():
     links = Links.from_triples([(0, 0, .5), (1, 0, .4), (2, 0, .4)], 3, 1)
     assert project_tags(["PROPN", "NOUN", "NOUN"], links, ["x"]) == ["NOUN"]

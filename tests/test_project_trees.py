@@ -115,11 +115,34 @@ def test_mst_climbs_past_an_unlinked_source_head_only_with_decay():
     assert project_tree_mst(*args, decay=0.0).dropped[NO_EVIDENCE] == 2  # the default
 
 
+def test_fallback_climbs_only_for_words_nothing_else_attaches():
+    # source "saw house the red car": house -> saw, the -> house, red -> car, car -> saw;
+    # "house" has no link. Target word 1 is linked strongly to "the" (whose head has no
+    # link) and weakly to "red" (whose head "car" is target word 2).
+    src_heads, rels = [0, 1, 2, 5, 1], ["root", "obj", "det", "amod", "obj"]
+    links = Links.from_triples([(0, 0, 1.0), (2, 1, 1.0), (3, 1, 0.3), (4, 2, 1.0)], 5, 3)
+    toks = ["vio", "la", "coche"]
+    assert project_tree_mst(src_heads, rels, links, toks, decay=1.0).heads == [0, 1, 1]
+    assert project_tree_mst(src_heads, rels, links, toks, fallback=1.0).heads == [0, 3, 1]
+    # a word with no other evidence climbs with the fallback as with decay
+    bare = Links.from_triples([(0, 0, 1.0), (2, 1, 1.0), (4, 2, 1.0)], 5, 3)
+    assert project_tree_mst(src_heads, rels, bare, toks).heads[1] is None
+    climbed = project_tree_mst(src_heads, rels, bare, toks, fallback=0.5)
+    assert climbed.heads == [0, 1, 1] and climbed.deprels[1] == "det"
+    assert is_tree(climbed.heads)
+
+
 def test_punctuation_attaches_to_the_phrase_after_it():
     # "Er sagte , dass er kommt ." ; the comma goes to "kommt", the full stop to "sagte"
     heads = [2, 0, 2, 6, 6, 2, 6]
     toks = ["Er", "sagte", ",", "dass", "er", "kommt", "."]
     assert punct_heads(heads, toks) == {3: 6, 7: 2}
+    # where a phrase ends before the comma and another as high begins after it, the rule
+    # prefers the one after; PUD Chinese's convention is the one before
+    zh = ["雖然", "貴", "，", "他", "買", "了", "。"]
+    zh_heads = [2, 5, 5, 5, 0, 5, 5]
+    assert punct_heads(zh_heads, zh) == {3: 4, 7: 5}
+    assert punct_heads(zh_heads, zh, prefer_after=False) == {3: 2, 7: 5}
 
 
 def test_universal_relation():

@@ -120,6 +120,10 @@ def test_relations_agree_with_target_tags_and_order():
     # a compound before its head stays one (English and German order)
     assert agree_relations(["NOUN", "NOUN"], [2, 0], ["compound", "root"])[0] == "compound"
     assert agree_relations(["DET", "NOUN"], [None, 0], ["nmod", "root"])[0] == "nmod"
+    # a numeral under a nominal is nummod, whatever the source word was (一 for "a": det)
+    assert agree_relations(["NUM", "NOUN", "NOUN"], [3, 3, 0], ["det", "amod", "root"]) == [
+        "nummod", "amod", "root"]
+    assert agree_relations(["NUM", "VERB"], [2, 0], ["det", "root"])[0] == "det"
 
 
 def test_evidence_passes_over_unreadable_records():
@@ -128,6 +132,18 @@ def test_evidence_passes_over_unreadable_records():
     ev = evidence_of_records(lambda: iter(recs), make_options({}))
     assert ev.tags["la"]["DET"] == 3 and "x" not in ev.tags
     assert np.isclose(sum(ev.arcs.attach["la"].values()), 3)
+
+
+def test_type_evidence_counts_phrase_heads_even_without_relations():
+    # "would help" -> one word: the source tree's head (help, VERB) is what its type counts
+    rec = {"id": "w", "tokens": ["would", "help"], "tags": ["AUX", "VERB"], "heads": [2, 0],
+           "translation": {"text": "ayudaría"}, "alignment": [[0, 0, 0.9], [1, 0, 0.5]]}
+    ev = evidence_of_records(lambda: iter([rec]), make_options({}))
+    assert dict(ev.tags["ayudaría"]) == {"VERB": 1} and ev.arcs is None
+    flat = evidence_of_records(lambda: iter([rec]), make_options({"pos_phrase_heads": False}))
+    assert dict(flat.tags["ayudaría"]) == {"AUX": 1}
+    bad = evidence_of_records(lambda: iter([{**rec, "heads": [2, 7]}]), make_options({}))
+    assert dict(bad.tags["ayudaría"]) == {"AUX": 1}  # heads out of range: links vote alone
 
 
 def test_the_pipeline_project_stage_projects_each_batch_with_the_whole_corpus(tmp_path):

@@ -43,6 +43,10 @@ class ProjectionOptions(Settings):
     # dependency trees (xlie's method; the heuristic method uses the seed rule)
     dep_decay: float = Field(0.0, ge=0, le=1, description="weight of a source arc whose head "
                              "has no link, per ancestor climbed to find one that has")
+    dep_fallback: float = Field(0.0, ge=0, le=1, description="for a linked word no other "
+                                "evidence reaches: weight of a source arc whose head has no "
+                                "link, per ancestor climbed to find one that has (as "
+                                "dep_decay, but only where nothing else attaches the word)")
     dep_punct: bool = Field(True, description="attach punctuation by the UD rule (to the "
                             "phrase beside it) instead of through its links")
     dep_threshold: float = Field(0.0, ge=0, le=1, description="leave out projected arcs whose "
@@ -59,6 +63,9 @@ class ProjectionOptions(Settings):
                               "and word order by UD's definitions (projection.tree_labels)")
     # POS
     pos_rules: bool = Field(True, description="tag unlinked punctuation PUNCT and numbers NUM")
+    pos_phrase_heads: bool = Field(True, description="a target word linked to several "
+                                   "source words takes the tag of the head of that source "
+                                   "phrase (needs the source tree; else all links vote)")
     pos_types: bool = Field(True, description="correct and fill token-level tags with each "
                             "target word type's projected tags over the whole corpus "
                             "(projection.type_constraints; xlie's method)")

@@ -43,7 +43,8 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
     if src.tags is not None and links is not None:
         heuristic = opts.method == "heuristic"
         tags = project_tags(src.tags, links, tgt_tokens, vote=not heuristic,
-                            rules=opts.pos_rules and not heuristic)
+                            rules=opts.pos_rules and not heuristic,
+                            src_heads=src.heads if opts.pos_phrase_heads else None)
         if evidence is not None and opts.pos_types:
             tags = constrain_tags(tgt_tokens, tags, evidence, opts.pos_type_min_share,
                                   opts.pos_type_fill_share, opts.pos_type_min_count,
@@ -57,7 +58,8 @@ def project_sentence(src: Sentence, tgt_tokens: list[str], links: Links | None,
         else:
             tree = project_tree_mst(src.heads, src.deprels, links, tgt_tokens,
                                     decay=opts.dep_decay, threshold=opts.dep_threshold,
-                                    punct=opts.dep_punct, types=arc_types(evidence, tags, opts))
+                                    punct=opts.dep_punct, types=arc_types(evidence, tags, opts),
+                                    fallback=opts.dep_fallback)
             if opts.dep_relabel and tags is not None:
                 tree.deprels = agree_relations(tags, tree.heads, tree.deprels)
         report.add_tree(tree)

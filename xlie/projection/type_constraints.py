@@ -179,8 +179,9 @@ def tags_of(item: Item, opts, evidence: Optional[TypeEvidence]) -> list[str]:
     """The target tags of one item as the last pass gives them (token-level, then corrected
     by ``evidence`` where the options ask for it)."""
     from .pos import project_tags
-    src_tags, _, _, links, toks = item
-    tags = project_tags(src_tags, links, toks, rules=opts.pos_rules)
+    src_tags, heads, _, links, toks = item
+    tags = project_tags(src_tags, links, toks, rules=opts.pos_rules,
+                        src_heads=heads if opts.pos_phrase_heads else None)
     if evidence is not None and opts.pos_types:
         tags = constrain_tags(toks, tags, evidence, opts.pos_type_min_share,
                               opts.pos_type_fill_share, opts.pos_type_min_count, opts.pos_casing)
@@ -204,17 +205,19 @@ def corpus_evidence(items: Callable[[], Iterable[Item]], opts) -> TypeEvidence:
     with_trees = False
     for item in items():
         src_tags, heads, _, links, toks = item
-        ev.add(toks, project_tags(src_tags, links, toks, rules=opts.pos_rules)
+        ev.add(toks, project_tags(src_tags, links, toks, rules=opts.pos_rules,
+                                  src_heads=heads if opts.pos_phrase_heads else None)
                if opts.pos_types else None)
-        with_trees = with_trees or heads is not None
+        with_trees = with_trees or (heads is not None and item[2] is not None)
     if opts.dep_types and with_trees:
         ev.arcs = ArcEvidence()
         for item in items():
             src_tags, heads, rels, links, toks = item
-            if heads is None:
+            if heads is None or rels is None:
                 continue
             tree = project_tree_mst(heads, rels, links, toks, decay=opts.dep_decay,
-                                    threshold=opts.dep_threshold, punct=opts.dep_punct)
+                                    threshold=opts.dep_threshold, punct=opts.dep_punct,
+                                    fallback=opts.dep_fallback)
             ev.arcs.add(toks, tags_of(item, opts, ev), tree.heads, tree.deprels)
     return ev
 
@@ -226,7 +229,7 @@ def evidence_of_pairs(pairs: list, opts) -> TypeEvidence:
             s = p.source
             if s.tags is not None and p.links is not None and p.tgt_tokens is not None:
                 ok = s.heads is not None and s.deprels is not None
-                yield (s.tags, s.heads if ok else None, s.deprels if ok else None, p.links,
+                yield (s.tags, s.heads, s.deprels if ok else None, p.links,
                        p.tgt_tokens)
     return corpus_evidence(items, opts)
 
@@ -249,7 +252,8 @@ def evidence_of_records(records: Callable[[], Iterable[dict]], opts) -> TypeEvid
             except (ValueError, TypeError, IndexError):
                 continue
             heads, rels = rec.get("heads"), rec.get("deprels")
-            ok = (heads is not None and rels is not None and len(heads) == len(src)
-                  and len(rels) == len(src))
-            yield tags, heads if ok else None, rels if ok else None, links, toks
+            ok = heads is not None and len(heads) == len(src) and all(
+                h is None or (isinstance(h, int) and 0 <= h <= len(src)) for h in heads)
+            tree = ok and rels is not None and len(rels) == len(src)
+            yield tags, heads if ok else None, rels if tree else None, links, toks
     return corpus_evidence(items, opts)
