@@ -11,6 +11,7 @@ named):
 
     python benchmarks/parser_silver.py prepare --langs de es zh
     python benchmarks/parser_silver.py run --lang de --cond english --seed 0
+    python benchmarks/parser_silver.py silver          # the silver itself against PUD gold
     python benchmarks/parser_silver.py report
 
 Each run appends one JSON line to WORK/results.jsonl; ``report`` writes RESULTS.md.
@@ -107,6 +108,67 @@ def run(lang: str, cond: str, seed: int, work: Path, threads: int) -> None:
     print(json.dumps(row), flush=True)
 
 
+THRESHOLDS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+
+
+def silver_quality(langs: list[str], seed: int, work: Path, write: bool) -> str:
+    """The silver itself against PUD's gold trees of the same sentences (PUD's targets are
+    treebanked translations): projected, the English-only parser's own trees, and judged at
+    each threshold; with the counts that decide whether the judge is trusted."""
+    import torch
+    from xlie.selftrain.data import read_all
+    from xlie.selftrain.judge import judge_trees, trusted
+    from xlie.selftrain.parser import Parser
+    torch.set_num_threads(1)
+    parser = Parser.load(work / f"english-s{seed}" / "model")
+    rows, trust = [], []
+    for lang in langs:
+        gold = [d for _, d in load(lang, None)[:TRAIN]]
+        silver = read_all([work / f"silver-{lang}.jsonl"])
+        pred = parser.predict([s.model_copy(update={"heads": None, "deprels": None,
+                                                    "arc_scores": None}) for s in silver], 32)
+        kinds = [("projected", silver), ("English-only parser alone", pred)] + [
+            (f"judged, threshold {t}", judge_trees(silver, pred, t)[0]) for t in THRESHOLDS]
+        for name, sents in kinds:
+            rows.append([lang, name, *tree_quality(gold, sents)])
+        counts = judge_trees(silver, pred, 0.9)[1]
+        trust.append([lang, counts["projected"], counts["agreed"], counts["replaced"],
+                      "yes" if trusted(counts) else "no: the silver trains as projected"])
+    text = "\n".join([
+        "## What the judge does to the silver trees (PUD, the 500 training translations)", "",
+        f"Machine: {machine()}.", "",
+        "`benchmarks/parser_silver.py silver`: the silver trees of the 500 translations the "
+        "parser trains on, scored against PUD's gold trees of those same sentences (the "
+        "parser never sees them): as projected (xlie projection defaults), as the "
+        f"English-only parser of seed {seed} parses them, and judged (`judge.py`) at each "
+        "threshold. LAS on the words that have an arc, and over all words (a word without "
+        "an arc counts as wrong). Relations compared without subtypes.", "",
+        table(["lang", "silver", "words with an arc %", "UAS", "LAS", "LAS over all words"],
+              rows), "",
+        "Whether the judge is trusted (threshold 0.9; `judge.trusted`: it must confirm at "
+        "least as many projected arcs as it confidently overrules):", "",
+        table(["lang", "projected arcs", "confirmed", "overruled", "trusted"], trust)])
+    if write:
+        write_section("parser-silver-quality", text)
+    return text
+
+
+def tree_quality(gold: list, sents: list) -> list[str]:
+    words = covered = uas = las = 0
+    for g, s in zip(gold, sents):
+        assert g.tokens == s.tokens, g.id
+        heads = s.heads or [None] * len(g.tokens)
+        for i, (gh, gr) in enumerate(zip(g.heads, g.deprels)):
+            words += 1
+            if heads[i] is None:
+                continue
+            covered += 1
+            uas += heads[i] == gh
+            las += heads[i] == gh and s.deprels[i].split(":")[0] == gr.split(":")[0]
+    return [f"{100 * covered / words:.1f}", f"{100 * uas / covered:.1f}",
+            f"{100 * las / covered:.1f}", f"{100 * las / words:.1f}"]
+
+
 def report(work: Path, write: bool) -> str:
     rows = [json.loads(l) for l in (work / "results.jsonl").read_text().splitlines()]
     by: dict = {}
@@ -139,7 +201,7 @@ def report(work: Path, write: bool) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("stage", choices=["prepare", "run", "report"])
+    ap.add_argument("stage", choices=["prepare", "run", "silver", "report"])
     ap.add_argument("--langs", nargs="+", default=["de", "es", "zh"])
     ap.add_argument("--lang", default="de")
     ap.add_argument("--cond", choices=list(CONDS), default="english")
@@ -152,6 +214,8 @@ def main() -> None:
         prepare(args.langs, args.work)
     elif args.stage == "run":
         run(args.lang, args.cond, args.seed, args.work, args.threads)
+    elif args.stage == "silver":
+        print(silver_quality(args.langs, args.seed, args.work, not args.no_write))
     else:
         print(report(args.work, not args.no_write))
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -8,6 +9,12 @@ import pytest
 from tiny_models import TEST_DATA, build_tiny_encoder
 
 os.environ.setdefault("XLIE_PROGRESS", "0")
+
+# A test run started in the background of a script (`make test &`) inherits SIGINT ignored,
+# and so would every process the tests start, so Ctrl-C sent to them would be lost: the tests
+# that check what Ctrl-C does need it delivered (a handler, unlike SIG_IGN, is not inherited).
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(scope="session")

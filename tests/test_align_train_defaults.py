@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -150,12 +151,15 @@ def test_ctrl_c_stops_at_once_and_the_rerun_resumes(tiny_bert, many_pairs, tmp_p
     assert proc.poll() is None, proc.communicate()[0]
     sent = time.monotonic()
     proc.send_signal(signal.SIGINT)
+    watchdog = threading.Timer(120, proc.kill)   # a lost Ctrl-C fails the test, never hangs it
+    watchdog.start()
     lines, stopped = [], None
     for line in proc.stdout:          # the run says it stopped once its checkpoint is written
         lines.append(line)
         if "run the same command to resume" in line:
             stopped = time.monotonic() - sent
     proc.wait(timeout=60)
+    watchdog.cancel()
     exited = time.monotonic() - sent
     text = "".join(lines)
     # on a busy machine the interpreter's own exit adds seconds: the bound is on the stop

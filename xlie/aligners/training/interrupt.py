@@ -37,9 +37,10 @@ def interruptible_backward(model: torch.nn.Module) -> list:
 
 @contextmanager
 def deferred_interrupt():
-    """Hold a Ctrl-C that arrives inside the block and raise it on leaving (main thread only;
-    elsewhere the block runs as it is)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Hold a Ctrl-C that arrives inside the block and raise it on leaving (main thread only,
+    and only where SIGINT is not ignored; elsewhere the block runs as it is)."""
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) == signal.SIG_IGN):   # nohup, `cmd &`: no Ctrl-C
         yield
         return
     caught: list[int] = []
