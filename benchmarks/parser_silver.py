@@ -154,19 +154,10 @@ def silver_quality(langs: list[str], seed: int, work: Path, write: bool) -> str:
 
 
 def tree_quality(gold: list, sents: list) -> list[str]:
-    words = covered = uas = las = 0
-    for g, s in zip(gold, sents):
-        assert g.tokens == s.tokens, g.id
-        heads = s.heads or [None] * len(g.tokens)
-        for i, (gh, gr) in enumerate(zip(g.heads, g.deprels)):
-            words += 1
-            if heads[i] is None:
-                continue
-            covered += 1
-            uas += heads[i] == gh
-            las += heads[i] == gh and s.deprels[i].split(":")[0] == gr.split(":")[0]
-    return [f"{100 * covered / words:.1f}", f"{100 * uas / covered:.1f}",
-            f"{100 * las / covered:.1f}", f"{100 * las / words:.1f}"]
+    """Coverage, UAS and LAS on covered words and LAS over all words (xlie.scoring)."""
+    from xlie.scoring import pair_sentences, score_dep
+    m = score_dep(pair_sentences(gold, sents))
+    return [f"{100 * m[k]:.1f}" for k in ("coverage", "uas", "las", "las_all_words")]
 
 
 def report(work: Path, write: bool) -> str:

@@ -128,7 +128,8 @@ def judged_silver(task, source, silver, out: Path, config, dev, resume: bool,
                          feature_cache=feature_cache)
     model = task.load(trained.model_dir, config.batch_predict, feature_cache)
     sents = read_all(silver)
-    fits = [s for s in sents if model.fits(s)]
+    fit = [model.fits(s) for s in sents]
+    fits = [s for s, ok in zip(sents, fit) if ok]
     verdicts, report = task.judge(fits, model.predict([task.unlabel(s) for s in fits]),
                                   config.judge_threshold)
     report["trusted"] = trusted(report)
@@ -139,7 +140,7 @@ def judged_silver(task, source, silver, out: Path, config, dev, resume: bool,
                     report["replaced"])
         verdicts = fits
     verdict = iter(verdicts)
-    judged = [next(verdict) if model.fits(s) else s for s in sents]
+    judged = [next(verdict) if ok else s for s, ok in zip(sents, fit)]
     report.update(unjudged_too_long=len(sents) - len(fits), judge="judge", silver=JUDGED_SILVER)
     out.mkdir(parents=True, exist_ok=True)
     write_jsonl(path, judged, *silver)
