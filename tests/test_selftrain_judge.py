@@ -145,3 +145,22 @@ def test_a_pos_run_judges_its_silver_when_asked_and_ner_has_no_judge(tiny_bert, 
     assert train_settings(task="pos").silver_judge == "none"   # not measured for POS: off
     with pytest.raises(ValidationError, match="no judge"):
         train_settings(task="ner", silver_judge="source")
+
+
+def test_judged_silver_of_another_threshold_is_not_read_back(tiny_bert, test_data, tmp_path):
+    import pytest
+
+    from xlie.errors import XlieError
+    from xlie.selftrain.config import train_settings
+    from xlie.selftrain.judge import judged_silver
+    from xlie.selftrain.tasks import get_task
+    src, silver = _files(test_data, tmp_path)
+    task, out = get_task("dep"), tmp_path / "run"
+    cfg = train_settings(model=str(tiny_bert), task="dep", max_steps=2, judge_threshold=0.0)
+    first = judged_silver(task, [src], [silver], out, cfg, None, True, None)[1]
+    assert judged_silver(task, [src], [silver], out, cfg, None, True, None)[1] == first
+    # at another threshold the verdicts are not reused: the run is refused, as any run
+    # resumed with other settings is
+    with pytest.raises(XlieError, match="other settings"):
+        judged_silver(task, [src], [silver], out, cfg.model_copy(update={"judge_threshold": 1.0}),
+                      None, True, None)

@@ -117,13 +117,15 @@ def judged_silver(task, source, silver, out: Path, config, dev, resume: bool,
                   feature_cache: Optional[dict]) -> tuple[list[Path], dict]:
     """Train the judge in ``OUT/judge``, judge the silver and write it to
     ``OUT/silver-judged.jsonl`` (the counts to ``OUT/judge.json``); a resumed run reads them
-    back. Silver sentences the judge cannot take in one piece (too long for the parser)
+    back if they were made at the same threshold. Silver sentences the judge cannot take in one piece (too long for the parser)
     pass unjudged."""
     from ..formats.jsonl import write_jsonl
     from .data import read_all
     path, report_path = out / JUDGED_SILVER, out / JUDGE_REPORT
     if resume and path.exists() and report_path.exists():
-        return [path], json.loads(report_path.read_text(encoding="utf-8"))
+        done = json.loads(report_path.read_text(encoding="utf-8"))
+        if done.get("threshold") == config.judge_threshold:   # else judged again
+            return [path], done
     trained = task.train(source, out / "judge", config, dev=dev, resume=resume,
                          feature_cache=feature_cache)
     model = task.load(trained.model_dir, config.batch_predict, feature_cache)
