@@ -269,6 +269,43 @@ def test_a_round_with_the_translate_test_teacher_writes_its_pseudo_labels(
     assert summary["rounds"][1]["pseudo_sentences"] == sel["kept_sentences"] > 0
 
 
+def test_the_ensemble_teacher_votes_with_the_weights_it_is_given(
+        ner_models, data, tmp_path, fake_mt, tiny_xlmr, one_thread):
+    # weight 0 for the round's own model: in a vote per span only translate-test's spans win
+    r = CliRunner().invoke(cli, [
+        "selftrain", "run", str(tmp_path / "run"), "--source", str(data / "train.jsonl"),
+        "--unlabeled", str(data / "pool.jsonl"), "--model", str(tiny_xlmr), "--epochs", "8",
+        "--rounds", "1", "--threshold", "0.0", "--teacher", "ensemble",
+        "--translate-test-model", str(ner_models[1]), "--src-lang", "xx",
+        "--weight", "0", "--weight", "1", "--combine", "span"])
+    assert r.exit_code == 0, r.output
+    pred = list(read_corpus(tmp_path / "run" / "round-1" / "predictions.jsonl"))
+    pool = [Sentence.model_validate(x) for x in toy_corpus(10, 2, labeled=False)]
+    spans = lambda sents: [[(s.start, s.end, s.label) for s in x.spans] for x in sents]  # noqa
+    members = [get_task("ner").load(tmp_path / "run" / "round-0" / "model"),
+               TranslateTestPredictor(ner_models[1], spec())]
+    alone = spans(members[1].predict(pool))
+    assert spans(pred) == alone and any(alone)
+    # the same members with equal weights vote otherwise: the weights were used
+    assert spans(EnsemblePredictor(members, "ner", combine="span").predict(pool)) != alone
+    summary = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert summary["config"]["ensemble"] == {"weights": [0.0, 1.0], "combine": "span"}
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"ensemble": {"weights": [1, 2]}}, "teacher: ensemble"),       # set but unused
+    ({"teacher": "ensemble", "ensemble": {"weights": [1]}}, "at least 2"),
+    ({"teacher": "ensemble", "ensemble": {"weights": [0, 0]}}, "not all 0"),
+    ({"teacher": "ensemble", "train": {"task": "pos"}, "ensemble": {"combine": "span"}},
+     "combine: word"),
+])
+def test_ensemble_teacher_settings_that_cannot_work_are_refused(settings, message):
+    from pydantic import ValidationError
+    tt_model = {"translate_test": {"source_model": "x", "src_lang": "es"}}
+    with pytest.raises(ValidationError, match=message):
+        SelfTrainConfig(**settings, **tt_model)
+
+
 def test_a_teacher_other_than_self_needs_its_model():
     from pydantic import ValidationError
     with pytest.raises(ValidationError, match="translate_test"):

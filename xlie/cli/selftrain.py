@@ -176,9 +176,15 @@ def predict_cmd(inputs, output, models, fmt, batch_size, score, dtype, tt_backen
               help="Language of the --unlabeled text (translate-test), e.g. es.")
 @click.option("--tgt-lang", "-t", default=None,
               help="Language of the translate-test model (default en).")
+@click.option("--combine", type=click.Choice(["word", "span"]), default=None,
+              help="How the ensemble teacher combines its members: word (the default; ner, "
+                   "pos) or span (a weighted vote per span; ner).")
+@click.option("--weight", "weights", multiple=True, type=float,
+              help="The ensemble teacher's member weights, given twice: the previous "
+                   "round's model, then translate-test (default 1 and 1).")
 def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, test,
             rounds, threshold, top_fraction, teacher, tt_backend, tt_model, mt_model, src_lang,
-            tgt_lang, **opts):
+            tgt_lang, combine, weights, **opts):
     """Self-train in RUN_DIR: round 0 on source + silver, then rounds of predict ->
     keep confident pseudo-labels -> retrain. Finished steps are not redone."""
     from ..fileio import check_output
@@ -196,6 +202,10 @@ def run_cmd(run_dir, source, unlabeled, config_path, overrides, silver, dev, tes
     values.update({f"translate_test.{k}": v for k, v in tt.items() if v is not None})
     if teacher is not None:
         values["teacher"] = teacher
+    if combine is not None:
+        values["ensemble.combine"] = combine
+    if weights:
+        values["ensemble.weights"] = list(weights)
     cfg = load_settings(SelfTrainConfig, config_path, overrides, values=values)
     summary = self_train(list(source), list(unlabeled), run_dir, cfg, silver=list(silver),
                          dev=dev, test=test)

@@ -240,6 +240,26 @@ class TranslateTestTeacher(Settings):
     aligner: str = Field("e5-small", description="word aligner model (`xlie align`'s default)")
 
 
+class EnsembleTeacher(Settings):
+    """How the ``ensemble`` teacher combines its two members: the previous round's model
+    (direct) and the source model through translation (``selftrain predict``'s ``--weight``
+    and ``--combine``, in the same member order)."""
+
+    weights: list[float] = Field([1.0, 1.0], min_length=2, max_length=2,
+                                 description="the direct member's weight, then "
+                                             "translate-test's (0 leaves a member out)")
+    combine: Literal["word", "span"] = Field(
+        "word", description="word: label distributions averaged per word (ner, pos); span: "
+                            "a weighted vote per span (ner)")
+
+    @field_validator("weights")
+    @classmethod
+    def _usable_weights(cls, v: list[float]) -> list[float]:
+        if any(w < 0 for w in v) or not any(w > 0 for w in v):
+            raise ValueError(f"weights are non-negative and not all 0, got {v}")
+        return v
+
+
 class SelfTrainConfig(Settings):
     """Rounds of predict -> select -> retrain."""
 
@@ -260,6 +280,9 @@ class SelfTrainConfig(Settings):
                             "(ner, pos)")
     translate_test: Optional[TranslateTestTeacher] = Field(
         None, description="the translate-test teacher's model and translation")
+    ensemble: EnsembleTeacher = Field(default_factory=EnsembleTeacher,
+                                      description="the ensemble teacher's weights and way "
+                                                  "to combine")
 
     @model_validator(mode="after")
     def _teacher_needs(self) -> "SelfTrainConfig":
@@ -269,6 +292,12 @@ class SelfTrainConfig(Settings):
         if self.teacher == "ensemble" and self.train.task not in ("ner", "pos"):
             raise ValueError(f"teacher ensemble combines taggers (ner, pos), not "
                              f"{self.train.task}")
+        if self.ensemble != EnsembleTeacher() and self.teacher != "ensemble":
+            raise ValueError(f"ensemble settings are given but the teacher is "
+                             f"{self.teacher}; set teacher: ensemble (or drop ensemble:)")
+        if self.ensemble.combine == "span" and self.train.task != "ner":
+            raise ValueError(f"ensemble.combine span votes on spans (ner); this run trains "
+                             f"{self.train.task}: use combine: word")
         return self
 
     def select_for(self, round_no: int) -> SelectConfig:

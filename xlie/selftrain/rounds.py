@@ -58,8 +58,10 @@ def teacher(task: Task, model_dir: Path, config: SelfTrainConfig,
                              src_lang=tt.src_lang, tgt_lang=tt.tgt_lang, aligner=tt.aligner)
     models = [model_dir] if config.teacher == "ensemble" else [tt.source_model]
     tt_model = tt.source_model if config.teacher == "ensemble" else None
+    ens = config.ensemble if config.teacher == "ensemble" else None
     found, predictor = build_predictor(models, spec, tt_model, config.train.batch_predict,
-                                       feature_cache)
+                                       feature_cache, weights=ens and ens.weights,
+                                       combine=ens and ens.combine)
     if found.name != task.name:
         raise XlieError(f"the translate-test teacher {tt.source_model} is a {found.name} "
                         f"model; this run trains {task.name}",
