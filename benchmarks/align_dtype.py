@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from align_data import MODEL, aer, load_pairs  # noqa: E402
+from batches import length_batches  # noqa: E402
 
 SETTINGS = ["bare:fp32", "bare:bf16", "xlie:fp32", "xlie:bf16", "xlie:int8", "xlie:int8-torch"]
 
@@ -46,18 +47,8 @@ def bare(pairs_file: Path, layer: int, dtype: str, budget: int = 8192) -> None:
         src, tgt = line.split(" ||| ")
         sents += [src.split(" "), tgt.split(" ")]
     ids = tok(sents, is_split_into_words=True)["input_ids"]
-    order = sorted(range(len(ids)), key=lambda k: -len(ids[k]))
-    k = 0
     with torch.inference_mode():
-        while k < len(order):
-            width = len(ids[order[k]])
-            batch = order[k:k + max(1, budget // width)]
-            k += len(batch)
-            x = torch.full((len(batch), width), tok.pad_token_id)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, b in enumerate(batch):
-                x[r, :len(ids[b])] = torch.tensor(ids[b])
-                mask[r, :len(ids[b])] = 1
+        for x, mask in length_batches(ids, tok.pad_token_id, budget):
             model(input_ids=x, attention_mask=mask).last_hidden_state.float()
 
 

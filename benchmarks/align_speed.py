@@ -21,6 +21,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from align_data import MODEL, load_pairs  # noqa: E402
+from batches import length_batches  # noqa: E402
 
 XLIE_METHODS = ["softmax", "entmax", "ot", "argmax", "itermax", "match"]
 DEFAULT_TOOLS = ["bare"] + [f"xlie:{m}" for m in XLIE_METHODS] + ["xlie-stream:softmax", "awesome", "simalign"]
@@ -72,19 +73,9 @@ def bare_forward(pairs, layer: int, budget: int = 8192) -> dict:
     t0 = time.perf_counter()
     sents = [s for s, _ in pairs] + [t for _, t in pairs]
     ids = tok(sents, is_split_into_words=True)["input_ids"]             # with specials
-    order = sorted(range(len(ids)), key=lambda k: -len(ids[k]))
     t_fwd = 0.0
-    k = 0
     with torch.inference_mode():
-        while k < len(order):
-            width = len(ids[order[k]])
-            batch = order[k:k + max(1, budget // width)]
-            k += len(batch)
-            x = torch.full((len(batch), width), tok.pad_token_id)
-            mask = torch.zeros((len(batch), width), dtype=torch.long)
-            for r, b in enumerate(batch):
-                x[r, :len(ids[b])] = torch.tensor(ids[b])
-                mask[r, :len(ids[b])] = 1
+        for x, mask in length_batches(ids, tok.pad_token_id, budget):
             t = time.perf_counter()
             model(input_ids=x, attention_mask=mask).last_hidden_state   # (B, T, H)
             t_fwd += time.perf_counter() - t
