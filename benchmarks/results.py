@@ -49,7 +49,10 @@ def write_section(name: str, body: str, path: Path = RESULTS) -> None:
     block = f"{begin}\n{body.rstrip()}\n{end}\n"
     text = path.read_text(encoding="utf-8") if path.exists() else HEADER
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end) + r"\n?", re.S)
-    text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + "\n\n" + block
+    if pattern.search(text):
+        text = pattern.sub(lambda _: block, text)
+    else:   # a new section, with the anchor the summary's links point at
+        text = text.rstrip() + f'\n\n<a id="{name}"></a>\n' + block
     path.write_text(text, encoding="utf-8")
 
 
