@@ -121,3 +121,12 @@ def test_pos_rules_punctuation_wins_over_a_stray_link_and_symbols():
     tags = project_tags(["PART", "VERB"], links, [",", "gehen", "€"])
     assert tags == ["PUNCT", "VERB", "SYM"]
     assert project_tags(["PART", "VERB"], links, [",", "gehen", "€"], rules=False) == ["PART", "VERB", "_"]
+
+
+def test_a_percent_sign_is_sym_as_ud_has_it_whatever_it_is_linked_to():
+    # "%" is Unicode punctuation (Po), but UD tags it SYM; a comma stays PUNCT
+    links = Links.from_triples([(0, 0, .9), (1, 1, .9), (2, 2, .9)], 3, 3)
+    assert project_tags(["NUM", "NOUN", "PUNCT"], links, ["5", "%", ","]) == \
+        ["NUM", "SYM", "PUNCT"]
+    assert project_tags(["NUM", "NOUN", "PUNCT"], links, ["5", "%", ","], rules=False) == \
+        ["NUM", "NOUN", "PUNCT"]
