@@ -188,7 +188,8 @@ def main() -> None:
                     "unlabeled_words": sum(len(s.tokens) for s in unlabeled)}
             if not args.mt:
                 p0 = Parser.load(Path(tmp) / "st" / "round-0" / "model")
-                p0.feature_cache = kw["feature_cache"]
+                if frozen or kw["freeze_layers"]:   # its frozen layers' states, as trained
+                    p0.cache_lower(None if frozen else kw["freeze_layers"], kw["feature_cache"])
                 gold = [pairs[k][1] for k in rest if p0.fits(pairs[k][1])]
                 pred = p0.predict(gold)
                 info["all"] = score_dep(pair_sentences(gold, pred))

@@ -159,10 +159,9 @@ class Parser(nn.Module):
             return self.encoder(input_ids=batch.input_ids,
                                 attention_mask=batch.attention_mask).last_hidden_state
         if self._split is None or self._split.cache is not self.feature_cache:
-            from .frozen import SplitEncoder, encoder_layers   # built once per cache, not per batch
-            k = self.frozen_layers or len(encoder_layers(self.encoder))
-            self._split = SplitEncoder(self.encoder, k, self.tokenizer.pad_token_id or 0,
-                                       self.feature_cache)
+            from .frozen import SplitEncoder   # built once per cache, not per batch
+            self._split = SplitEncoder(self.encoder, self.frozen_layers,
+                                       self.tokenizer.pad_token_id or 0, self.feature_cache)
         return self._split(batch.input_ids, batch.attention_mask)
 
     def forward(self, batch: Batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
