@@ -9,13 +9,14 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from test_selftrain_train import cfg
 
 from xlie.cli import cli
 from xlie.corpus import Sentence, Span
 from xlie.errors import InputFormatError
 from xlie.formats.jsonl import read_corpus
 from xlie.scoring_events import score_events
-from xlie.selftrain import train, train_settings
+from xlie.selftrain import train
 from xlie.selftrain.event_args import META, mentions
 from xlie.selftrain.tasks import get_task, task_of_model
 
@@ -60,10 +61,8 @@ def trained(tiny_xlmr, tmp_path_factory):
     d = tmp_path_factory.mktemp("ace")
     write(d / "train.jsonl", ace_toy(40, 0))
     write(d / "dev.jsonl", ace_toy(10, 1))
-    cfg = train_settings(model=str(tiny_xlmr), task="event", epochs=6, batch_size=8, lr=3e-3,
-                         head_lr=None, warmup_ratio=0.0, freeze_embeddings=False,
-                         checkpoint_every=1000, patience=None)
-    return d, train([d / "train.jsonl"], d / "out", cfg, dev=d / "dev.jsonl")
+    c = cfg(tiny_xlmr, task="event", epochs=6, lr=3e-3)
+    return d, train([d / "train.jsonl"], d / "out", c, dev=d / "dev.jsonl")
 
 
 def test_argument_head_trains_and_is_saved_beside_the_tagger(trained):

@@ -8,11 +8,12 @@ import random
 
 import pytest
 from click.testing import CliRunner
+from test_selftrain_train import cfg
 
 from xlie.cli import cli
 from xlie.corpus import Sentence, Span
 from xlie.formats.timeml import read_timeml, write_timeml
-from xlie.selftrain import train, train_settings
+from xlie.selftrain import train
 from xlie.selftrain.tasks import get_task, task_of_model
 
 VERBS = {"OCCURRENCE": ["fell", "rose", "crashed"], "REPORTING": ["said", "reported"],
@@ -48,10 +49,8 @@ def trained(tiny_xlmr, tmp_path_factory):
             for s in sents:
                 f.write(json.dumps(s.to_json()) + "\n")
     write_timeml(d / "test.tml", toy_events(8, 2, "test", args=False))
-    cfg = train_settings(model=str(tiny_xlmr), task="event", epochs=10, batch_size=8, lr=3e-3,
-                         head_lr=None, warmup_ratio=0.0, freeze_embeddings=False,
-                         checkpoint_every=1000, patience=None)
-    return d, train([d / "train.jsonl"], d / "out", cfg, dev=d / "dev.jsonl")
+    c = cfg(tiny_xlmr, task="event", epochs=10, lr=3e-3)
+    return d, train([d / "train.jsonl"], d / "out", c, dev=d / "dev.jsonl")
 
 
 def test_event_tagger_trains_on_triggers_only(trained):

@@ -64,6 +64,6 @@ class EventPredictor:
 def unlabel_event(sent: Sentence) -> Sentence:
     """The text without its events: triggers and ``events`` go, the mentions (candidate
     arguments) stay. A sentence with no ``events`` list loses every span (all triggers)."""
-    keep = ([s.model_copy(update={"id": i}) for i, s in mentions(sent)] if getattr(sent, "events", None) is not None
-            else [])
+    keep = ([s.model_copy(update={"id": i}) for i, s in mentions(sent)]
+            if getattr(sent, "events", None) is not None else [])
     return sent.model_copy(update={"spans": keep, "events": []})

@@ -117,8 +117,8 @@ def judged_silver(task, source, silver, out: Path, config, dev, resume: bool,
                   feature_cache: Optional[dict]) -> tuple[list[Path], dict]:
     """Train the judge in ``OUT/judge``, judge the silver and write it to
     ``OUT/silver-judged.jsonl`` (the counts to ``OUT/judge.json``); a resumed run reads them
-    back if they were made at the same threshold. Silver sentences the judge cannot take in one piece (too long for the parser)
-    pass unjudged."""
+    back if they were made at the same threshold. Silver sentences the judge cannot take in
+    one piece (too long for the parser) pass unjudged."""
     from ..formats.jsonl import write_jsonl
     from .data import read_all
     path, report_path = out / JUDGED_SILVER, out / JUDGE_REPORT
