@@ -16,13 +16,14 @@ from xlie.errors import XlieError
 from xlie.translation import translate
 from xlie.translation.backends import load_backend
 from xlie.translation.backends.apertium import (ApertiumBackend, apertium_code, find_mode,
-                                                recover_marks)
+                                                find_route, recover_marks)
 from xlie.translation.markers import MARKER_STYLES, read_markers
 from xlie.translation.options import GenerationOptions
 from xlie.translation.unknown import MARK_CHARS, split_marks, token_marks
 
 REAL_DIR = Path(os.environ.get("APERTIUM_DATADIR", "/usr/share/apertium"))
 HAVE_REAL = shutil.which("apertium") is not None and (REAL_DIR / "modes" / "eng-spa.mode").exists()
+HAVE_PIVOT = HAVE_REAL and (REAL_DIR / "modes" / "es-pt.mode").exists()
 real = pytest.mark.skipif(not HAVE_REAL, reason="apertium and apertium-eng-spa not installed "
                           "(apt-get install apertium apertium-eng-spa)")
 NAMES = ["Mr Smorglund visited Berlin with Kumar Ponnambalam .", "I like *stars and the cat ."]
@@ -77,6 +78,22 @@ def test_language_codes_map_to_apertium_modes(tmp_path):
         find_mode("en", "ca", tmp_path)
     assert "eng-cat" in str(e.value) and "eng-spa, spa-eng_US" in str(e.value)
     assert "apt-get install apertium-eng-cat" in e.value.hint
+
+
+def test_pairs_named_with_two_letter_codes_and_routes_through_a_pivot(tmp_path):
+    (tmp_path / "modes").mkdir()
+    for mode in ("eng-spa", "es-pt", "es-pt_BR", "eng-cat", "cat-fra"):
+        (tmp_path / "modes" / f"{mode}.mode").write_text("")
+    assert find_route("es", "pt", tmp_path) == ["es-pt"]          # the pair's own 2-letter name
+    assert find_route("spa", "por_BR", tmp_path) == ["es-pt_BR"]
+    assert find_route("en", "pt", tmp_path) == ["eng-spa", "es-pt"]
+    assert find_route("en", "fr", tmp_path) == ["eng-cat", "cat-fra"]
+    with pytest.raises(XlieError) as e:
+        find_mode("en", "pt", tmp_path)          # find_mode never pivots
+    assert "eng-spa then es-pt" in str(e.value)
+    with pytest.raises(XlieError) as e:
+        find_route("pt", "en", tmp_path)         # no pair leaves Portuguese
+    assert "nor two pairs through one other language" in str(e.value)
 
 
 def test_missing_binary_says_how_to_install(tmp_path, monkeypatch):
@@ -217,3 +234,20 @@ def test_the_translate_stage_needs_a_model_except_for_apertium():
     assert TranslateStageConfig(backend="apertium").model is None
     with pytest.raises(ValidationError, match="model is required for backend hf"):
         TranslateStageConfig(backend="hf")
+
+
+@pytest.mark.skipif(not HAVE_PIVOT, reason="apertium-es-pt not installed (apt-get install "
+                    "apertium-es-pt)")
+def test_real_apertium_translates_through_a_pivot_pair(tmp_path):
+    src = write_corpus(tmp_path / "in.jsonl", ["I saw the dog in the house .",
+                                               "The Smorglund report was published ."])
+    be = ApertiumBackend(None, "en", "pt")
+    assert be.route == ["eng-spa", "es-pt"]
+    translate(src, tmp_path / "out.jsonl", backend=be, src_lang="en", tgt_lang="pt", cache=False)
+    out = read(tmp_path / "out.jsonl")
+    assert out[0]["translation"]["text"].startswith("Vi o cão")    # Portuguese, not Spanish
+    assert out[0]["translation"]["lang"] == "pt"
+    # the unknown name is marked once, by the last pair, and kept out of the text
+    tokens, unknown = out[1]["translation"]["tokens"], out[1]["translation"]["unknown"]
+    assert unknown[tokens.index("Smorglund")] != "" and "*" not in out[1]["translation"]["text"]
+    assert be.processes == 2                     # one batch, two pairs

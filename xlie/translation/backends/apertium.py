@@ -1,5 +1,7 @@
 """Apertium backend: free rule-based MT, offline, for dozens of language pairs
-(``apt-get install apertium apertium-eng-spa``).
+(``apt-get install apertium apertium-eng-spa``). A pair that is not installed is run through
+one pivot language where two installed pairs make the route (en -> pt as ``eng-spa`` then
+``es-pt``): each batch goes through both, and only the last marks unknown words.
 
 Apertium has no token ids and no length limit: ``encode`` gives a text's code points (so
 the session's length checks count characters) and each batch is one ``apertium`` process,
@@ -14,6 +16,7 @@ tell the marks from its own characters.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -42,6 +45,7 @@ ISO639_1_TO_3 = {
 }
 BATCH_SENTENCES = 5000   # sentences per apertium process (a window is one process or a few)
 _MARKED = re.compile(r"[*@#]")
+log = logging.getLogger(__name__)
 
 
 def apertium_code(lang: str) -> str:
@@ -64,20 +68,56 @@ def _install_hint(pair: str) -> str:
             f"build it from https://github.com/apertium")
 
 
-def find_mode(src_lang: str, tgt_lang: str, datadir: Path) -> str:
-    """The installed mode translating ``src_lang`` into ``tgt_lang``, or a clear error listing
-    the installed pairs and how to install this one."""
-    pair = f"{apertium_code(src_lang)}-{apertium_code(tgt_lang)}"
-    pairs = installed_pairs(datadir)
-    if pair in pairs:
-        return pair
-    if "_" not in pair.split("-", 1)[1]:   # eng-por with only eng-por_BR installed
-        variants = [p for p in pairs if p.startswith(pair + "_")]
+def _mode_langs(mode: str) -> tuple[str, str]:
+    """``es-pt_BR`` or ``spa-por_BR`` -> ``("spa", "por_BR")``: pairs are named with either code."""
+    a, _, b = mode.partition("-")
+    return apertium_code(a), apertium_code(b)
+
+
+def _direct(src: str, tgt: str, pairs: list[str]) -> str | None:
+    """The installed mode from ``src`` into ``tgt`` (ISO 639-3 codes), whichever code its name
+    uses; a target given without a variant takes the one variant installed."""
+    exact = [p for p in pairs if _mode_langs(p) == (src, tgt)]
+    if exact:
+        return exact[0]
+    if "_" not in tgt:   # eng-por with only eng-por_BR installed
+        variants = [p for p in pairs if _mode_langs(p)[0] == src
+                    and _mode_langs(p)[1].split("_")[0] == tgt]
         if len(variants) == 1:
             return variants[0]
+    return None
+
+
+def find_route(src_lang: str, tgt_lang: str, datadir: Path) -> list[str]:
+    """The installed modes that take ``src_lang`` into ``tgt_lang``: one pair where it is
+    installed, else two through a pivot language (``eng-spa`` then ``es-pt`` for en -> pt;
+    the pivot first in code order when several would do), else a clear error listing the
+    installed pairs and how to install this one."""
+    src, tgt = apertium_code(src_lang), apertium_code(tgt_lang)
+    pairs = installed_pairs(datadir)
+    direct = _direct(src, tgt, pairs)
+    if direct:
+        return [direct]
+    pivots = sorted({_mode_langs(p)[1] for p in pairs if _mode_langs(p)[0] == src})
+    for pivot in pivots:
+        first, second = _direct(src, pivot, pairs), _direct(pivot, tgt, pairs)
+        if first and second:
+            return [first, second]
+    pair = f"{src}-{tgt}"
     have = ", ".join(pairs) if pairs else f"none (no modes in {datadir / 'modes'})"
-    raise XlieError(f"the Apertium pair {pair} ({src_lang} -> {tgt_lang}) is not installed; "
-                    f"installed pairs: {have}", _install_hint(pair))
+    raise XlieError(f"the Apertium pair {pair} ({src_lang} -> {tgt_lang}) is not installed, "
+                    f"nor two pairs through one other language; installed pairs: {have}",
+                    _install_hint(pair))
+
+
+def find_mode(src_lang: str, tgt_lang: str, datadir: Path) -> str:
+    """The one installed mode translating ``src_lang`` into ``tgt_lang`` (no pivot)."""
+    route = find_route(src_lang, tgt_lang, datadir)
+    if len(route) > 1:
+        pair = f"{apertium_code(src_lang)}-{apertium_code(tgt_lang)}"
+        raise XlieError(f"the Apertium pair {pair} is not installed (only a route through "
+                        f"{' then '.join(route)})", _install_hint(pair))
+    return route[0]
 
 
 def _mode_fingerprint(datadir: Path, mode: str) -> str:
@@ -128,8 +168,13 @@ class ApertiumBackend(Backend):
                             f"{apertium_code(src_lang)}-{apertium_code(tgt_lang)}` (Debian/"
                             "Ubuntu), or choose --backend hf or ct2")
         self.datadir = Path(model or os.environ.get("APERTIUM_DATADIR") or DEFAULT_DATADIR)
-        self.mode = find_mode(src_lang, tgt_lang, self.datadir)
-        self.key = f"apertium:{self.mode}:{_mode_fingerprint(self.datadir, self.mode)}"
+        self.route = find_route(src_lang, tgt_lang, self.datadir)
+        self.mode = " | ".join(self.route)   # one mode, or the modes run one after the other
+        if len(self.route) > 1:
+            log.info("apertium: no %s-%s pair installed; translating through %s",
+                     apertium_code(src_lang), apertium_code(tgt_lang), " then ".join(self.route))
+        self.key = "apertium:" + "|".join(f"{m}:{_mode_fingerprint(self.datadir, m)}"
+                                          for m in self.route)
         self.processes = 0   # apertium processes started
 
     def encode(self, texts: list[str]) -> list[list[int]]:
@@ -143,20 +188,29 @@ class ApertiumBackend(Backend):
         return [idx[i:i + BATCH_SENTENCES] for i in range(0, len(idx), BATCH_SENTENCES)]
 
     def _run(self, lines: list[str], unmarked: bool = False) -> list[str]:
+        """The lines through each mode of the route in turn; only the last marks unknown words
+        (a pivot's marks would be read as text by the next pair, which marks what it cannot
+        translate itself)."""
+        for k, mode in enumerate(self.route):
+            last = k == len(self.route) - 1
+            lines = self._run_mode(mode, lines, unmarked or not last)
+        return lines
+
+    def _run_mode(self, mode: str, lines: list[str], unmarked: bool) -> list[str]:
         args = [self.binary, "-d", str(self.datadir), "-f", "txt"]
         args += ["-u"] if unmarked else []
         self.processes += 1
         try:
-            done = subprocess.run(args + [self.mode], input="".join(s + "\n" for s in lines),
+            done = subprocess.run(args + [mode], input="".join(s + "\n" for s in lines),
                                   capture_output=True, text=True, encoding="utf-8",
                                   errors="replace", check=False)
         except OSError as e:
             raise XlieError(f"cannot run {self.binary}: {e}") from None
         if done.returncode != 0:
             err = done.stderr.strip().splitlines()
-            raise XlieError(f"apertium {self.mode} failed (exit {done.returncode})"
+            raise XlieError(f"apertium {mode} failed (exit {done.returncode})"
                             + (f": {err[-1]}" if err else ""),
-                            f"check the pair with `echo test | apertium {self.mode}`")
+                            f"check the pair with `echo test | apertium {mode}`")
         out = done.stdout.split("\n")
         if out and out[-1] == "":
             out.pop()
