@@ -190,3 +190,37 @@ def test_calibrate_names_the_file_when_gold_and_data_disagree(tmp_path, tiny_ber
     r = CliRunner().invoke(cli, ["align", "calibrate", str(data), str(gold),
                                  "--model", str(tiny_bert), "--layer", "2"])
     assert r.exit_code != 0 and "pairs.txt:2" in r.output and "1 pairs, one per gold line" in r.output
+
+
+def _translated(tokens, target):
+    rec = {"id": f"s{len(tokens)}", "tokens": tokens, "spans": []}
+    if target is not None:
+        rec["translation"] = {"lang": "de", "text": " ".join(target), "tokens": target}
+    return rec
+
+
+def test_the_translated_corpus_aligns_record_for_record_as_the_pipeline_stage(tmp_path, tiny_bert):
+    from xlie.pipeline.adapters.align import AlignStageConfig, process_batch, setup
+    recs = [_translated(["the", "cat", "sat", "."], ["die", "Katze", "saß", "."]),
+            _translated(["no", "translation"], None),
+            _translated(["I", "felt", "my", "pulse", "."], ["Zkoušel", "jsem", "si", "tep", "."])]
+    src = tmp_path / "corpus.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in recs))
+    out = tmp_path / "aligned.jsonl"
+    r = CliRunner().invoke(cli, ["align", str(src), str(out), "--model", str(tiny_bert)])
+    assert r.exit_code == 0, r.output
+    got = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [g["id"] for g in got] == [x["id"] for x in recs]
+    assert f"{src}:2: expected a `translation` object" in r.output
+    assert got[1]["alignment"] == [] and "translation" in got[1]["alignment_error"]
+    # the links are the pipeline's align stage's, record for record
+    cfg = AlignStageConfig(model=str(tiny_bert))
+    stage = process_batch(setup(cfg, None), [recs[0], recs[2]]).records
+    assert [got[0], got[2]] == stage and got[0]["alignment"] and got[0]["alignment_score"] > 0
+    # Pharaoh side files make no sense for a corpus: refused before a model loads
+    r = CliRunner().invoke(cli, ["align", str(src), str(tmp_path / "o"), "--model", "no-such",
+                                 "--output_prob_file", str(tmp_path / "p")])
+    assert r.exit_code != 0 and "JSONL corpus" in r.output
+    r = CliRunner().invoke(cli, ["align", str(src), str(tmp_path / "o2"), "--model",
+                                 str(tiny_bert), "--strict"])
+    assert r.exit_code != 0 and f"{src}:2" in r.output and not (tmp_path / "o2").exists()

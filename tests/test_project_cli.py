@@ -143,3 +143,21 @@ def test_convert_to_spacy_docbin(tmp_path, files):
     docs = list(DocBin().from_disk(out).get_docs(spacy.blank("en").vocab))
     assert [(e.text, e.label_) for e in docs[0].ents] == [("United Nations", "ORG"), ("Segni", "PER")]
     assert docs[1].user_data["id"] == "1"
+
+
+def test_a_translated_corpus_without_links_is_an_error_saying_to_align_it(tmp_path):
+    rec = {"id": "s1", "tokens": ["Berlin", "is", "big"],
+           "spans": [{"start": 0, "end": 1, "label": "LOC"}],
+           "translation": {"lang": "de", "text": "Berlin ist groß",
+                           "tokens": ["Berlin", "ist", "groß"]}}
+    src = tmp_path / "translated.jsonl"
+    src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["project", str(src), str(tmp_path / "silver.jsonl")])
+    assert r.exit_code != 0 and "no record has `alignment`" in r.output
+    assert "xlie align" in r.output and not (tmp_path / "silver.jsonl").exists()
+    # one aligned record is enough: the others are skipped and counted, as before
+    both = dict(rec, id="s2", alignment=[[0, 0, 0.9], [1, 1, 0.9], [2, 2, 0.9]])
+    src.write_text(json.dumps(rec) + "\n" + json.dumps(both) + "\n", encoding="utf-8")
+    r = CliRunner().invoke(cli, ["project", str(src), str(tmp_path / "silver.jsonl")])
+    assert r.exit_code == 0, r.output
+    assert [s.id for s in read_corpus(tmp_path / "silver.jsonl")] == ["s2"]

@@ -19,6 +19,8 @@ def align_cli():
 
     INPUT has one pair per line, `source words ||| target words` (pretokenized unless
     --tokenize); OUTPUT gets one line of 0-indexed Pharaoh links `i-j` per input line.
+    INPUT may also be the JSONL corpus `xlie translate` writes: OUTPUT is then that corpus
+    with each record's links added, ready for `xlie project`.
     """
 
 
@@ -76,6 +78,7 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
             dtype, threads, strict):
     """Align INPUT and write Pharaoh links to OUTPUT."""
     from ..aligners import Aligner
+    from ..aligners.corpus import align_corpus, is_corpus
     from ..aligners.files import align_file, check_outputs
     from ..config import validate_settings
 
@@ -92,11 +95,22 @@ def run_cmd(input_path, output_path, data_file, output_file, model, extraction, 
         layer=layer, extraction=extraction, symmetrization=symmetrization, threshold=threshold,
         min_prob=min_prob, granularity=granularity, extraction_options=options, device=device,
         dtype=dtype, token_budget=token_budget, threads=threads, band=band))
+    corpus = is_corpus(input_path)
+    if corpus and (prob_file or word_file or jsonl_file or tokenize):
+        raise click.UsageError("INPUT is a JSONL corpus (from `xlie translate`): its links go "
+                               "into OUTPUT's records; leave out --output_prob_file, "
+                               "--output_word_file, --output-jsonl and --tokenize")
     aligner = Aligner(model, settings)
+    warn = lambda m: click.echo(f"warning: {m}", err=True)  # noqa: E731
+    if corpus:
+        report = align_corpus(input_path, output_path, aligner, strict=strict, warn=warn)
+        click.echo(f"aligned {report.aligned} of {report.pairs} records with {model} (layer "
+                   f"{aligner.layer}, {aligner.extraction}); {len(report.skipped)} kept with "
+                   f"no links -> {output_path}", err=True)
+        return
     report = align_file(input_path, output_path, aligner, prob_file=prob_file, word_file=word_file,
                         jsonl_file=jsonl_file, strict=strict, tokenize=tokenize,
-                        src_lang=src_lang, tgt_lang=tgt_lang,
-                        warn=lambda m: click.echo(f"warning: {m}", err=True))
+                        src_lang=src_lang, tgt_lang=tgt_lang, warn=warn)
     click.echo(f"aligned {report.aligned} of {report.pairs} pairs with {model} "
                f"(layer {aligner.layer}, {aligner.extraction}); {len(report.skipped)} empty lines "
                f"-> {output_path}", err=True)

@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from ..config import validate_settings
 from ..corpus import Sentence
+from ..errors import XlieError
 from ..fileio import atomic_write
 from ..progress import progress
 from .edges import EdgeWords, function_words
@@ -116,6 +117,14 @@ def project(input: str | Path | Iterable[Sentence | dict], output: str | Path | 
                      if toks is not None and s.alignment is not None else None)
             pairs.append(Pair(s, toks, tr, links, f"sentence {k + 1}"))
     result = project_pairs(pairs, opts, lang, edge_words, evidence)
+    skipped = result.report.skipped
+    if isinstance(input, (str, Path)) and pairs and not result.sentences \
+            and set(skipped) <= {"no_alignment", "no_translation"}:
+        what = "`alignment`" if "no_alignment" in skipped else "`translation`"
+        raise XlieError(f"{input}: no record has {what}, so nothing can be projected",
+                        "run `xlie translate` and then `xlie align` on its output (the JSONL "
+                        "corpus), or give the target text and links with --target and "
+                        "--alignment")
     if output is not None:
         from ..formats.detect import write_any
         write_any(output, result.sentences, *inputs, fmt=out_format, scheme=scheme)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ...aligners.corpus import target_tokens, with_alignment
 from ...aligners.settings import AlignerSettings
 from ..stages import BatchResult, BatchStageConfig, Stage, StageContext
 
@@ -42,26 +43,12 @@ def check(cfg: AlignStageConfig) -> dict[str, str]:
     return {}
 
 
-def target_tokens(rec: dict) -> list[str]:
-    tr = rec.get("translation") or {}
-    return list(tr.get("tokens") or tr.get("text", "").split())
-
-
 def process_batch(state, records: list[dict]) -> BatchResult:
     cfg, aligner = state
-    pairs = [(rec["tokens"], target_tokens(rec)) for rec in records]
-    results = aligner.align_pairs(pairs)
-    out, links, failed = [], 0, 0
-    for rec, res in zip(records, results):
-        rec = dict(rec)
-        rec["alignment"] = [[i, j, round(float(p), cfg.digits)] for i, j, p in res.links]
-        rec["alignment_score"] = round(float(res.score), cfg.digits)
-        if res.error is not None:
-            rec["alignment_error"] = f"expected {res.error}"
-            failed += 1
-        links += len(res.links)
-        out.append(rec)
-    return BatchResult(out, {"links": links, "pairs_unaligned": failed})
+    results = aligner.align_pairs([(rec["tokens"], target_tokens(rec)) for rec in records])
+    out = [with_alignment(rec, res, cfg.digits) for rec, res in zip(records, results)]
+    return BatchResult(out, {"links": sum(len(res.links) for res in results),
+                             "pairs_unaligned": sum(res.error is not None for res in results)})
 
 
 STAGE = Stage(
