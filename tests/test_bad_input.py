@@ -98,6 +98,9 @@ are recorded only; every "fixed" row has a test here that failed before the fix.
 | 31 | inputs read after the model | `selftrain predict g.tml bad.tml -o p.jsonl`; two documents -o p.tml | errors only after the model loaded | fixed: inputs read (and a .tml output's one document checked) first |
 | 32 | unwritable run dir | `selftrain run /proc/x/R ...` | the model loaded first | fixed: `cannot write`, before loading |
 | 33 | report: run dir missing, empty, a file | `xlie report nope/`, `E/`, `a.tml` | "no run directory" / "holds no stage folder" / click, exit 2 | holds |
+| 34 | a bad ensemble weight | `selftrain run R ... --teacher ensemble --weight -1 --weight 2` | hint "the command's option --weights" (no such option) | fixed: names `--weight`; a setting no option fills gets no invented flag |
+| 35 | `xlie translate` output given to `xlie align` | `xlie align translated.jsonl aligned.jsonl` | every record "expected 'source \|\|\| target'", 0 aligned, exit 0 | fixed: the JSONL corpus is aligned record for record |
+| 36 | a translated corpus with no links given to `xlie project` | `xlie project translated.jsonl silver.jsonl` | "0 sentences projected", an empty silver file, exit 0 | fixed: error saying to run `xlie align` first, nothing written |
 | 34 | report: a broken or non-object manifest | `xlie report R` | `JSONDecodeError` / `AttributeError` traceback, exit 1 | fixed: FILE:LINE "a stage manifest (a JSON object)", hint to rerun |
 | 35 | report over what it reads | `xlie report R -o R/config.yaml` (or a stage's corpus, a manifest) | replaced, exit 0 | fixed: refused before anything is read |
 | 36 | report: unwritable `-o`, a folder, a FIFO, a stage cut short, a corrupt corpus line | `xlie report R -o ...` | `cannot write` (now before reading), click, written through, shown as not done, FILE:LINE | holds |
@@ -923,3 +926,24 @@ def test_a_jsonl_event_whose_trigger_is_no_span_is_an_error(tmp_path):
     rec["events"][0]["trigger"] = "e1"
     src.write_text(json.dumps(rec) + "\n", encoding="utf-8")
     assert invoke("convert", src, tmp_path / "o.tml").exit_code == 0
+
+
+def test_a_bad_weight_names_the_weight_option_the_command_has(tmp_path):
+    """`--weight -1` said "the command's option --weights": the hint guessed a flag from the
+    setting's key, and the command has no such flag."""
+    one = tmp_path / "one.jsonl"
+    one.write_text('{"id": "a", "tokens": ["x"], "spans": []}\n', encoding="utf-8")
+    res = invoke("selftrain", "run", tmp_path / "run", "--source", one, "--unlabeled", one,
+                 "--teacher", "ensemble", "--weight", "-1", "--weight", "2")
+    assert res.exit_code == 2 and "'ensemble.weights'" in res.output, res.output
+    assert "option --weight)" in res.output and "--weights" not in res.output
+
+
+def test_a_setting_no_option_fills_gets_no_invented_flag():
+    import click
+
+    from xlie.errors import ConfigError
+    with click.Context(click.Command("x", params=[click.Option(["--weight", "weights"])])):
+        assert "option --weight)" in ConfigError(None, "ensemble.weights", "bad").hint
+        hint = ConfigError(None, "translate_test.source_model", "bad").hint
+    assert "--source-model" not in hint and "--help" in hint

@@ -103,6 +103,26 @@ class ConfigError(XlieError):
             return "fix or drop that --set item"
         if origin:
             return f"fix the key in {origin} or override it with --set KEY=VALUE"
-        option = "--" + key.rsplit(".", 1)[-1].replace("_", "-")
+        option = _option_for(key.rsplit(".", 1)[-1])
+        if option is None:
+            return "fix the value given for it (see the command's --help)"
         return f"fix the value given for it (the command's option {option})"
+
+
+def _option_for(name: str) -> str | None:
+    """The running click command's option that fills the setting ``name`` (``weights`` ->
+    ``--weight``), or None when none does: never a guessed flag the command lacks."""
+    try:
+        import click
+    except ImportError:      # pragma: no cover - click is a dependency
+        return None
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return None
+    flag = "--" + name.replace("_", "-")
+    for param in ctx.command.params:
+        opts = [o for o in getattr(param, "opts", []) if o.startswith("--")]
+        if isinstance(param, click.Option) and (param.name == name or flag in opts):
+            return opts[0] if opts else None
+    return None
 
