@@ -248,3 +248,30 @@ def test_pos_tagger_from_conllu_and_ner_from_conll(tiny_xlmr, toy, tmp_path):
     predict_file(r.model_dir, [toy / "dev.jsonl"], tmp_path / "pred.conll")
     blocks = (tmp_path / "pred.conll").read_text().strip().split("\n\n")
     assert len(blocks) == 12
+
+
+def test_a_run_saved_before_a_new_setting_existed_is_reused_at_its_default(trained, toy,
+                                                                           tmp_path):
+    """A finished run whose settings lack a key xlie added later was refused as "trained
+    with other settings" after every upgrade; at the new key's default it is the same run."""
+    import shutil
+
+    from xlie.errors import XlieError
+    from xlie.selftrain.trainer_setup import same_settings
+    out = tmp_path / "old"
+    shutil.copytree(trained.model_dir.parent, out)
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["config"]["silver_weight"] == 1.0          # the default
+    del metrics["config"]["silver_weight"]                     # as if saved before it existed
+    (out / "metrics.json").write_text(json.dumps(metrics))
+    again = train([toy / "train.jsonl"], out, cfg(metrics["config"]["model"], epochs=3),
+                  dev=toy / "dev.jsonl")
+    assert again.metrics["seconds"] == trained.metrics["seconds"]     # reused, not retrained
+    # a new key away from its default, or a changed value, is still another run
+    current = dict(trained.metrics["config"])
+    assert not same_settings(metrics["config"], dict(current, silver_weight=2.0))
+    assert not same_settings(trained.metrics["config"], dict(current, lr=1.0))
+    assert not same_settings(dict(current, gone=1), current)
+    with pytest.raises(XlieError, match="other settings"):
+        train([toy / "train.jsonl"], out, cfg(metrics["config"]["model"], epochs=3,
+                                              silver_weight=2.0), dev=toy / "dev.jsonl")

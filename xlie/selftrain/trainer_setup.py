@@ -46,6 +46,23 @@ def freeze(model, config: TrainSettings) -> None:
                         "set train.freeze_layers=0")
 
 
+def same_settings(saved: Optional[dict], current: dict) -> bool:
+    """True when a run saved with ``saved`` is the run ``current`` asks for: the same values,
+    where a setting that xlie added after the run was saved counts as the same when it is at
+    its default (the run was made as the default makes it), so an upgrade does not refuse
+    every finished run."""
+    if saved is None:
+        return False
+    new = set(current) - set(saved)
+    fields = TrainSettings.model_fields
+    if set(saved) - set(current) or any(k not in fields for k in new):
+        return False
+    defaults = {k: json.loads(json.dumps(fields[k].get_default(call_default_factory=True),
+                                         default=str)) for k in new}
+    return all(current[k] == defaults[k] for k in new) and \
+        all(saved[k] == current[k] for k in saved)
+
+
 def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
     """The metrics of a run finished in ``out`` under the same settings (None: train)."""
     path = out / "metrics.json"
@@ -54,7 +71,7 @@ def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
     done = json.loads(path.read_text(encoding="utf-8"))
     if not done.get("finished"):
         return None
-    if done.get("config") != settings:
+    if not same_settings(done.get("config"), settings):
         raise XlieError(f"{out} holds a model trained with other settings or data",
                         "train into another directory, or start over (--no-resume)")
     return done
@@ -93,7 +110,8 @@ def start_state(accelerator, out: Path, settings: dict, resume: bool) -> Trainer
 
 def _check_settings(accelerator, path: Path, settings: dict, resume: bool) -> None:
     """A checkpoint resumes only under the settings it was made with."""
-    if resume and path.exists() and json.loads(path.read_text(encoding="utf-8")) != settings:
+    if resume and path.exists() and not same_settings(
+            json.loads(path.read_text(encoding="utf-8")), settings):
         raise XlieError(f"{path.parent} holds a checkpoint made with other settings or data",
                         "train into another directory, or start over (--no-resume)")
     if accelerator.is_main_process:
