@@ -90,3 +90,19 @@ def test_apertium_chain_runs_and_resumes_byte_identically(tmp_path, tiny_xlmr, m
     assert len(sent) == 16 - 6                  # the first shard was kept, not translated again
     assert outputs(tmp_path / "run") == outputs(tmp_path / "ref")
     assert result.metrics == ref.metrics
+
+
+def test_the_baseline_is_the_judge_when_the_judge_is_that_model(tmp_path, tiny_xlmr):
+    """With a silver judge and `source_only_baseline`, the source-only model was trained
+    twice (once to judge the silver, once as the baseline): the judge is now scored."""
+    path = config(tmp_path, "judged", tiny_xlmr)
+    data = yaml.safe_load(path.read_text())
+    data["selftrain"].update(rounds=0)
+    data["selftrain"]["train"]["silver_judge"] = "source"
+    path.write_text(yaml.safe_dump(data))
+    result = run_pipeline(load_config(path))
+    stage = tmp_path / "judged" / "04-selftrain"
+    judge = json.loads((stage / "rounds" / "round-0" / "judge" / "metrics.json").read_text())
+    assert not (stage / "source-only").exists()
+    assert result.metrics["tagger_accuracy_source_only"] == \
+        pytest.approx(100 * judge["test"]["accuracy"], abs=0.01)

@@ -16,6 +16,7 @@ from typing import Optional, Sequence
 import torch
 
 from ..errors import XlieError
+from ..fileio import atomic_write
 from ..models import load_pretrained, load_tokenizer
 from .checkpoint import TrainerState, save_tagger
 from .config import TaggerSettings, TrainSettings
@@ -180,4 +181,8 @@ def train_tagger(source: Paths, out: str | Path, config: TaggerSettings, silver:
         return done
 
     metrics = fit(config, out, config.effective(), resume, prepare, finish, "tagger", on_step)
+    if test and "test" not in metrics:   # a finished run reused for a test it was not scored on
+        metrics["test"] = evaluate(Tagger.load(out / "model"), read_all([test]))
+        with atomic_write(out / "metrics.json") as f:
+            json.dump(metrics, f, indent=1)
     return TrainResult(out / "model", metrics)

@@ -46,6 +46,10 @@ def freeze(model, config: TrainSettings) -> None:
                         "set train.freeze_layers=0")
 
 
+class OtherSettingsError(XlieError):
+    """An output directory holds a run made with other settings or data."""
+
+
 def same_settings(saved: Optional[dict], current: dict) -> bool:
     """True when a run saved with ``saved`` is the run ``current`` asks for: the same values,
     where a setting that xlie added after the run was saved counts as the same when it is at
@@ -72,7 +76,7 @@ def finished_run(out: Path, settings: dict, resume: bool) -> Optional[dict]:
     if not done.get("finished"):
         return None
     if not same_settings(done.get("config"), settings):
-        raise XlieError(f"{out} holds a model trained with other settings or data",
+        raise OtherSettingsError(f"{out} holds a model trained with other settings or data",
                         "train into another directory, or start over (--no-resume)")
     return done
 
@@ -112,7 +116,7 @@ def _check_settings(accelerator, path: Path, settings: dict, resume: bool) -> No
     """A checkpoint resumes only under the settings it was made with."""
     if resume and path.exists() and not same_settings(
             json.loads(path.read_text(encoding="utf-8")), settings):
-        raise XlieError(f"{path.parent} holds a checkpoint made with other settings or data",
+        raise OtherSettingsError(f"{path.parent} holds a checkpoint made with other settings or data",
                         "train into another directory, or start over (--no-resume)")
     if accelerator.is_main_process:
         with atomic_write(path) as f:

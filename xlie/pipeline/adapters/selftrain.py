@@ -111,11 +111,21 @@ METRIC_NAMES = {"ner": "tagger_f1", "pos": "tagger_accuracy", "dep": "parser_las
 
 
 def _source_only(job: dict, ctx: StageContext, task: str) -> float:
-    """The same tagger trained on the source gold alone, scored on the same test set."""
+    """The same tagger trained on the source gold alone, scored on the same test set. Where
+    the silver run's judge is that model (trained on the source alone with the same
+    settings and data), it is scored instead of training it a second time."""
     from ...selftrain import train
+    from ...selftrain.trainer_setup import OtherSettingsError
     cfg = _config(job).train
-    result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
+    judge = Path(job["run_dir"]) / "round-0" / "judge"
+    if (judge / "metrics.json").is_file():
+        try:
+            result = train(job["source"], judge, cfg, test=job["test"])
+            return percent(main_score(task, result.metrics["test"]))
+        except OtherSettingsError:
+            pass   # the judge was made otherwise (its own dev data): train the baseline
     # the same settings as the silver run (the settings model of the task: nothing dropped)
+    result = train(job["source"], ctx.out_dir / "source-only", cfg, test=job["test"])
     return percent(main_score(task, result.metrics["test"]))
 
 
