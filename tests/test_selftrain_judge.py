@@ -164,3 +164,24 @@ def test_judged_silver_of_another_threshold_is_not_read_back(tiny_bert, test_dat
     with pytest.raises(XlieError, match="other settings"):
         judged_silver(task, [src], [silver], out, cfg.model_copy(update={"judge_threshold": 1.0}),
                       None, True, None)
+
+
+def test_a_round_leaves_unlabeled_sentences_too_long_for_the_parser_unlabeled(
+        tiny_bert, test_data, tmp_path):
+    """One unlabeled sentence longer than the parser takes stopped the whole round with
+    "sentences are longer than the parser's N subwords"; it now gets no pseudo-tree."""
+    from xlie.selftrain.config import SelfTrainConfig
+    from xlie.selftrain.rounds import self_train
+    src, silver = _files(test_data, tmp_path)
+    short = list(read_conllu(silver))
+    huge = Sentence(id="huge", tokens=["word"] * 400)
+    write_conllu(tmp_path / "unlabeled.conllu", short + [huge])
+    cfg = SelfTrainConfig.model_validate({
+        "train": {"model": str(tiny_bert), "task": "dep", "max_steps": 2,
+                  "silver_judge": "none"},
+        "rounds": 1, "select": {"mode": "threshold", "threshold": 0.0}})
+    summary = self_train([src], [tmp_path / "unlabeled.conllu"], tmp_path / "st", cfg,
+                         silver=[silver])
+    selection = json.loads((tmp_path / "st" / "round-1" / "selection.json").read_text())
+    assert selection["too_long"] == 1 and selection["sentences"] == len(short)
+    assert summary["rounds"][1]["pseudo_sentences"] == len(short)

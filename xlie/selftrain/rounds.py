@@ -19,6 +19,7 @@ predictions are kept (:mod:`.tasks`); ``select``/``schedule``, ``init``, ``keep_
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -31,6 +32,8 @@ from ..errors import XlieError
 from .tasks import Task, get_task
 from .teachers import build_predictor, predictor_report
 from .translate_test import TranslateTestSpec
+
+log = logging.getLogger(__name__)
 
 Paths = Sequence[str | Path]
 
@@ -82,10 +85,17 @@ def pseudo_label(task: Task, model_dir: Path, unlabeled: Paths, out: Path,
         return pseudo_path, json.loads(sel_path.read_text(encoding="utf-8"))
     model = teacher(task, model_dir, config, feature_cache, mt_backend)
     sents = [task.unlabel(s) for s in read_all(unlabeled) if s.tokens]
+    fits = getattr(model, "fits", None)
+    too_long = [s.id for s in sents if fits is not None and not fits(s)]
+    if too_long:   # a parser takes a sentence in one piece: the longest are left unlabeled
+        log.warning("round %d: %d unlabeled sentences are too long for the teacher and get "
+                    "no pseudo-labels (first: %s)", round_no, len(too_long), too_long[0])
+        sents = [s for s in sents if fits(s)]
     predicted = model.predict(sents)
     write_jsonl(out / "predictions.jsonl", predicted, *unlabeled)
     kept, stats = task.select(predicted, config.select_for(round_no))
     stats["teacher"] = config.teacher
+    stats["too_long"] = len(too_long)
     lost = predictor_report(model)
     if lost:
         stats["translate_test"] = lost
