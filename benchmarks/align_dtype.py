@@ -7,10 +7,11 @@ seconds and peak RSS from ``wait4``): python start, imports, model load, tokeniz
 forward, extraction, writing. ``bare:fp32`` is the limit of issue 37's target: tokenize
 both sides, sort by length, batch by 8192 padded tokens, forward through the first L
 layers (the same loop as ``align_speed.py``), nothing else. ``xlie:DTYPE`` is the CLI,
-``xlie align IN OUT --dtype DTYPE --threads T``. ``xlie:int8-torch`` is the same command
-with PyTorch's dynamic int8 (``models.quantize.quantize_linear_int8``) in place of ONNX
-Runtime's, the alternative measured before choosing. The int8 encoder is built once before
-the timed runs (its build time is reported).
+``xlie align IN OUT --dtype DTYPE --threads T``; ``xlie:int8`` runs OpenVINO's int8 (what
+``--dtype int8`` runs). The alternatives measured beside it, by the same command:
+``xlie:int8-ort``, ONNX Runtime's dynamic int8 (``ort_int8.py``, the choice before), and
+``xlie:int8-torch``, PyTorch's dynamic int8 (``models.quantize.quantize_linear_int8``).
+Each int8 encoder is built once before the timed runs (OpenVINO's build time is reported).
 
     XLIE_HOME=/tmp/xh .venv/bin/python benchmarks/align_dtype.py --pairs 500 --aer-pairs 2501
 """
@@ -31,7 +32,8 @@ sys.path.insert(0, str(HERE))
 from align_data import MODEL, aer, load_pairs  # noqa: E402
 from batches import length_batches  # noqa: E402
 
-SETTINGS = ["bare:fp32", "bare:bf16", "xlie:fp32", "xlie:bf16", "xlie:int8", "xlie:int8-torch"]
+SETTINGS = ["bare:fp32", "bare:bf16", "xlie:fp32", "xlie:bf16", "xlie:int8", "xlie:int8-ort",
+            "xlie:int8-torch"]
 
 
 def bare(pairs_file: Path, layer: int, dtype: str, budget: int = 8192) -> None:
@@ -52,11 +54,15 @@ def bare(pairs_file: Path, layer: int, dtype: str, budget: int = 8192) -> None:
             model(input_ids=x, attention_mask=mask).last_hidden_state.float()
 
 
-def xlie_cli(args: list[str], torch_int8: bool) -> None:
-    """The CLI in this process; ``torch_int8``: PyTorch's dynamic int8 instead of ORT's."""
-    if torch_int8:
+def xlie_cli(args: list[str], int8: str = "int8") -> None:
+    """The CLI in this process; ``int8``: ``int8-torch`` runs PyTorch's dynamic int8 and
+    ``int8-ort`` ONNX Runtime's (``ort_int8.py``) instead of OpenVINO's."""
+    if int8 == "int8-torch":
         from xlie.aligners.encoder import Encoder
         Encoder._load_int8 = lambda self, *a: False     # -> for_inference(model, "int8")
+    if int8 == "int8-ort":
+        from ort_int8 import use_ort_int8
+        use_ort_int8()
     from xlie.cli import cli
     cli.main(args, prog_name="xlie", standalone_mode=True)
 
@@ -88,9 +94,9 @@ def worker(args) -> None:
     if kind == "bare":
         bare(args.input, args.layer, dtype)
         return
-    real = "int8" if dtype == "int8-torch" else dtype
+    real = "int8" if dtype.startswith("int8") else dtype
     xlie_cli(["align", str(args.input), str(args.out), "--dtype", real, "--layer", str(args.layer),
-              "--threads", str(args.threads), "--device", "cpu"], torch_int8=dtype == "int8-torch")
+              "--threads", str(args.threads), "--device", "cpu"], int8=dtype)
 
 
 def score(out: Path, gold) -> dict:
@@ -105,14 +111,19 @@ def write_pairs(path: Path, pairs) -> None:
                     encoding="utf-8")
 
 
-def build_int8(tmp: Path, pairs, layer: int, threads: int) -> float:
-    """Build the int8 encoder once (outside the timed runs); seconds it took, 0 if built."""
-    from xlie.models.onnx_int8 import int8_path
-    if int8_path("e5-small", str(MODEL), layer).is_file():
-        return 0.0
+def build_int8(tmp: Path, pairs, layer: int, threads: int, settings: list[str]) -> float:
+    """Build each int8 encoder once (outside the timed runs); seconds OpenVINO's took, 0 if
+    it was built already."""
+    from xlie.models.int8_encoder import int8_path
+    built = int8_path("e5-small", str(MODEL), layer).is_file()
     write_pairs(tmp / "warm.txt", pairs[:3])
-    r = run("xlie:int8", tmp / "warm.txt", tmp / "warm.out", layer, threads)
-    return r.get("wall_s", float("nan"))
+    seconds = 0.0
+    for setting in ("xlie:int8", "xlie:int8-ort"):
+        if setting in settings:
+            r = run(setting, tmp / "warm.txt", tmp / "warm.out", layer, threads)
+            if setting == "xlie:int8" and not built:
+                seconds = r.get("wall_s", float("nan"))
+    return seconds
 
 
 def report(rows: list[dict], n: int, n_aer: int, layer: int, threads: int, build_s: float) -> str:
@@ -140,12 +151,16 @@ def report(rows: list[dict], n: int, n_aer: int, layer: int, threads: int, build
         "again, and AER: gold 1-indexed, every link sure). Each row is one whole process timed "
         "from outside: start, imports, load, tokenize, forward, (xlie: extraction and writing). "
         "`bare:*` is a batched forward through the first layers only, the limit of issue 37; "
-        "`xlie:*` is `xlie align IN OUT --dtype ...`; `xlie:int8` is ONNX Runtime's dynamic "
-        "int8 (per-channel weights, the FFN down projections kept fp32), `xlie:int8-torch` "
-        "PyTorch's dynamic int8 on every Linear (per-channel), the alternative. "
-        "The int8 encoder is built once, on first use, before the timed runs"
-        + (f" (here {build_s:.0f} s wall: export and quantization)" if build_s else
-           " (already built here; about 50 s wall on first use, export and quantization)")
+        "`xlie:*` is `xlie align IN OUT --dtype ...`; `xlie:int8` is OpenVINO's int8 "
+        "(NNCF post-training quantization of weights and activations, calibrated on xlie's "
+        "bundled sample text; the rest in OpenVINO's default precision for the CPU), "
+        "`xlie:int8-ort` ONNX Runtime's dynamic int8 (per-channel weights, the FFN down "
+        "projections kept fp32; `benchmarks/ort_int8.py`), `xlie:int8-torch` PyTorch's "
+        "dynamic int8 on every Linear (per-channel): the alternatives. "
+        "Each int8 encoder is built once, on first use, before the timed runs"
+        + (f" (OpenVINO's here in {build_s:.0f} s wall: export, calibration and quantization)"
+           if build_s else " (already built here; about 60 s wall on first use, export, "
+           "calibration and quantization)")
         + ". x bare = the fp32 bare process's CPU (wall) seconds / this row's, on the same "
         "pairs; memory = peak RSS of the whole process. ΔAER against xlie fp32.\n\n"
         + table(["setting", "pairs", "CPU s", "wall s", "x bare (CPU)", "x bare (wall)",
@@ -191,7 +206,7 @@ def main(argv=None) -> None:
     rows = []
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        build_s = build_int8(tmp, pairs, args.layer, args.threads)
+        build_s = build_int8(tmp, pairs, args.layer, args.threads, args.settings.split(","))
         sizes = [args.pairs] + ([args.aer_pairs] if args.aer_pairs else [])
         for n in sizes:
             write_pairs(tmp / f"in{n}.txt", pairs[:n])

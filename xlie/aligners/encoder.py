@@ -114,9 +114,9 @@ class Encoder:
 
     def _load_int8(self, name: str, layer: int | None, window_stride: float,
                    warn: Callable[[str], None] | None) -> bool:
-        """ONNX Runtime int8 of the layers up to ``layer``, built once under $XLIE_HOME
-        (models/onnx_int8.py). False, after one warning line, where it cannot be had (a GPU,
-        no onnxruntime, a model that does not export or quantize): the caller loads fp32."""
+        """OpenVINO int8 of the layers up to ``layer``, built once under $XLIE_HOME
+        (models/int8_encoder.py). False, after one warning line, where it cannot be had (a
+        GPU, no openvino, a model that does not export or quantize): the caller loads fp32."""
         from transformers import AutoConfig
 
         warn = warn or warn_line
@@ -128,12 +128,12 @@ class Encoder:
         self._setup(name, SimpleNamespace(config=config), load_tokenizer(name), layer,
                     window_stride)
         try:
-            from ..models.onnx_int8 import OnnxEncoder, build_int8, int8_path
+            from ..models.int8_encoder import Int8Encoder, build_int8, int8_path
             path = int8_path(name, resolve_model(name), self.layer)
             session = None
             if path.is_file():
                 try:
-                    session = OnnxEncoder(path)
+                    session = Int8Encoder(path)
                 except Exception as e:   # a file cut short or damaged: built again, once
                     warn(f"the int8 encoder {path} does not load ({quantize_error(e)}); "
                          "building it again")
@@ -144,12 +144,12 @@ class Encoder:
                 cut = isinstance(layers, torch.nn.ModuleList) and 0 < self.layer <= len(layers)
                 if cut:
                     model.encoder.layer = layers[:self.layer]
-                build_int8(model, path, None if cut else self.layer)
-                session = OnnxEncoder(path)
+                build_int8(model, self.tokenizer, path, None if cut else self.layer)
+                session = Int8Encoder(path)
             self._forward_model = session
             self.int8_file = path
         except ImportError as e:    # the int8 extra is not installed
-            warn(f"int8 needs onnxruntime and onnx ({quantize_error(e)}): pip install "
+            warn(f"int8 needs openvino, nncf and onnx ({quantize_error(e)}): pip install "
                  "'xlie[int8]'; running in fp32")
             self.dtype = "fp32"
             return False

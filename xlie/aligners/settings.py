@@ -44,7 +44,7 @@ class AlignerSettings(Settings):
     device: Optional[str] = None
     dtype: Optional[Literal["fp32", "fp16", "bf16", "int8"]] = Field(
         None, description="encoder precision: fp32 (default), bf16 (GPU, or a CPU with "
-        "AMX/AVX512-BF16), fp16 (GPU), int8 (CPU: ONNX Runtime, the int8 extra)")
+        "AMX/AVX512-BF16), fp16 (GPU), int8 (CPU: OpenVINO, the int8 extra)")
     token_budget: int = Field(TOKEN_BUDGET, ge=1, description="padded subword tokens per forward batch")
     threads: Optional[int] = Field(None, ge=1, description="torch CPU threads")
 

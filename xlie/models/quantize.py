@@ -6,8 +6,8 @@ relation classifier).
   AVX512-BF16; elsewhere it still runs, slowly).
 - ``fp16``: GPU only; on a CPU it falls back to fp32 with a warning.
 - ``int8``: PyTorch's dynamic int8 (``torch.ao.quantization.quantize_dynamic``, per-channel
-  weights) on every ``nn.Linear``; CPU only. The aligner's encoder uses ONNX Runtime's int8
-  instead (``models/onnx_int8.py``): on the en-cs gold it costs less AER at the same speed
+  weights) on every ``nn.Linear``; CPU only. The aligner's encoder uses OpenVINO's int8
+  instead (``models/int8_encoder.py``): on the en-cs gold it is faster at less AER cost
   (benchmarks/RESULTS.md, align-dtype).
 
 Whatever cannot be converted runs in fp32 after one warning line: the output is the fp32
