@@ -171,3 +171,40 @@ def test_a_relation_round_with_the_translate_test_teacher(relation_model, tiny_x
     sel = json.loads((tmp_path / "run" / "round-1" / "selection.json").read_text())
     assert sel["teacher"] == "translate-test"
     assert sel["translate_test"]["relations"]["projected"] == 8
+
+
+def test_a_relation_ensemble_of_one_model_twice_is_that_model(relation_model, tmp_path,
+                                                               one_thread):
+    from xlie.selftrain.teachers import build_predictor
+    sents = [s.model_copy(update={"relations": []}) for s in pairs(tmp_path)]
+    direct = get_task("relation").load(relation_model).predict(sents)
+    task, ens = build_predictor([relation_model, relation_model])
+    assert task.name == "relation"
+    got = ens.predict(sents)
+    assert [directed_label(g) for g in got] == [directed_label(d) for d in direct]
+    assert [g.relations[0]["score"] for g in got] == \
+        pytest.approx([d.relations[0]["score"] for d in direct], abs=1e-3)
+
+
+def test_a_relation_ensemble_weighs_its_members_and_skips_a_lost_pair(relation_model,
+                                                                      tmp_path, one_thread):
+    """The translate-test member (reversed word order, so its labels differ from the direct
+    model's) decides where it is weighted far above the other, and the direct model decides
+    where the translate-test member lost the pair; a weight of 0 leaves a member out."""
+    from xlie.selftrain.relation_ensemble import RelationEnsemble
+    sents = [s.model_copy(update={"relations": []}) for s in pairs(tmp_path)]
+    direct = get_task("relation").load(relation_model)
+    teacher = TranslateTestPredictor(relation_model,
+                                     spec(lambda t: "" if "works" in t else reverse(t)))
+    via_tt = teacher.predict(sents)
+    mostly_tt = RelationEnsemble([direct, teacher], weights=[0.01, 1.0]).predict(sents)
+    only_tt = RelationEnsemble([direct, teacher], weights=[0.0, 1.0]).predict(sents)
+    only_direct = RelationEnsemble([direct, teacher], weights=[1.0, 0.0]).predict(sents)
+    d = [directed_label(x) for x in direct.predict(sents)]
+    t = [directed_label(x) for x in via_tt]
+    assert any(a != b for a, b in zip(d, t) if b is not None)     # the members disagree
+    assert [directed_label(x) for x in only_direct] == d
+    assert [directed_label(x) for x in mostly_tt] == \
+        [b if b is not None else a for a, b in zip(d, t)]       # lost pairs: the direct one
+    assert [directed_label(x) for x in only_tt] == t            # lost pairs: no relation
+    assert any(b is None for b in t)

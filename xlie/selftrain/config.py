@@ -289,9 +289,9 @@ class SelfTrainConfig(Settings):
         if self.teacher != "self" and self.translate_test is None:
             raise ValueError(f"teacher {self.teacher} needs translate_test: {{source_model, "
                              f"src_lang, ...}} (the source model and the translation)")
-        if self.teacher == "ensemble" and self.train.task not in ("ner", "pos"):
-            raise ValueError(f"teacher ensemble combines taggers (ner, pos), not "
-                             f"{self.train.task}")
+        if self.teacher == "ensemble" and self.train.task not in ("ner", "pos", "relation"):
+            raise ValueError(f"teacher ensemble combines taggers (ner, pos) and relation "
+                             f"classifiers, not {self.train.task}")
         if self.ensemble != EnsembleTeacher() and self.teacher != "ensemble":
             raise ValueError(f"ensemble settings are given but the teacher is "
                              f"{self.teacher}; set teacher: ensemble (or drop ensemble:)")

@@ -175,15 +175,21 @@ class RelationClassifier:
         sents = list(sents)
         done = []
         for s, p in zip(sents, self.probabilities(sents, batch_size)):
-            if p is None:
-                done.append(s.model_copy(update={"relations": []}))
-                continue
-            k = int(p.argmax())
-            base, head = split_label(self.labels[k])
-            by = {x.label: str(x.id) for x in s.spans}
-            h, t = (by["E2"], by["E1"]) if head == "e2" else (by["E1"], by["E2"])
-            rel = {"label": base, "head": h, "tail": t, "score": round(float(p[k]), 4)}
-            if head is None:
-                rel["directed"] = False
-            done.append(s.model_copy(update={"relations": [rel]}))
+            k = None if p is None else int(p.argmax())
+            done.append(with_relation(s, None if k is None else self.labels[k],
+                                      0.0 if k is None else float(p[k])))
         return done
+
+
+def with_relation(sent: Sentence, label: Optional[str], score: float) -> Sentence:
+    """``sent`` with one relation of the directed ``label`` (``rel(e1,e2)``, ``rel(e2,e1)``
+    or undirected) between its E1 and E2 spans, or with none when ``label`` is None."""
+    if label is None:
+        return sent.model_copy(update={"relations": []})
+    base, head = split_label(label)
+    by = {x.label: str(x.id) for x in sent.spans}
+    h, t = (by["E2"], by["E1"]) if head == "e2" else (by["E1"], by["E2"])
+    rel = {"label": base, "head": h, "tail": t, "score": round(score, 4)}
+    if head is None:
+        rel["directed"] = False
+    return sent.model_copy(update={"relations": [rel]})

@@ -7,8 +7,9 @@ and the rounds driver (``SelfTrainConfig.teacher``) both build their predictor h
 * ``--translate-test BACKEND`` with one ``--model`` and no ``--translate-test-model``: that
   (source-language) model through translation (:mod:`.translate_test`);
 * otherwise every ``--model`` predicts directly and ``--translate-test-model`` (if given)
-  through translation, combined per word (:mod:`.ensemble`; ner and pos) or per span by
-  weighted votes (``--combine span``, :mod:`.span_vote`; ner). ``--weight`` gives one weight
+  through translation, combined per word (:mod:`.ensemble`; ner and pos), per span by
+  weighted votes (``--combine span``, :mod:`.span_vote`; ner), or per entity pair
+  (:mod:`.relation_ensemble`; relation). ``--weight`` gives one weight
   per member in that order: the ``--model`` ones, then the ``--translate-test-model``.
 """
 from __future__ import annotations
@@ -59,6 +60,12 @@ def build_predictor(models: Sequence[str | Path],
         members.append(TranslateTestPredictor(tt_model, translate_test, batch_size))
     if len(members) == 1 and weights is None:
         return task, members[0]
+    if task.name == "relation":
+        if combine not in (None, "word"):
+            raise XlieError(f"--combine {combine}: relation ensembles combine the pair's "
+                            "label distributions", "leave out --combine")
+        from .relation_ensemble import RelationEnsemble
+        return task, RelationEnsemble(members, weights, batch_size)
     from .ensemble import EnsemblePredictor
     return task, EnsemblePredictor(members, task.name, weights, combine or "word")
 
