@@ -157,3 +157,27 @@ def test_event_without_class_names_its_line(tmp_path):
     p.write_text(EN.replace('eid="e2" class="REPORTING"', 'eid="e2"'), encoding="utf-8")
     with pytest.raises(InputFormatError, match=r"noclass\.tml:7: expected an EVENT with eid"):
         list(read_timeml(p))
+
+
+def test_a_folder_of_documents_converts_into_one_corpus_in_name_order(tmp_path, docs):
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    for src in docs:
+        (folder / src.name).write_bytes(src.read_bytes())
+    (folder / "notes.txt").write_text("not a corpus file\n", encoding="utf-8")
+    out = tmp_path / "all.jsonl"
+    r = CliRunner().invoke(cli, ["convert", str(folder), str(out)], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    got = [json.loads(x)["doc"] for x in out.read_text(encoding="utf-8").splitlines()]
+    one = [[json.loads(x)["doc"] for x in _converted(tmp_path, src)] for src in sorted(docs)]
+    assert got == one[0] + one[1] and one[0] and one[1]    # doc_en1 first, then doc_pt1
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = CliRunner().invoke(cli, ["convert", str(empty), str(tmp_path / "e.jsonl")])
+    assert r.exit_code != 0 and "no corpus files" in r.output
+
+
+def _converted(tmp_path, src) -> list[str]:
+    out = tmp_path / f"one-{src.stem}.jsonl"
+    CliRunner().invoke(cli, ["convert", str(src), str(out)], catch_exceptions=False)
+    return out.read_text(encoding="utf-8").splitlines()

@@ -50,3 +50,12 @@ def test_shipped_align_train_config_sets_the_benchmarked_settings():
         defaults.lr, defaults.epochs, defaults.freeze_embeddings)
     assert cfg.objectives.mlm == cfg.objectives.tlm == 0.01 and cfg.objectives.so == 1.0
     assert (cfg.max_steps, cfg.data, cfg.output) == (5, "pairs.txt", "ft")
+
+
+@pytest.mark.parametrize("name", ["ewt-gsd-es.yaml", "events-pt.yaml"])
+def test_configs_over_data_users_convert_themselves_validate(name):
+    """Their corpora are not shipped (UD EWT/GSD, TimeML): only the settings are checked."""
+    cfg = load_config(CONFIGS / name)
+    assert [n for n in cfg.stages if cfg.stage(n)] == ["translate", "align", "project",
+                                                        "selftrain"]
+    assert cfg.stage("translate").backend == "apertium"

@@ -6,7 +6,7 @@ import click
 
 
 @click.command("convert")
-@click.argument("input", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.argument("input", type=click.Path(exists=True, allow_dash=True))
 @click.argument("output", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--from", "src_format", help="jsonl, conll, conllu, relx or timeml [default: by extension or content].")
 @click.option("--to", "out_format", help="jsonl, conll, conllu, relx, timeml or docbin [default: by extension].")
@@ -18,6 +18,8 @@ import click
 @click.option("--lang", help="Language code to record on each sentence.")
 def convert_cmd(input, output, src_format, out_format, in_scheme, scheme, lang):
     """Convert INPUT to OUTPUT, e.g. CoNLL-2003 (BIOES) to JSONL, or JSONL to spaCy DocBin.
+    INPUT may be a folder: its corpus files are read in name order (a folder of TimeML
+    documents into one JSONL corpus).
 
     Formats come from the extensions (.jsonl, .conll/.conll02/.conll03/.iob/.bio/.bioes,
     .conllu, .spacy) unless named. Nothing is written over INPUT."""

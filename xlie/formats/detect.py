@@ -42,6 +42,17 @@ def known_extension(path: str | Path) -> bool:
     return SUFFIXES.get(Path(str(path)).suffix.lower()) in FORMATS
 
 
+def corpus_files(path: str | Path) -> list[Path]:
+    """``path`` itself, or the corpus files of a directory (sorted by name: a folder of
+    ``.tml`` documents, one a file)."""
+    p = Path(path)
+    files = sorted(f for f in p.iterdir() if f.is_file() and known_extension(f)) \
+        if p.is_dir() else [p]
+    if not files:
+        raise XlieError(f"no corpus files in {path}", "give a file, or a folder of .tml/.jsonl files")
+    return files
+
+
 def sniff_format(path: str | Path) -> str:
     """The format the first non-blank line looks like (``text`` when nothing else fits)."""
     for _, text, _ in iter_lines(path):

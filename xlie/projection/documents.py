@@ -240,22 +240,11 @@ def project_documents(pairs: Sequence[DocumentPair], links: Sequence[Sequence[tu
     return ProjectionResult(out, report)
 
 
-def corpus_files(path: str | Path) -> list[Path]:
-    """``path`` itself, or the corpus files of a directory (sorted by name)."""
-    from ..formats.detect import known_extension
-    p = Path(path)
-    files = sorted(f for f in p.iterdir() if f.is_file() and known_extension(f)) \
-        if p.is_dir() else [p]
-    if not files:
-        raise XlieError(f"no corpus files in {path}", "give a file, or a folder of .tml/.jsonl files")
-    return files
-
-
 def read_documents(path: str | Path, fmt: str | None = None, lang: str | None = None
                    ) -> list[Sentence]:
     """The records of a corpus file, or of every corpus file of a directory (sorted by
     name: a folder of ``.tml`` documents)."""
-    from ..formats.detect import read_any
+    from ..formats.detect import corpus_files, read_any
     return [s for f in corpus_files(path) for s in read_any(f, fmt, lang=lang)]
 
 
@@ -298,6 +287,7 @@ def project_by_document(input: str | Path, target: str | Path, output: str | Pat
     if opts.method == "markers":
         raise XlieError("the markers method needs a marked translation, not a document",
                         "use --method xlie or heuristic with --by-document")
+    from ..formats.detect import corpus_files
     inputs = corpus_files(input) + corpus_files(target)
     if output is not None and report_path is not None:
         check_distinct_outputs({"OUTPUT": output, "--report": report_path})
