@@ -127,6 +127,14 @@ def run(args) -> None:
     publish("event-tagger-pt", text, not args.no_write)
 
 
+def score_file(gold: Path, pred: Path) -> dict:
+    """Trigger scores of a saved prediction, as `selftrain predict --score` gives them."""
+    from xlie.formats.jsonl import read_corpus
+    from xlie.scoring import pair_sentences
+    from xlie.scoring_events import score_events
+    return score_events(pair_sentences(list(read_corpus(gold)), list(read_corpus(pred))))
+
+
 def seeds_report(args) -> None:
     """More seeds of the same two conditions, trained elsewhere (``xlie selftrain train ...
     --set train.seed=N``, the commands in the section): each model scored on half B here,
@@ -136,9 +144,13 @@ def seeds_report(args) -> None:
     for spec in args.runs:
         name, seed, path = spec.split(":", 2)
         out = Path(path)
-        res = xlie("selftrain", "predict", str(args.work / "ptB.jsonl"), "-o",
-                   str(out / "predB.jsonl"), "--model", str(out / "model"), "--score")
-        s = json.loads(res.stderr.strip().splitlines()[-1])["scores"]
+        pred = out / "predB.jsonl"
+        if pred.exists() and pred.stat().st_mtime > (out / "metrics.json").stat().st_mtime:
+            s = score_file(args.work / "ptB.jsonl", pred)   # predicted by an earlier run
+        else:
+            res = xlie("selftrain", "predict", str(args.work / "ptB.jsonl"), "-o", str(pred),
+                       "--model", str(out / "model"), "--score")
+            s = json.loads(res.stderr.strip().splitlines()[-1])["scores"]
         m = json.loads((out / "metrics.json").read_text())
         assert m["config"]["seed"] == int(seed), f"{path} was trained with another seed"
         runs.setdefault(name, []).append((int(seed), 100 * s["trigger"]["f1"],
