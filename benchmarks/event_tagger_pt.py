@@ -176,6 +176,8 @@ def seeds_report(args) -> None:
                      "trigger + class per seed"], rows)
             + (f"\n\nAgainst {first}, means of trigger + class F1: {gains} (issue 36's "
                "target: +3).\n" if len(means) > 1 else "\n"))
+    if args.reading:   # what the figures say, written by hand after seeing them
+        text += "\n" + args.reading.read_text(encoding="utf-8").strip() + "\n"
     publish("event-tagger-pt-seeds", text, not args.no_write)
 
 
@@ -185,6 +187,7 @@ if __name__ == "__main__":
     ap.add_argument("--model", default="e5-small")
     ap.add_argument("--max-steps", type=int)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--reading", type=Path, help="a Markdown file appended to the section")
     ap.add_argument("--mt-silver", action="store_true",
                     help="only make the Portuguese silver from Apertium MT (mt_silver)")
     ap.add_argument("--runs", nargs="+", metavar="NAME:SEED:DIR",
