@@ -77,6 +77,12 @@ def from_sentence(sent: Sentence, task: str, index: dict[str, int]) -> Dist:
     return probs, given
 
 
+def members_report(members: Sequence[Any]) -> dict:
+    """What each translate-test member lost on the way, by member position."""
+    return {f"member_{k}": m.report.to_dict() for k, m in enumerate(members)
+            if hasattr(getattr(m, "report", None), "to_dict")}
+
+
 def combine(dists: Sequence[Dist], weights: Sequence[float]) -> Dist:
     """The weighted mean over the members that gave each word."""
     n, n_labels = dists[0][0].shape
@@ -141,16 +147,14 @@ class EnsemblePredictor:
     def predict_distributions(self, sentences: Sequence[Sentence]) -> list[Dist]:
         sents = list(sentences)
         per_member = [self.distributions(m, sents) for m in self.members]
-        self.report = {f"member_{k}": m.report.to_dict() for k, m in enumerate(self.members)
-                       if hasattr(getattr(m, "report", None), "to_dict")}
+        self.report = members_report(self.members)
         return [combine([d[i] for d in per_member], self.weights) for i in range(len(sents))]
 
     def member_outputs(self, sentences: Sequence[Sentence]) -> list[list[Sentence]]:
         """Each member's predicted sentences (what a vote per span combines)."""
         sents = list(sentences)
         outs = [list(m.predict(sents)) for m in self.members]
-        self.report = {f"member_{k}": m.report.to_dict() for k, m in enumerate(self.members)
-                       if hasattr(getattr(m, "report", None), "to_dict")}
+        self.report = members_report(self.members)
         return outs
 
     def predict(self, sentences: Sequence[Sentence]) -> list[Sentence]:

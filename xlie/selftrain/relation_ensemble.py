@@ -19,6 +19,7 @@ import numpy as np
 
 from ..corpus import Sentence
 from ..scoring import directed_label
+from .ensemble import members_report
 from .relation import with_relation
 
 
@@ -80,8 +81,7 @@ class RelationEnsemble:
     def predict(self, sentences: Sequence[Sentence]) -> list[Sentence]:
         sents = list(sentences)
         per_member = [self.distributions(m, sents) for m in self.members]
-        self.report = {f"member_{k}": m.report.to_dict() for k, m in enumerate(self.members)
-                       if hasattr(getattr(m, "report", None), "to_dict")}
+        self.report = members_report(self.members)
         out = []
         for i, s in enumerate(sents):
             total, mass = np.zeros(len(self.labels)), 0.0
