@@ -238,11 +238,13 @@ def test_the_translate_stage_needs_a_model_except_for_apertium():
 
 @pytest.mark.skipif(not HAVE_PIVOT, reason="apertium-es-pt not installed (apt-get install "
                     "apertium-es-pt)")
-def test_real_apertium_translates_through_a_pivot_pair(tmp_path):
+def test_real_apertium_translates_through_a_pivot_pair(tmp_path, caplog):
     src = write_corpus(tmp_path / "in.jsonl", ["I saw the dog in the house .",
                                                "The Smorglund report was published ."])
-    be = ApertiumBackend(None, "en", "pt")
+    with caplog.at_level("WARNING"):
+        be = ApertiumBackend(None, "en", "pt")
     assert be.route == ["eng-spa", "es-pt"]
+    assert "translating through eng-spa then es-pt" in caplog.text     # the user is told
     translate(src, tmp_path / "out.jsonl", backend=be, src_lang="en", tgt_lang="pt", cache=False)
     out = read(tmp_path / "out.jsonl")
     assert out[0]["translation"]["text"].startswith("Vi o cão")    # Portuguese, not Spanish

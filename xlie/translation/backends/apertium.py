@@ -171,8 +171,9 @@ class ApertiumBackend(Backend):
         self.route = find_route(src_lang, tgt_lang, self.datadir)
         self.mode = " | ".join(self.route)   # one mode, or the modes run one after the other
         if len(self.route) > 1:
-            log.info("apertium: no %s-%s pair installed; translating through %s",
-                     apertium_code(src_lang), apertium_code(tgt_lang), " then ".join(self.route))
+            log.warning("apertium: no %s-%s pair is installed; translating through %s (two "
+                        "MT steps: each adds its errors)", apertium_code(src_lang),
+                        apertium_code(tgt_lang), " then ".join(self.route))
         self.key = "apertium:" + "|".join(f"{m}:{_mode_fingerprint(self.datadir, m)}"
                                           for m in self.route)
         self.processes = 0   # apertium processes started
