@@ -363,8 +363,8 @@ def rounds_section(args, work: Path) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--stage", choices=["silver", "train", "rounds", "report", "all"],
-                    default="all")
+    ap.add_argument("--stage", choices=["silver", "train", "rounds", "report", "rounds-report",
+                                        "all"], default="all")
     ap.add_argument("--limit", type=int, help="the first N English sentences only")
     ap.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--tasks", nargs="+", choices=["pos", "dep"], default=["pos", "dep"])
@@ -393,8 +393,8 @@ def main() -> None:
         if args.reading:   # what the figures say, written by hand after seeing them
             text += "\n\n" + args.reading.read_text(encoding="utf-8").strip()
         publish("treebank-gsd-train", text, not args.no_write)
-    if args.stage == "rounds":
-        for seed in args.seeds:
+    if args.stage in ("rounds", "rounds-report"):
+        for seed in args.seeds if args.stage == "rounds" else ():
             for task in args.tasks:
                 round_one(args, work, task, seed)
         text = rounds_section(args, work)
