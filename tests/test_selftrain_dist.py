@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,13 @@ train([sys.argv[2]], sys.argv[3], cfg, dev=sys.argv[4])
 """
 
 
+def free_port() -> str:
+    """A port nothing listens on now (a fixed one collides with any other run on the machine)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return str(s.getsockname()[1])
+
+
 def test_two_cpu_processes_under_accelerate_launch(tiny_xlmr, tmp_path):
     write_jsonl(tmp_path / "train.jsonl", toy_corpus(24, 0))
     write_jsonl(tmp_path / "dev.jsonl", toy_corpus(6, 1))
@@ -27,12 +35,13 @@ def test_two_cpu_processes_under_accelerate_launch(tiny_xlmr, tmp_path):
     # `--cpu` alone starts one process; `--multi_gpu` starts torchrun workers, which xlie
     # joins over gloo when there is no CUDA
     cmd = [str(launcher), "launch", "--multi_gpu", "--num_processes", "2", "--num_machines", "1",
-           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", "29517",
+           "--mixed_precision", "no", "--dynamo_backend", "no", "--main_process_port", free_port(),
            str(tmp_path / "job.py"), str(tiny_xlmr), str(tmp_path / "train.jsonl"),
            str(tmp_path / "out"), str(tmp_path / "dev.jsonl")]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CUDA_VISIBLE_DEVICES": ""}
     res = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
-    assert res.returncode == 0, res.stderr[-3000:]
+    # a failing rank's own traceback comes first, the launcher's summary last: show both
+    assert res.returncode == 0, res.stderr[:3000] + "\n...\n" + res.stderr[-2000:]
     m = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert m["processes"] == 2
     # 24 sentences over 2 processes in batches of 4: 3 steps, each on 8 sentences
